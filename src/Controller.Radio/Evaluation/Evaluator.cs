@@ -1,0 +1,135 @@
+using Controller.Radio.Allocation;
+using Controller.Radio.Policies;
+using Controller.Radio.Scenarios;
+
+namespace Controller.Radio.Evaluation;
+
+/// <summary>What to evaluate and on how many fresh instances.</summary>
+/// <param name="Scenario">The scenario.</param>
+/// <param name="Settings">Its resolved settings.</param>
+/// <param name="Policy">Policy name as accepted by <see cref="PolicyCatalog"/>.</param>
+/// <param name="Seed">Run seed: fixes every configuration and every random decision.</param>
+/// <param name="Configurations">Number of configurations (independent networks).</param>
+/// <param name="Slots">Slots per configuration, warm-up included.</param>
+public sealed record EvaluationRequest(Scenario Scenario, ScenarioSettings Settings, string Policy, ulong Seed, int Configurations, int Slots);
+
+/// <summary>
+/// Runs a policy over fresh configurations slot by slot: warm-up slots at full power with round-robin
+/// selection, then the policy; per-receiver rates are time-averaged over the scored slots. Configurations
+/// run in parallel, each with its own policy instance and random streams, so results do not depend on
+/// scheduling.
+/// </summary>
+public static class Evaluator
+{
+    /// <summary>Largest configurations x slots x receivers a single evaluation accepts.</summary>
+    public const long MaxWork = 20_000_000_000;
+
+    /// <summary>Runs <paramref name="request"/>; <paramref name="progress"/> receives the number of finished configurations.</summary>
+    public static EvaluationResult Run(EvaluationRequest request, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Check(request);
+        PolicyCatalog.Validate(request.Policy);
+        var outcomes = new ConfigurationOutcome[request.Configurations];
+        var finished = 0;
+        Parallel.For(
+            0,
+            request.Configurations,
+            new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+            index =>
+            {
+                outcomes[index] = RunConfiguration(request, index, cancellationToken);
+                progress?.Report(Interlocked.Increment(ref finished));
+            });
+
+        return EvaluationResult.From(request, outcomes);
+    }
+
+    private static void Check(EvaluationRequest request)
+    {
+        if (request.Configurations < 1)
+        {
+            throw new RadioInputException($"The number of configurations must be at least 1 (got {request.Configurations}).");
+        }
+
+        if (request.Slots < 1)
+        {
+            throw new RadioInputException($"The number of slots must be at least 1 (got {request.Slots}).");
+        }
+
+        var probe = request.Scenario.CreateConfiguration(request.Settings, request.Seed, 0);
+        if (request.Slots <= probe.WarmupSlots)
+        {
+            throw new RadioInputException(
+                $"{request.Slots} slots leave nothing to score after the {probe.WarmupSlots} warm-up slots of '{request.Scenario.Name}'; use more slots or set warmup lower.");
+        }
+
+        if ((long)request.Configurations * request.Slots * Math.Max(probe.Receivers, probe.Transmitters) > MaxWork)
+        {
+            throw new RadioInputException($"The evaluation is too large (configurations x slots x receivers above {MaxWork}); lower --configs or --slots.");
+        }
+    }
+
+    private static ConfigurationOutcome RunConfiguration(EvaluationRequest request, int index, CancellationToken cancellationToken)
+    {
+        var configuration = request.Scenario.CreateConfiguration(request.Settings, request.Seed, index);
+        var policy = PolicyCatalog.Create(request.Policy, request.Seed, index);
+        var fairness = new ProportionalFairSelector(configuration.Receivers, configuration.Transmitters);
+        var decision = new SlotDecision(configuration.Transmitters);
+        var rates = new double[configuration.Receivers];
+        var rateSums = new double[configuration.Receivers];
+        var powerSum = 0.0;
+        var scored = 0;
+        for (var slot = 0; slot < request.Slots; slot++)
+        {
+            if ((slot & 63) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            configuration.Advance();
+            if (slot < configuration.WarmupSlots)
+            {
+                fairness.SelectRoundRobin(configuration, decision.ServedReceiver);
+                for (var t = 0; t < decision.Power.Length; t++)
+                {
+                    decision.Power[t] = decision.ServedReceiver[t] >= 0 ? configuration.Constants.MaxPower : 0;
+                }
+            }
+            else
+            {
+                policy.Decide(configuration, fairness, decision);
+            }
+
+            Sinr.ComputeRates(configuration.Gains, decision.ServedReceiver, decision.Power, configuration.Constants.Noise, rates);
+            fairness.Update(rates);
+            if (slot >= configuration.WarmupSlots)
+            {
+                scored++;
+                for (var r = 0; r < rates.Length; r++)
+                {
+                    rateSums[r] += rates[r];
+                }
+
+                foreach (var p in decision.Power)
+                {
+                    powerSum += p;
+                }
+            }
+        }
+
+        for (var r = 0; r < rateSums.Length; r++)
+        {
+            rateSums[r] /= scored;
+        }
+
+        return new ConfigurationOutcome(rateSums, configuration.Demands.ToArray(), powerSum / scored, configuration.Constants);
+    }
+}
+
+/// <summary>Time-averaged outcome of one configuration.</summary>
+/// <param name="AverageRates">Per-receiver rate averaged over the scored slots (bps/Hz).</param>
+/// <param name="Demands">Per-receiver demand (0 = none).</param>
+/// <param name="MeanTotalPower">Total transmit power per scored slot, averaged.</param>
+/// <param name="Constants">Noise and power constants of the configuration.</param>
+public sealed record ConfigurationOutcome(double[] AverageRates, double[] Demands, double MeanTotalPower, RadioConstants Constants);

@@ -1,0 +1,50 @@
+using Controller.Radio.Allocation;
+using Controller.Radio.Scenarios;
+
+namespace Controller.Radio.Policies;
+
+/// <summary>
+/// Decides user selection and powers for one configuration, slot after slot. An instance follows one
+/// configuration (it may keep state between slots) and is used by one caller at a time.
+/// </summary>
+public interface IAllocationPolicy
+{
+    /// <summary>
+    /// Fills <paramref name="decision"/> for the configuration's current slot. <paramref name="fairness"/>
+    /// holds the rate averages the evaluator maintains (PF ratios, priorities).
+    /// </summary>
+    void Decide(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision);
+}
+
+/// <summary>
+/// A classic baseline: PF user selection (trivial for one-to-one links: every active link) followed by a
+/// power allocator over the selected links.
+/// </summary>
+public sealed class SelectThenAllocatePolicy(IPowerAllocator allocator) : IAllocationPolicy
+{
+    private readonly LinkSet _links = new();
+    private double[] _linkPower = [];
+
+    /// <inheritdoc />
+    public void Decide(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(fairness);
+        ArgumentNullException.ThrowIfNull(decision);
+        fairness.Select(configuration, decision.ServedReceiver);
+        var constants = configuration.Constants;
+        _links.Build(configuration.Gains, decision.ServedReceiver, fairness.Ratio, constants.Noise, constants.MaxPower, constants.PowerBudget);
+        if (_linkPower.Length < _links.Count)
+        {
+            _linkPower = new double[_links.Count];
+        }
+
+        allocator.Allocate(_links, _linkPower);
+        Array.Clear(decision.Power);
+        var transmitters = _links.Transmitter;
+        for (var k = 0; k < _links.Count; k++)
+        {
+            decision.Power[transmitters[k]] = _linkPower[k];
+        }
+    }
+}

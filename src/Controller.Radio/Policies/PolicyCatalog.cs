@@ -1,0 +1,79 @@
+using System.Globalization;
+using Controller.Radio.Allocation;
+using Controller.Radio.Randomness;
+
+namespace Controller.Radio.Policies;
+
+/// <summary>
+/// Policies selectable by name (<c>--policy</c>). A name may carry one argument after a colon:
+/// <c>wmmse:10</c> runs 10 WMMSE iterations (paper 004's distributed WMMSE with K exchanges).
+/// </summary>
+public static class PolicyCatalog
+{
+    private static readonly (string Name, string Description)[] Known =
+    [
+        ("full-reuse", "every scheduled transmitter at full power"),
+        ("wmmse", "WMMSE power control, 100 iterations; wmmse:K for K iterations"),
+        ("itlinq", "ITLinQ on/off scheduling in PF order (M = 10^2.5, eta = 0.5)"),
+        ("equal-power", "total budget split equally over the transmitters (paper 004)"),
+        ("random-full-power", "full power with probability budget / (p0 m) (paper 004)"),
+    ];
+
+    /// <summary>Known policy names with a line of description each.</summary>
+    public static IReadOnlyList<(string Name, string Description)> Policies => Known;
+
+    /// <summary>Checks <paramref name="spec"/> without building anything; throws <see cref="RadioInputException"/>.</summary>
+    public static void Validate(string spec) => _ = CreateAllocator(spec, seed: 0, configurationIndex: 0);
+
+    /// <summary>
+    /// Builds a fresh policy for configuration <paramref name="configurationIndex"/>; randomized policies
+    /// draw from their own stream of <paramref name="seed"/>, so channels never depend on the policy.
+    /// </summary>
+    public static IAllocationPolicy Create(string spec, ulong seed, int configurationIndex)
+        => new SelectThenAllocatePolicy(CreateAllocator(spec, seed, configurationIndex));
+
+    private static IPowerAllocator CreateAllocator(string spec, ulong seed, int configurationIndex)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var colon = spec.IndexOf(':', StringComparison.Ordinal);
+        var name = colon < 0 ? spec : spec[..colon];
+        var argument = colon < 0 ? null : spec[(colon + 1)..];
+        switch (name)
+        {
+            case "full-reuse":
+                NoArgument(name, argument);
+                return new FullReuseAllocator();
+            case "wmmse":
+                if (argument is null)
+                {
+                    return new WmmseAllocator();
+                }
+
+                if (!int.TryParse(argument, NumberStyles.Integer, CultureInfo.InvariantCulture, out var iterations) || iterations < 1 || iterations > 100_000)
+                {
+                    throw new RadioInputException($"Policy 'wmmse:{argument}' needs an iteration count in [1, 100000] after the colon.");
+                }
+
+                return new WmmseAllocator(iterations);
+            case "itlinq":
+                NoArgument(name, argument);
+                return new ItlinqScheduler();
+            case "equal-power":
+                NoArgument(name, argument);
+                return new EqualPowerAllocator();
+            case "random-full-power":
+                NoArgument(name, argument);
+                return new RandomFullPowerAllocator(SeededRandom.ForStream(seed, RandomStreams.Policy, (ulong)configurationIndex));
+            default:
+                throw new RadioInputException($"Unknown policy '{spec}'; known: {string.Join(", ", Known.Select(k => k.Name))}.");
+        }
+    }
+
+    private static void NoArgument(string name, string? argument)
+    {
+        if (argument is not null)
+        {
+            throw new RadioInputException($"Policy '{name}' takes no argument (got '{name}:{argument}').");
+        }
+    }
+}
