@@ -108,11 +108,12 @@ public sealed class AlcorCellularScenario : Scenario
             _largeScale = new double[links * links];
             TransmitterPositions = Enumerable.Range(0, links).Select(i => _centres[i % Cells]).ToArray();
             ReceiverPositions = new Point2[links];
+            DrawReceivers();
         }
 
         protected override void AdvanceCore(int slot)
         {
-            if (slot % _largeScaleSlots == 0)
+            if (slot > 0 && slot % _largeScaleSlots == 0)
             {
                 DrawReceivers();
             }

@@ -1,0 +1,96 @@
+using System.CommandLine;
+using Controller.Radio;
+
+namespace Controller.Host.Cli;
+
+/// <summary>
+/// The <c>controller</c> command line. User mistakes (unknown names, bad values) end with one line on
+/// stderr and exit code 2; results go to stdout, progress to stderr.
+/// </summary>
+internal static class ControllerCli
+{
+    /// <summary>Exit code for a user mistake.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Exit code for an unexpected failure.</summary>
+    public const int InternalError = 1;
+
+    /// <summary>Parses and runs <paramref name="args"/>, writing to the given streams; returns the exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var io = new CliStreams(output, error);
+        var root = new RootCommand("Cloud RAN controller: radio scenarios, baselines and paper reproductions.")
+        {
+            EvalCommand.Create(io),
+            ScenarioCommand.Create(io),
+            ReproduceCommand.Create(io),
+        };
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            error.WriteLine($"error: {OneLine(parsed.Errors[0].Message)} (see 'controller {CommandPath(parsed)} --help')");
+            return UsageError;
+        }
+
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (RadioInputException exception)
+        {
+            error.WriteLine($"error: {OneLine(exception.Message)}");
+            return UsageError;
+        }
+        catch (CliUsageException exception)
+        {
+            error.WriteLine($"error: {OneLine(exception.Message)}");
+            return UsageError;
+        }
+        catch (IOException exception)
+        {
+            error.WriteLine($"error: {OneLine(exception.Message)}");
+            return InternalError;
+        }
+        catch (UnauthorizedAccessException exception)
+        {
+            error.WriteLine($"error: {OneLine(exception.Message)}");
+            return InternalError;
+        }
+    }
+
+    private static string CommandPath(ParseResult parsed)
+    {
+        var names = new List<string>();
+        for (var result = parsed.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            if (result.Command is not RootCommand)
+            {
+                names.Insert(0, result.Command.Name);
+            }
+        }
+
+        return string.Join(' ', names);
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+}
+
+/// <summary>The streams a command writes to.</summary>
+/// <param name="Output">Results.</param>
+/// <param name="Error">Progress and errors.</param>
+internal sealed record CliStreams(TextWriter Output, TextWriter Error);
+
+/// <summary>A command-line mistake found after parsing (for example a value out of range).</summary>
+internal sealed class CliUsageException(string message) : Exception(message)
+{
+    public CliUsageException()
+        : this("Invalid command line.")
+    {
+    }
+
+    public CliUsageException(string message, Exception innerException)
+        : this(message + " " + innerException?.Message)
+    {
+    }
+}

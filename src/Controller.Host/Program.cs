@@ -1,0 +1,3 @@
+using Controller.Host.Cli;
+
+return ControllerCli.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,15 @@
+using Controller.Host.Cli;
+
+namespace Controller.Host.Reproductions;
+
+/// <summary>The reproductions <c>controller reproduce</c> knows.</summary>
+internal static class ReproductionCatalog
+{
+    private static readonly Reproduction[] All = [new WmmseTable1Reproduction()];
+
+    public static IReadOnlyList<Reproduction> Reproductions => All;
+
+    public static Reproduction Get(string name)
+        => All.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.Ordinal))
+           ?? throw new CliUsageException($"Unknown reproduction '{name}'; known: {string.Join(", ", All.Select(r => r.Name))}.");
+}

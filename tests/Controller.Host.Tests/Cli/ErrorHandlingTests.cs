@@ -1,0 +1,43 @@
+namespace Controller.Host.Tests.Cli;
+
+public sealed class ErrorHandlingTests
+{
+    [Theory]
+    [InlineData("unknown scenario", "Unknown scenario 'nope'", "eval", "--scenario", "nope", "--policy", "wmmse")]
+    [InlineData("unknown policy", "Unknown policy 'best'", "eval", "--scenario", "gaussian-ic", "--policy", "best")]
+    [InlineData("unknown key", "Unknown setting 'colour'", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse", "--set", "colour=red")]
+    [InlineData("NaN", "got 'NaN'; it must be a number in [-30, 60] (dB)", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse", "--set", "snrDb=NaN")]
+    [InlineData("SNR out of range", "got '95'; it must be a number in [-30, 60]", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse", "--set", "snrDb=95")]
+    [InlineData("negative size", "Setting 'links' of scenario 'gaussian-ic' got '-4'", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse", "--set", "links=-4")]
+    [InlineData("negative configs", "--configs must be a whole number in [1, 1000000] (got '-3')", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse", "--configs", "-3")]
+    [InlineData("zero slots", "--slots must be a whole number", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse", "--slots", "0")]
+    [InlineData("negative seed", "--seed must be a whole number", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse", "--seed", "-1")]
+    [InlineData("not key=value", "is not of the form key=value", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse", "--set", "links")]
+    [InlineData("warm-up eats all slots", "leave nothing to score", "eval", "--scenario", "resilient-rrm", "--policy", "wmmse", "--slots", "100")]
+    [InlineData("bad demands length", "has 3 values", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse", "--set", "links=5", "--set", "demands=1,2,3")]
+    [InlineData("missing policy", "'--policy' is required", "eval", "--scenario", "gaussian-ic")]
+    [InlineData("wmmse iterations", "needs an iteration count", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse:zero")]
+    [InlineData("unknown reproduction", "Unknown reproduction 'table9'", "reproduce", "table9")]
+    [InlineData("export unknown scenario", "Unknown scenario 'x'", "scenario", "export", "--scenario", "x", "--out", "/tmp/never-written.json")]
+    public void Run_UserMistake_OneLineOnStderrAndExitCode2(string because, string expected, params string[] args)
+    {
+        var run = CliRun.Of(args);
+
+        Assert.True(run.ExitCode == 2, $"{because}: exit code {run.ExitCode}");
+        var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(lines);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, run.Output);
+    }
+
+    [Fact]
+    public void Export_UnwritableDirectory_ErrorWithoutStackTrace()
+    {
+        var run = CliRun.Of("scenario", "export", "--scenario", "gaussian-ic", "--configs", "1", "--out", "/nonexistent-dir/x/y.json");
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.StartsWith("error:", run.Error.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text.Json;
+
+namespace Controller.Host.Tests.Cli;
+
+public sealed class EvalCommandTests
+{
+    [Fact]
+    public void Eval_Json_PrintsOneObjectWithTheMetrics()
+    {
+        var run = CliRun.Of("eval", "--scenario", "gaussian-ic", "--set", "links=6", "--set", "demands=0.5", "--policy", "wmmse", "--seed", "7", "--configs", "3", "--slots", "20", "--json");
+
+        Assert.Equal(0, run.ExitCode);
+        using var document = JsonDocument.Parse(run.Output);
+        var root = document.RootElement;
+        Assert.Equal("gaussian-ic", root.GetProperty("scenario").GetString());
+        Assert.Equal("wmmse", root.GetProperty("policy").GetString());
+        Assert.Equal(7UL, root.GetProperty("seed").GetUInt64());
+        var metrics = root.GetProperty("metrics");
+        foreach (var name in new[] { "sumRate", "meanRate", "p5Rate", "satisfiedFraction", "violationPct", "meanPower" })
+        {
+            Assert.Equal(JsonValueKind.Number, metrics.GetProperty(name).ValueKind);
+        }
+
+        Assert.True(metrics.GetProperty("p5Rate").GetDouble() <= metrics.GetProperty("meanRate").GetDouble());
+        Assert.Contains("eval: 3/3 configurations", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_NoDemands_DemandMetricsAreNull()
+    {
+        var run = CliRun.Of("eval", "--scenario", "agg-gnn", "--set", "pairs=5", "--policy", "equal-power", "--configs", "2", "--slots", "5", "--json");
+
+        Assert.Equal(0, run.ExitCode);
+        using var document = JsonDocument.Parse(run.Output);
+        var metrics = document.RootElement.GetProperty("metrics");
+        Assert.Equal(JsonValueKind.Null, metrics.GetProperty("satisfiedFraction").ValueKind);
+        Assert.Equal(JsonValueKind.Null, metrics.GetProperty("violationPct").ValueKind);
+        // Equal power spends exactly the budget in every slot.
+        Assert.Equal(metrics.GetProperty("powerBudget").GetDouble(), metrics.GetProperty("meanPower").GetDouble(), 6);
+    }
+
+    [Fact]
+    public void Eval_SameSeedTwice_SameOutput()
+    {
+        string[] args = ["eval", "--scenario", "resilient-rrm", "--set", "aps=3", "--set", "users=12", "--policy", "itlinq", "--seed", "11", "--configs", "3", "--slots", "130", "--json"];
+
+        var first = JsonDocument.Parse(CliRun.Of(args).Output).RootElement.GetProperty("metrics").GetRawText();
+        var second = JsonDocument.Parse(CliRun.Of(args).Output).RootElement.GetProperty("metrics").GetRawText();
+
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void Eval_Text_PrintsReadableSummary()
+    {
+        var run = CliRun.Of("eval", "--scenario", "alcor-cellular", "--policy", "itlinq", "--configs", "2", "--slots", "10");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("sum rate", run.Output, StringComparison.Ordinal);
+        Assert.Contains("p5 rate", run.Output, StringComparison.Ordinal);
+    }
+}
