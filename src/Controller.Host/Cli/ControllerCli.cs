@@ -37,22 +37,12 @@ internal static class ControllerCli
         {
             return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (RadioInputException exception)
+        catch (Exception exception) when (exception is RadioInputException or CliUsageException)
         {
             error.WriteLine($"error: {OneLine(exception.Message)}");
             return UsageError;
         }
-        catch (CliUsageException exception)
-        {
-            error.WriteLine($"error: {OneLine(exception.Message)}");
-            return UsageError;
-        }
-        catch (IOException exception)
-        {
-            error.WriteLine($"error: {OneLine(exception.Message)}");
-            return InternalError;
-        }
-        catch (UnauthorizedAccessException exception)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             error.WriteLine($"error: {OneLine(exception.Message)}");
             return InternalError;

@@ -96,6 +96,8 @@ public sealed class WmmseAllocator(int iterations = WmmseAllocator.DefaultIterat
         }
 
         TensorPrimitives.Multiply(v, v, power);
+        // sqrt(Pmax)^2 can round one ulp above Pmax; allocators promise powers in [0, Pmax].
+        TensorPrimitives.Min(power, maxPower, power);
     }
 
     private static double Objective(ReadOnlySpan<double> gains, int count, double noise, ReadOnlySpan<double> direct, ReadOnlySpan<double> u, ReadOnlySpan<double> w, ReadOnlySpan<double> v, Span<double> vSquared)

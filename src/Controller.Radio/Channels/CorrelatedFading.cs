@@ -19,9 +19,10 @@ public sealed class CorrelatedFading
     public CorrelatedFading(int count, double rho, SeededRandom random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        if (!(rho >= 0 && rho <= 1))
+        // Negative values are allowed: Jakes' J0 is negative for some Doppler-slot products (speed, carrier, slot settings).
+        if (!(rho >= -1 && rho <= 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(rho), rho, "The correlation must lie in [0, 1].");
+            throw new ArgumentOutOfRangeException(nameof(rho), rho, "The correlation must lie in [-1, 1].");
         }
 
         _re = new double[count];
@@ -79,9 +80,17 @@ public sealed class CorrelatedFading
         return BesselJ0(2 * Math.PI * doppler * slotSeconds);
     }
 
-    /// <summary>Bessel function of the first kind, order 0, by its power series (accurate for |x| below about 20).</summary>
+    /// <summary>
+    /// Bessel function of the first kind, order 0: its power series up to |x| = 12 and Hankel's asymptotic
+    /// expansion beyond, where the series loses every digit to cancellation (absolute error below 1e-10).
+    /// </summary>
     public static double BesselJ0(double x)
     {
+        if (Math.Abs(x) > 12)
+        {
+            return BesselJ0Asymptotic(Math.Abs(x));
+        }
+
         var term = 1.0;
         var sum = 1.0;
         var q = -(x * x) / 4;
@@ -96,5 +105,34 @@ public sealed class CorrelatedFading
         }
 
         return sum;
+    }
+
+    private static double BesselJ0Asymptotic(double x)
+    {
+        // J0(x) = sqrt(2 / (pi x)) (P cos(x - pi/4) - Q sin(x - pi/4)) with t_m = prod_{j<=m} (2j-1)^2 / (m! (8x)^m):
+        // P = t_0 - t_2 + t_4 - ..., Q = -t_1 + t_3 - ...; summed until the terms stop shrinking.
+        double p = 1, q = 0, term = 1;
+        for (var m = 1; m < 100; m++)
+        {
+            var next = term * (2 * m - 1) * (2 * m - 1) / (8.0 * m * x);
+            if (next >= term || next < 1e-17)
+            {
+                break;
+            }
+
+            term = next;
+            var sign = (m / 2) % 2 == 0 ? 1 : -1;
+            if (m % 2 == 0)
+            {
+                p += sign * term;
+            }
+            else
+            {
+                q -= sign * term;
+            }
+        }
+
+        var phase = x - (Math.PI / 4);
+        return Math.Sqrt(2 / (Math.PI * x)) * ((p * Math.Cos(phase)) - (q * Math.Sin(phase)));
     }
 }

@@ -1,0 +1,21 @@
+# syntax=docker/dockerfile:1
+# The controller image: one executable, `controller`, whose verbs run a silo, the RAN simulator or the
+# offline tools. Not built in this project's CI (no Docker engine there); kept buildable by hand.
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /source
+# Restore first, from the build files alone, so that code edits do not invalidate the package layer.
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY src/Controller.Radio/Controller.Radio.csproj src/Controller.Radio/
+COPY src/Controller.Host/Controller.Host.csproj src/Controller.Host/
+RUN dotnet restore src/Controller.Host/Controller.Host.csproj
+COPY src/ src/
+RUN dotnet publish src/Controller.Host/Controller.Host.csproj -c Release --no-restore -o /app
+
+FROM mcr.microsoft.com/dotnet/runtime:10.0 AS runtime
+WORKDIR /app
+COPY --from=build /app ./
+# The runtime image's unprivileged user; state directories are mounted volumes owned by it.
+USER $APP_UID
+ENTRYPOINT ["dotnet", "/app/controller.dll"]
+CMD ["--help"]
