@@ -29,7 +29,7 @@ internal static class ControllerCli
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            error.WriteLine($"error: {OneLine(parsed.Errors[0].Message)} (see 'controller {CommandPath(parsed)} --help')");
+            error.WriteLine($"error: {OneLine(parsed.Errors[0].Message)} (see '{CommandPath(parsed)} --help')");
             return UsageError;
         }
 
@@ -51,12 +51,12 @@ internal static class ControllerCli
 
     private static string CommandPath(ParseResult parsed)
     {
-        var names = new List<string>();
+        var names = new List<string> { "controller" };
         for (var result = parsed.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
         {
             if (result.Command is not RootCommand)
             {
-                names.Insert(0, result.Command.Name);
+                names.Insert(1, result.Command.Name);
             }
         }
 
