@@ -78,7 +78,9 @@ internal static class EvalCommand
     {
         var m = result.Metrics;
         var culture = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(culture, $"scenario   {result.Request.Scenario.Name} ({string.Join(", ", result.Request.Settings.AsText.Where(kv => kv.Value.Length > 0).Select(kv => $"{kv.Key}={kv.Value}"))})"));
+        var defaults = result.Request.Scenario.Settings.ToDictionary(d => d.Name, d => d.DefaultValue);
+        var changed = result.Request.Settings.AsText.Where(kv => kv.Value != defaults[kv.Key]).Select(kv => $"{kv.Key}={kv.Value}").ToList();
+        output.WriteLine($"scenario   {result.Request.Scenario.Name} ({(changed.Count == 0 ? "default settings" : string.Join(", ", changed))})");
         output.WriteLine(string.Create(culture, $"policy     {result.Request.Policy}, seed {result.Request.Seed}, {result.Request.Configurations} configurations x {result.Request.Slots} slots, {seconds:F2} s"));
         output.WriteLine(string.Create(culture, $"sum rate   {m.SumRate,10:F4} bps/Hz"));
         output.WriteLine(string.Create(culture, $"mean rate  {m.MeanRate,10:F4} bps/Hz"));
