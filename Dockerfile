@@ -7,6 +7,7 @@ WORKDIR /source
 # Restore first, from the build files alone, so that code edits do not invalidate the package layer.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Controller.Radio/Controller.Radio.csproj src/Controller.Radio/
+COPY src/Controller.Runtime/Controller.Runtime.csproj src/Controller.Runtime/
 COPY src/Controller.Host/Controller.Host.csproj src/Controller.Host/
 RUN dotnet restore src/Controller.Host/Controller.Host.csproj
 COPY src/ src/

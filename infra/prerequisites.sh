@@ -40,3 +40,22 @@ restore_solution() {
     return 1
   }
 }
+
+# need_azurite: the Azure Storage emulator that the AzureBlobGrainStorage tests start (Category=Azurite).
+# Pinned in infra/tools/package-lock.json; npm installs it under infra/tools/node_modules, so no root is needed.
+need_azurite() {
+  [ -x "$ROOT/infra/tools/node_modules/.bin/azurite-blob" ] && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then
+      apt_need nodejs npm || return 1
+    else
+      echo "missing: npm (Node.js), needed to install Azurite for the blob storage tests (run as root, or: sudo apt-get install nodejs npm)." >&2
+      return 1
+    fi
+  fi
+  echo "installing Azurite into infra/tools/node_modules (npm ci)" >&2
+  npm ci --prefix "$ROOT/infra/tools" --no-audit --no-fund --loglevel=error >/dev/null || {
+    echo "could not install Azurite: 'npm ci --prefix infra/tools' failed (the npm registry must be reachable)." >&2
+    return 1
+  }
+}

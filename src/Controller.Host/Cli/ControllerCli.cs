@@ -24,6 +24,7 @@ internal static class ControllerCli
             EvalCommand.Create(io),
             ScenarioCommand.Create(io),
             ReproduceCommand.Create(io),
+            BenchCommand.Create(io),
         };
 
         var parsed = root.Parse(args);

@@ -1,0 +1,179 @@
+using System.Linq.Expressions;
+using System.Reflection;
+
+namespace Controller.Runtime.Grains;
+
+/// <summary>One method of a grain interface: how to call it on an activation and how to send it.</summary>
+internal abstract class GrainMethod
+{
+    protected GrainMethod(string grainType, MethodInfo method)
+    {
+        GrainType = grainType;
+        Name = method.Name;
+        SpanName = $"{grainType}.{method.Name}";
+        Interleave = method.IsDefined(typeof(ReentrantAttribute), inherit: false);
+        var parameters = method.GetParameters();
+        CancellationTokenIndex = parameters.Length > 0 && parameters[^1].ParameterType == typeof(CancellationToken) ? parameters.Length - 1 : -1;
+    }
+
+    public string GrainType { get; }
+
+    public string Name { get; }
+
+    /// <summary>Span name, "type.method", built once.</summary>
+    public string SpanName { get; }
+
+    public bool Interleave { get; }
+
+    /// <summary>Index of the trailing CancellationToken parameter, or -1.</summary>
+    public int CancellationTokenIndex { get; }
+
+    /// <summary>Sends a call to <paramref name="grain"/> and returns what the interface method returns (a task or value task).</summary>
+    public abstract object Send(GrainRuntime runtime, GrainId grain, object?[] arguments);
+
+    /// <summary>Builds the table entry for <paramref name="method"/> of a grain interface.</summary>
+    public static GrainMethod Create(string grainType, Type grainInterface, MethodInfo method)
+    {
+        var returnType = method.ReturnType;
+        Type resultType;
+        ReturnKind kind;
+        if (returnType == typeof(Task))
+        {
+            (resultType, kind) = (typeof(VoidResult), ReturnKind.Task);
+        }
+        else if (returnType == typeof(ValueTask))
+        {
+            (resultType, kind) = (typeof(VoidResult), ReturnKind.ValueTask);
+        }
+        else if (returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(Task<>))
+        {
+            (resultType, kind) = (returnType.GetGenericArguments()[0], ReturnKind.TaskOfT);
+        }
+        else if (returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(ValueTask<>))
+        {
+            (resultType, kind) = (returnType.GetGenericArguments()[0], ReturnKind.ValueTaskOfT);
+        }
+        else
+        {
+            throw new InvalidOperationException(
+                $"Grain method {grainInterface.Name}.{method.Name} returns {returnType.Name}; grain methods return Task, Task<T>, ValueTask or ValueTask<T>.");
+        }
+
+        var closed = typeof(GrainMethod<>).MakeGenericType(resultType);
+        return (GrainMethod)Activator.CreateInstance(closed, grainType, grainInterface, method, kind)!;
+    }
+}
+
+/// <summary>How a grain method hands its result back.</summary>
+internal enum ReturnKind
+{
+    Task,
+    ValueTask,
+    TaskOfT,
+    ValueTaskOfT,
+}
+
+/// <summary>The result type of methods that return a bare Task or ValueTask.</summary>
+internal readonly struct VoidResult
+{
+}
+
+/// <summary>A grain method with result type <typeparamref name="TResult"/>, invoked through a compiled delegate (no reflection per call).</summary>
+internal sealed class GrainMethod<TResult> : GrainMethod
+{
+    private readonly Func<object, object?[], ValueTask<TResult>> _invoke;
+    private readonly ReturnKind _kind;
+
+    public GrainMethod(string grainType, Type grainInterface, MethodInfo method, ReturnKind kind)
+        : base(grainType, method)
+    {
+        _kind = kind;
+        _invoke = Compile(grainInterface, method, kind);
+    }
+
+    /// <summary>Calls the method on a grain instance.</summary>
+    public ValueTask<TResult> Invoke(object grain, object?[] arguments) => _invoke(grain, arguments);
+
+    public override object Send(GrainRuntime runtime, GrainId grain, object?[] arguments)
+    {
+        var cancellationToken = CancellationTokenIndex >= 0 ? (CancellationToken)arguments[CancellationTokenIndex]! : default;
+        var message = new CallMessage<TResult>(this, arguments, cancellationToken);
+        // CA2012: the value task is boxed only to become the interface method's return value; the caller consumes it once.
+#pragma warning disable CA2012
+        return _kind switch
+        {
+            ReturnKind.ValueTaskOfT => Reply(runtime, grain, message, cancellationToken),
+            ReturnKind.TaskOfT => Reply(runtime, grain, message, cancellationToken).AsTask(),
+            ReturnKind.ValueTask => DropResult(Reply(runtime, grain, message, cancellationToken)),
+            _ => DropResult(Reply(runtime, grain, message, cancellationToken)).AsTask(),
+        };
+#pragma warning restore CA2012
+    }
+
+    private static ValueTask<TResult> Reply(GrainRuntime runtime, GrainId grain, CallMessage<TResult> message, CancellationToken cancellationToken)
+        => runtime.TrySend(grain, message) ? message.AsValueTask() : AfterSend(runtime.SendSlowAsync(grain, message, cancellationToken), message);
+
+    private static async ValueTask<TResult> AfterSend(Task sent, CallMessage<TResult> message)
+    {
+        await sent.ConfigureAwait(false);
+        return await message.AsValueTask().ConfigureAwait(false);
+    }
+
+    private static ValueTask DropResult(ValueTask<TResult> reply)
+    {
+        return reply.IsCompletedSuccessfully ? Consume(reply) : Await(reply);
+
+        static ValueTask Consume(ValueTask<TResult> completed)
+        {
+            // Reading the result releases the value-task source; a completed reply has nothing else to wait for.
+            _ = completed.Result;
+            return default;
+        }
+
+        static async ValueTask Await(ValueTask<TResult> pending) => await pending.ConfigureAwait(false);
+    }
+
+    private static Func<object, object?[], ValueTask<TResult>> Compile(Type grainInterface, MethodInfo method, ReturnKind kind)
+    {
+        var grain = Expression.Parameter(typeof(object), "grain");
+        var arguments = Expression.Parameter(typeof(object?[]), "arguments");
+        var parameters = method.GetParameters();
+        var call = Expression.Call(
+            Expression.Convert(grain, grainInterface),
+            method,
+            parameters.Select((p, i) => Expression.Convert(Expression.ArrayIndex(arguments, Expression.Constant(i)), p.ParameterType)));
+        var adapter = kind switch
+        {
+            ReturnKind.ValueTaskOfT => null,
+            ReturnKind.TaskOfT => typeof(GrainMethod<TResult>).GetMethod(nameof(FromTask), BindingFlags.NonPublic | BindingFlags.Static)!,
+            ReturnKind.ValueTask => typeof(GrainMethod<TResult>).GetMethod(nameof(FromVoidValueTask), BindingFlags.NonPublic | BindingFlags.Static)!,
+            _ => typeof(GrainMethod<TResult>).GetMethod(nameof(FromVoidTask), BindingFlags.NonPublic | BindingFlags.Static)!,
+        };
+        Expression body = adapter is null ? call : Expression.Call(adapter, call);
+        return Expression.Lambda<Func<object, object?[], ValueTask<TResult>>>(body, grain, arguments).Compile();
+    }
+
+    private static ValueTask<TResult> FromTask(Task<TResult> task) => new(task);
+
+    private static ValueTask<TResult> FromVoidTask(Task task)
+    {
+        return task.IsCompletedSuccessfully ? default : Await(task);
+
+        static async ValueTask<TResult> Await(Task pending)
+        {
+            await pending.ConfigureAwait(false);
+            return default!;
+        }
+    }
+
+    private static ValueTask<TResult> FromVoidValueTask(ValueTask task)
+    {
+        return task.IsCompletedSuccessfully ? default : Await(task);
+
+        static async ValueTask<TResult> Await(ValueTask pending)
+        {
+            await pending.ConfigureAwait(false);
+            return default!;
+        }
+    }
+}
