@@ -30,15 +30,24 @@ internal sealed class RuntimeInstruments : IDisposable
         _meter.CreateObservableGauge("controller.runtime.mailbox.depth", mailboxDepth, "{message}", "Messages queued in all mailboxes");
     }
 
+    /// <summary>Whether call latency is observed; when not, callers skip reading the clock.</summary>
+    public bool CallDurationEnabled => _callDuration.Enabled;
+
+    /// <summary>Counts a finished call and, when <paramref name="sentTimestamp"/> is set, its latency.</summary>
     public void RecordCall(string grainType, long sentTimestamp)
     {
+        if (!_calls.Enabled && !_callDuration.Enabled)
+        {
+            return;
+        }
+
         var tag = new KeyValuePair<string, object?>(RuntimeTelemetry.GrainTypeTag, grainType);
         if (_calls.Enabled)
         {
             _calls.Add(1, tag);
         }
 
-        if (_callDuration.Enabled)
+        if (_callDuration.Enabled && sentTimestamp != 0)
         {
             _callDuration.Record(Stopwatch.GetElapsedTime(sentTimestamp).TotalSeconds, tag);
         }

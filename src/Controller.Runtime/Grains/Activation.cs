@@ -1,30 +1,44 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Controller.Runtime.Timers;
 
 namespace Controller.Runtime.Grains;
 
 /// <summary>
-/// One live instance of a grain: a bounded mailbox drained by a single loop, so turns never interleave
-/// (reentrant methods excepted). Lifecycle: activating (first turn runs OnActivateAsync), active,
-/// deactivating (last turn runs OnDeactivateAsync), closed (removed from the catalog; anything still
-/// queued is handed to the next activation).
+/// One live instance of a grain: a bounded mailbox drained by at most one thread-pool work item at a
+/// time, so turns never interleave (reentrant methods excepted). Lifecycle: activating (first turn runs
+/// OnActivateAsync), active, deactivating (last turn runs OnDeactivateAsync), closed (removed from the
+/// catalog; anything still queued is handed to the next activation).
 /// </summary>
-internal sealed class Activation : IDisposable
+/// <remarks>
+/// The mailbox is a lock-free queue with a counter for its bound and a "scheduled" flag, rather than a
+/// Channel: scheduling is an allocation-free <see cref="IThreadPoolWorkItem"/>, a drain runs turns that
+/// finish synchronously back to back, and only a turn that really awaits costs a continuation.
+/// </remarks>
+internal sealed class Activation : IThreadPoolWorkItem, IDisposable
 {
     private const int Active = 0;
     private const int Deactivating = 1;
     private const int Closed = 2;
 
-    private readonly Channel<Message> _mailbox;
+    // Turns run per work item before yielding the thread to other activations (fairness).
+    private const int DrainBatch = 64;
+
+    private readonly ConcurrentQueue<Message> _queue = new();
     private readonly GrainInterfaceMap _map;
+    private readonly int _capacity;
     private readonly List<GrainTimer> _timers = [];
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Lock _activationGate = new();
+    private readonly Lock _spaceGate = new();
     private List<Message>? _earlyReentrant;
+    private TaskCompletionSource? _spaceWaiter;
+    private int _queued;
+    private int _scheduled;
     private int _state;
     private int _started;
     private long _lastActive;
+    private volatile bool _closedForWrites;
     private volatile bool _turnInProgress;
     private volatile bool _activated;
     private volatile bool _deactivationRequested;
@@ -35,11 +49,7 @@ internal sealed class Activation : IDisposable
         Id = id;
         IdText = id.ToString();
         _map = map;
-        _mailbox = Channel.CreateBounded<Message>(new BoundedChannelOptions(runtime.Options.MailboxCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _capacity = runtime.Options.MailboxCapacity;
         _lastActive = runtime.TimeProvider.GetTimestamp();
     }
 
@@ -60,19 +70,15 @@ internal sealed class Activation : IDisposable
     public bool IsClosed => Volatile.Read(ref _state) == Closed;
 
     /// <summary>Messages waiting in the mailbox.</summary>
-    public int QueueLength => _mailbox.Reader.Count;
+    public int QueueLength => Volatile.Read(ref _queued);
 
-    /// <summary>Starts the mailbox loop with the activation turn first; idempotent.</summary>
+    /// <summary>Queues the activation turn and starts draining; idempotent.</summary>
     public void EnsureStarted()
     {
-        if (Interlocked.Exchange(ref _started, 1) == 1)
+        if (Interlocked.Exchange(ref _started, 1) == 0)
         {
-            return;
+            EnqueueUnbounded(new ActivateMessage());
         }
-
-        _mailbox.Writer.TryWrite(new ActivateMessage());
-        // Unsafe: the loop must not inherit the creating caller's execution context (its Activity, for one).
-        ThreadPool.UnsafeQueueUserWorkItem(static self => _ = self.RunAsync(), this, preferLocal: false);
     }
 
     /// <summary>Queues <paramref name="message"/> (or runs it now if it may interleave); false when the mailbox is full or closed.</summary>
@@ -97,13 +103,56 @@ internal sealed class Activation : IDisposable
             return true;
         }
 
-        return _mailbox.Writer.TryWrite(message);
+        if (_closedForWrites)
+        {
+            return false;
+        }
+
+        if (Interlocked.Increment(ref _queued) > _capacity)
+        {
+            Interlocked.Decrement(ref _queued);
+            return false;
+        }
+
+        _queue.Enqueue(message);
+        if (_closedForWrites)
+        {
+            // Closed between the check and the enqueue: make sure the message is not stranded.
+            HandOnLeftovers(failure: null);
+            return true;
+        }
+
+        Schedule();
+        return true;
     }
 
-    public void Dispose() => _lifetime.Dispose();
+    /// <summary>Waits for room in a full mailbox (backpressure); throws <see cref="MailboxClosedException"/> if the activation closes meanwhile.</summary>
+    public async Task EnqueueAsync(Message message, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task room;
+            lock (_spaceGate)
+            {
+                _spaceWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                room = _spaceWaiter.Task;
+            }
 
-    /// <summary>Waits for room in a full mailbox (backpressure); throws <see cref="ChannelClosedException"/> if the activation closes meanwhile.</summary>
-    public ValueTask EnqueueAsync(Message message, CancellationToken cancellationToken) => _mailbox.Writer.WriteAsync(message, cancellationToken);
+            // The waiter is published before the re-check, so a drain that frees a slot after it sees the waiter.
+            Interlocked.MemoryBarrier();
+            if (TryEnqueue(message))
+            {
+                return;
+            }
+
+            if (_closedForWrites)
+            {
+                throw new MailboxClosedException();
+            }
+
+            await room.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     public GrainTimer RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period, bool keepAlive)
     {
@@ -121,7 +170,7 @@ internal sealed class Activation : IDisposable
 
     /// <summary>Starts deactivation if the activation has been idle for <paramref name="idleTicks"/> timestamp ticks.</summary>
     public bool TryDeactivateIfIdle(long now, long idleTicks)
-        => !_turnInProgress && _mailbox.Reader.Count == 0 && now - Volatile.Read(ref _lastActive) >= idleTicks && BeginDeactivation();
+        => !_turnInProgress && QueueLength == 0 && now - Volatile.Read(ref _lastActive) >= idleTicks && BeginDeactivation();
 
     /// <summary>Queues the deactivation turn behind whatever is queued; false if already deactivating or closed.</summary>
     public bool BeginDeactivation()
@@ -131,38 +180,23 @@ internal sealed class Activation : IDisposable
             return false;
         }
 
-        if (!_mailbox.Writer.TryWrite(new DeactivateMessage()))
-        {
-            // The mailbox filled up meanwhile: it is not idle after all.
-            Volatile.Write(ref _state, Active);
-            return false;
-        }
-
+        // The deactivation turn is not subject to the bound: it must get in even behind a full mailbox.
+        EnqueueUnbounded(new DeactivateMessage());
         return true;
     }
 
     /// <summary>
-    /// Deactivates even with a full mailbox (runtime shutdown). A turn that does not finish within
-    /// <paramref name="timeout"/> is abandoned: its token is cancelled, queued calls fail, the activation closes.
+    /// Deactivates at runtime shutdown. A turn that does not finish within <paramref name="timeout"/> is
+    /// abandoned: its token is cancelled, queued calls fail, the activation closes.
     /// </summary>
     public async Task ForceDeactivationAsync(TimeSpan timeout)
     {
-        using var deadline = new CancellationTokenSource(timeout);
+        BeginDeactivation();
         try
         {
-            if (Interlocked.CompareExchange(ref _state, Deactivating, Active) == Active)
-            {
-                await _mailbox.Writer.WriteAsync(new DeactivateMessage(), deadline.Token).ConfigureAwait(false);
-            }
-
-            await Completion.WaitAsync(deadline.Token).ConfigureAwait(false);
+            await Completion.WaitAsync(timeout).ConfigureAwait(false);
         }
-        catch (ChannelClosedException)
-        {
-            // Closed by a failed activation in the meantime: nothing left to deactivate.
-            await Completion.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        catch (TimeoutException)
         {
             Runtime.LogDeactivationAbandoned(IdText, timeout);
             if (!IsClosed)
@@ -228,42 +262,121 @@ internal sealed class Activation : IDisposable
         Close(failure: null, started: true);
     }
 
-    private async Task RunInterleavedAsync(Message message) => await message.ExecuteAsync(this).ConfigureAwait(false);
+    public void Dispose() => _lifetime.Dispose();
 
-    private async Task RunAsync()
+    /// <summary>Drains the mailbox on a thread-pool thread; at most one drain runs at a time.</summary>
+    void IThreadPoolWorkItem.Execute() => Drain();
+
+    private void Drain()
     {
-        var reader = _mailbox.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
-            while (reader.TryRead(out var message))
+            for (var turn = 0; turn < DrainBatch && _queue.TryDequeue(out var message); turn++)
             {
+                Interlocked.Decrement(ref _queued);
+                SignalRoom();
                 _turnInProgress = true;
-                await message.ExecuteAsync(this).ConfigureAwait(false);
-                _turnInProgress = false;
-                if (message.KeepsAlive)
+                var pending = message.ExecuteAsync(this);
+                if (!pending.IsCompletedSuccessfully)
                 {
-                    Volatile.Write(ref _lastActive, Runtime.TimeProvider.GetTimestamp());
-                }
-
-                if (IsClosed)
-                {
+                    // The turn awaits: keep the drain claimed and resume it when the turn ends.
+                    _ = ResumeAfterAsync(pending, message);
                     return;
                 }
 
-                if (_deactivationRequested && reader.Count == 0)
+                if (!AfterTurn(message))
                 {
-                    _deactivationRequested = false;
-                    BeginDeactivation();
+                    return;
                 }
+            }
+
+            if (!_queue.IsEmpty)
+            {
+                // A full batch ran: yield the thread, stay scheduled.
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                return;
+            }
+
+            Volatile.Write(ref _scheduled, 0);
+            // A message enqueued after the last TryDequeue but before the flag was cleared must not be stranded.
+            if (_queue.IsEmpty || Interlocked.CompareExchange(ref _scheduled, 1, 0) != 0)
+            {
+                return;
             }
         }
     }
 
+    private async Task ResumeAfterAsync(ValueTask pending, Message message)
+    {
+        await pending.ConfigureAwait(false);
+        if (AfterTurn(message))
+        {
+            Drain();
+        }
+    }
+
+    /// <summary>Bookkeeping after a turn; false when the activation closed and draining must stop.</summary>
+    private bool AfterTurn(Message message)
+    {
+        _turnInProgress = false;
+        if (message.KeepsAlive)
+        {
+            Volatile.Write(ref _lastActive, Runtime.TimeProvider.GetTimestamp());
+        }
+
+        if (IsClosed)
+        {
+            return false;
+        }
+
+        if (_deactivationRequested && _queue.IsEmpty)
+        {
+            _deactivationRequested = false;
+            BeginDeactivation();
+        }
+
+        return true;
+    }
+
+    private void Schedule()
+    {
+        if (Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    private void EnqueueUnbounded(Message message)
+    {
+        Interlocked.Increment(ref _queued);
+        _queue.Enqueue(message);
+        Schedule();
+    }
+
+    private void SignalRoom()
+    {
+        if (Volatile.Read(ref _spaceWaiter) is null)
+        {
+            return;
+        }
+
+        TaskCompletionSource? waiter;
+        lock (_spaceGate)
+        {
+            waiter = _spaceWaiter;
+            _spaceWaiter = null;
+        }
+
+        waiter?.TrySetResult();
+    }
+
+    private async Task RunInterleavedAsync(Message message) => await message.ExecuteAsync(this).ConfigureAwait(false);
+
     private void Close(Exception? failure, bool started)
     {
         Volatile.Write(ref _state, Closed);
+        _closedForWrites = true;
         StopTimers();
-        _mailbox.Writer.TryComplete();
         _lifetime.Cancel();
         Runtime.Remove(this);
         if (started)
@@ -271,9 +384,23 @@ internal sealed class Activation : IDisposable
             Runtime.Instruments.ActivationEnded(GrainType);
         }
 
-        // Calls queued behind the last turn: fail them with the activation or shutdown error, or hand them to the next activation.
-        while (_mailbox.Reader.TryRead(out var leftover))
+        HandOnLeftovers(failure);
+        // Senders waiting for room retry, find the activation closed and move on to its successor.
+        lock (_spaceGate)
         {
+            _spaceWaiter?.TrySetResult();
+            _spaceWaiter = null;
+        }
+
+        _closed.TrySetResult();
+    }
+
+    /// <summary>Calls queued behind the last turn: fail them with the activation or shutdown error, or hand them to the next activation.</summary>
+    private void HandOnLeftovers(Exception? failure)
+    {
+        while (_queue.TryDequeue(out var leftover))
+        {
+            Interlocked.Decrement(ref _queued);
             if (failure is not null)
             {
                 leftover.Fail(failure);
@@ -283,9 +410,6 @@ internal sealed class Activation : IDisposable
                 Runtime.Resend(Id, leftover);
             }
         }
-
-        _closed.TrySetResult();
-        Dispose();
     }
 
     private void StopTimers()
@@ -299,5 +423,24 @@ internal sealed class Activation : IDisposable
 
             _timers.Clear();
         }
+    }
+}
+
+/// <summary>The activation closed while a sender waited for room; the sender retries on the grain's next activation.</summary>
+internal sealed class MailboxClosedException : Exception
+{
+    public MailboxClosedException()
+        : base("The activation closed.")
+    {
+    }
+
+    public MailboxClosedException(string message)
+        : base(message)
+    {
+    }
+
+    public MailboxClosedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
     }
 }

@@ -28,8 +28,8 @@ internal abstract class GrainMethod
     /// <summary>Index of the trailing CancellationToken parameter, or -1.</summary>
     public int CancellationTokenIndex { get; }
 
-    /// <summary>Sends a call to <paramref name="grain"/> and returns what the interface method returns (a task or value task).</summary>
-    public abstract object Send(GrainRuntime runtime, GrainId grain, object?[] arguments);
+    /// <summary>Sends a call to <paramref name="proxy"/>'s grain and returns what the interface method returns (a task or value task).</summary>
+    public abstract object Send(GrainProxy proxy, object?[] arguments);
 
     /// <summary>Builds the table entry for <paramref name="method"/> of a grain interface.</summary>
     public static GrainMethod Create(string grainType, Type grainInterface, MethodInfo method)
@@ -94,24 +94,24 @@ internal sealed class GrainMethod<TResult> : GrainMethod
     /// <summary>Calls the method on a grain instance.</summary>
     public ValueTask<TResult> Invoke(object grain, object?[] arguments) => _invoke(grain, arguments);
 
-    public override object Send(GrainRuntime runtime, GrainId grain, object?[] arguments)
+    public override object Send(GrainProxy proxy, object?[] arguments)
     {
         var cancellationToken = CancellationTokenIndex >= 0 ? (CancellationToken)arguments[CancellationTokenIndex]! : default;
-        var message = new CallMessage<TResult>(this, arguments, cancellationToken);
+        var message = new CallMessage<TResult>(this, arguments, proxy.Runtime.Instruments.CallDurationEnabled, cancellationToken);
         // CA2012: the value task is boxed only to become the interface method's return value; the caller consumes it once.
 #pragma warning disable CA2012
         return _kind switch
         {
-            ReturnKind.ValueTaskOfT => Reply(runtime, grain, message, cancellationToken),
-            ReturnKind.TaskOfT => Reply(runtime, grain, message, cancellationToken).AsTask(),
-            ReturnKind.ValueTask => DropResult(Reply(runtime, grain, message, cancellationToken)),
-            _ => DropResult(Reply(runtime, grain, message, cancellationToken)).AsTask(),
+            ReturnKind.ValueTaskOfT => Reply(proxy, message, cancellationToken),
+            ReturnKind.TaskOfT => Reply(proxy, message, cancellationToken).AsTask(),
+            ReturnKind.ValueTask => DropResult(Reply(proxy, message, cancellationToken)),
+            _ => DropResult(Reply(proxy, message, cancellationToken)).AsTask(),
         };
 #pragma warning restore CA2012
     }
 
-    private static ValueTask<TResult> Reply(GrainRuntime runtime, GrainId grain, CallMessage<TResult> message, CancellationToken cancellationToken)
-        => runtime.TrySend(grain, message) ? message.AsValueTask() : AfterSend(runtime.SendSlowAsync(grain, message, cancellationToken), message);
+    private static ValueTask<TResult> Reply(GrainProxy proxy, CallMessage<TResult> message, CancellationToken cancellationToken)
+        => proxy.Runtime.TrySend(proxy, message) ? message.AsValueTask() : AfterSend(proxy.Runtime.SendSlowAsync(proxy.GrainId, message, cancellationToken), message);
 
     private static async ValueTask<TResult> AfterSend(Task sent, CallMessage<TResult> message)
     {

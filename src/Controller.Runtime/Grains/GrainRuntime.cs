@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
-using System.Threading.Channels;
 using Controller.Runtime.Diagnostics;
 using Controller.Runtime.Placement;
 using Controller.Runtime.Storage;
@@ -117,8 +116,34 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
         return started;
     }
 
+    /// <summary>Delivers a call through <paramref name="proxy"/>'s cached activation when it is still open.</summary>
+    internal bool TrySend(GrainProxy proxy, Message message)
+    {
+        var activation = proxy.CachedActivation;
+        if (activation is null || activation.IsClosed)
+        {
+            activation = null;
+            if (!TrySend(proxy.GrainId, message, ref activation))
+            {
+                proxy.CachedActivation = activation;
+                return false;
+            }
+
+            proxy.CachedActivation = activation;
+            return true;
+        }
+
+        return activation.TryEnqueue(message);
+    }
+
     /// <summary>Delivers <paramref name="message"/> if its mailbox has room now; false means use <see cref="SendSlowAsync"/>.</summary>
     internal bool TrySend(GrainId grain, Message message)
+    {
+        Activation? activation = null;
+        return TrySend(grain, message, ref activation);
+    }
+
+    private bool TrySend(GrainId grain, Message message, ref Activation? activation)
     {
         if (Volatile.Read(ref _disposed) == 1)
         {
@@ -131,7 +156,8 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
             throw new InvalidOperationException($"Grain {grain} is placed on silo {silo.Ordinal} but this runtime has no cluster transport; run one silo or configure the cluster.");
         }
 
-        return GetOrActivate(grain).TryEnqueue(message);
+        activation = GetOrActivate(grain);
+        return activation.TryEnqueue(message);
     }
 
     /// <summary>Hands a call left in a closed activation's mailbox to the grain's next activation.</summary>
@@ -200,7 +226,7 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
                     await activation.EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
                     return;
                 }
-                catch (ChannelClosedException)
+                catch (MailboxClosedException)
                 {
                     // Closed while we waited: fall through and retry on the next activation.
                 }

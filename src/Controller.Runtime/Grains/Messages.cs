@@ -34,13 +34,13 @@ internal sealed class CallMessage<TResult> : Message, IValueTaskSource<TResult>
     private readonly long _sentAt;
     private ManualResetValueTaskSourceCore<TResult> _completion;
 
-    public CallMessage(GrainMethod<TResult> method, object?[] arguments, CancellationToken cancellationToken)
+    public CallMessage(GrainMethod<TResult> method, object?[] arguments, bool timed, CancellationToken cancellationToken)
     {
         _method = method;
         _arguments = arguments;
         _cancellationToken = cancellationToken;
         _parent = Activity.Current?.Context ?? default;
-        _sentAt = Stopwatch.GetTimestamp();
+        _sentAt = timed ? Stopwatch.GetTimestamp() : 0;
         // Continuations run on the thread pool so a caller's code never runs inside the grain's turn.
         _completion.RunContinuationsAsynchronously = true;
     }

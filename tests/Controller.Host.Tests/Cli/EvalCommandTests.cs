@@ -60,3 +60,32 @@ public sealed class EvalCommandTests
         Assert.Contains("p5 rate", run.Output, StringComparison.Ordinal);
     }
 }
+
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public void BenchRuntime_Json_PrintsTheIssueFields()
+    {
+        var run = CliRun.Of("bench", "runtime", "--grains", "50", "--calls", "2000", "--concurrency", "4", "--latency-calls", "200", "--json");
+
+        Assert.Equal(0, run.ExitCode);
+        using var document = System.Text.Json.JsonDocument.Parse(run.Output);
+        var root = document.RootElement;
+        foreach (var name in new[] { "callsPerSecond", "p50Micros", "p99Micros", "baselineCallsPerSecond" })
+        {
+            Assert.True(root.GetProperty(name).GetDouble() > 0, name);
+        }
+
+        Assert.True(root.GetProperty("p50Micros").GetDouble() <= root.GetProperty("p99Micros").GetDouble());
+        Assert.Equal(50, root.GetProperty("grains").GetInt32());
+    }
+
+    [Fact]
+    public void BenchRuntime_ConcurrencyAboveCalls_UsageError()
+    {
+        var run = CliRun.Of("bench", "runtime", "--calls", "10", "--concurrency", "20");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--concurrency (20) cannot exceed --calls (10)", run.Error, StringComparison.Ordinal);
+    }
+}
