@@ -7,6 +7,7 @@ namespace Controller.Runtime.Grains;
 internal sealed class GrainInterfaceMap
 {
     private readonly Dictionary<MethodInfo, GrainMethod> _methods = [];
+    private readonly Dictionary<string, GrainMethod> _byName = new(StringComparer.Ordinal);
 
     public GrainInterfaceMap(Type grainInterface, Type implementation, Func<IServiceProvider?, Grain> factory)
     {
@@ -23,7 +24,14 @@ internal sealed class GrainInterfaceMap
         {
             foreach (var method in type.GetMethods())
             {
-                _methods[method] = GrainMethod.Create(TypeName, type, method);
+                var entry = GrainMethod.Create(TypeName, type, method);
+                // Calls travel by method name: overloads would be ambiguous on the wire.
+                if (!_byName.TryAdd(method.Name, entry))
+                {
+                    throw new ArgumentException($"Grain interface {grainInterface.Name} has two methods named {method.Name}; grain methods need unique names.", nameof(grainInterface));
+                }
+
+                _methods[method] = entry;
             }
         }
     }
@@ -37,6 +45,11 @@ internal sealed class GrainInterfaceMap
     public Func<IServiceProvider?, Grain> Factory { get; }
 
     public GrainMethod Method(MethodInfo method) => _methods[method];
+
+    /// <summary>The method called <paramref name="name"/>, as named in a call's wire form.</summary>
+    public GrainMethod Method(string name) => _byName.TryGetValue(name, out var method)
+        ? method
+        : throw new GrainCallSerializationException($"Grain type '{TypeName}' has no method named '{name}'.");
 
     private static string DefaultTypeName(Type grainInterface)
     {

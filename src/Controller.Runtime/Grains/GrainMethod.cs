@@ -13,6 +13,7 @@ internal abstract class GrainMethod
         SpanName = $"{grainType}.{method.Name}";
         Interleave = method.IsDefined(typeof(ReentrantAttribute), inherit: false);
         var parameters = method.GetParameters();
+        ParameterTypes = [.. parameters.Select(p => p.ParameterType)];
         CancellationTokenIndex = parameters.Length > 0 && parameters[^1].ParameterType == typeof(CancellationToken) ? parameters.Length - 1 : -1;
     }
 
@@ -25,11 +26,17 @@ internal abstract class GrainMethod
 
     public bool Interleave { get; }
 
+    /// <summary>Declared parameter types, for the wire codec.</summary>
+    public Type[] ParameterTypes { get; }
+
     /// <summary>Index of the trailing CancellationToken parameter, or -1.</summary>
     public int CancellationTokenIndex { get; }
 
     /// <summary>Sends a call to <paramref name="proxy"/>'s grain and returns what the interface method returns (a task or value task).</summary>
     public abstract object Send(GrainProxy proxy, object?[] arguments);
+
+    /// <summary>Delivers a call received in wire form and returns the reply in wire form.</summary>
+    public abstract Task<byte[]> DispatchAsync(GrainRuntime runtime, DecodedCall call, CancellationToken cancellationToken);
 
     /// <summary>Builds the table entry for <paramref name="method"/> of a grain interface.</summary>
     public static GrainMethod Create(string grainType, Type grainInterface, MethodInfo method)
@@ -97,7 +104,20 @@ internal sealed class GrainMethod<TResult> : GrainMethod
     public override object Send(GrainProxy proxy, object?[] arguments)
     {
         var cancellationToken = CancellationTokenIndex >= 0 ? (CancellationToken)arguments[CancellationTokenIndex]! : default;
+        var serialize = proxy.Runtime.Options.SerializeCalls;
+        if (serialize)
+        {
+            // Exactly what a remote call does: the grain sees decoded copies, never the caller's objects.
+            var wire = GrainCallCodec.EncodeCall(proxy.GrainId, this, arguments, System.Diagnostics.Activity.Current?.Context ?? default);
+            arguments = GrainCallCodec.DecodeCall(wire, (_, _) => this, cancellationToken).Arguments;
+        }
+
         var message = new CallMessage<TResult>(this, arguments, proxy.Runtime.Instruments.CallDurationEnabled, cancellationToken);
+        if (serialize)
+        {
+            message.SerializeResult = true;
+        }
+
         // CA2012: the value task is boxed only to become the interface method's return value; the caller consumes it once.
 #pragma warning disable CA2012
         return _kind switch
@@ -108,6 +128,18 @@ internal sealed class GrainMethod<TResult> : GrainMethod
             _ => DropResult(Reply(proxy, message, cancellationToken)).AsTask(),
         };
 #pragma warning restore CA2012
+    }
+
+    public override async Task<byte[]> DispatchAsync(GrainRuntime runtime, DecodedCall call, CancellationToken cancellationToken)
+    {
+        var message = new CallMessage<TResult>(this, call.Arguments, runtime.Instruments.CallDurationEnabled, call.Parent, cancellationToken);
+        if (!runtime.TrySend(call.Grain, message))
+        {
+            await runtime.SendSlowAsync(call.Grain, message, cancellationToken).ConfigureAwait(false);
+        }
+
+        var result = await message.AsValueTask().ConfigureAwait(false);
+        return GrainCallCodec.EncodeResult(result, $"{SpanName} on grain {call.Grain}");
     }
 
     private static ValueTask<TResult> Reply(GrainProxy proxy, CallMessage<TResult> message, CancellationToken cancellationToken)

@@ -76,6 +76,16 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
     /// <summary>True when an activation of <paramref name="grain"/> is live (for tests and diagnostics).</summary>
     public bool IsActive(GrainId grain) => _activations.ContainsKey(grain);
 
+    /// <summary>
+    /// Runs a grain call received in wire form (see <see cref="GrainCallCodec"/>) on this silo and returns
+    /// the reply in wire form: the entry point of a cluster transport.
+    /// </summary>
+    public Task<byte[]> DispatchEncodedCallAsync(ReadOnlyMemory<byte> call, CancellationToken cancellationToken)
+    {
+        var decoded = GrainCallCodec.DecodeCall(call.Span, ResolveMethod, cancellationToken);
+        return decoded.Method.DispatchAsync(this, decoded, cancellationToken);
+    }
+
     /// <summary>The runtime's (instrumented) storage, for host code that reads or repairs grain state.</summary>
     public IGrainStorage GetGrainStorage() => Storage;
 
@@ -189,6 +199,10 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
     }
 
     internal void Remove(Activation activation) => _activations.TryRemove(new KeyValuePair<GrainId, Activation>(activation.Id, activation));
+
+    private GrainMethod ResolveMethod(GrainId grain, string method) => _byTypeName.TryGetValue(grain.Type, out var map)
+        ? map.Method(method)
+        : throw new GrainCallSerializationException($"Unknown grain type '{grain.Type}' in a call to {grain}.");
 
     private Activation GetOrActivate(GrainId grain)
     {

@@ -12,6 +12,14 @@ public sealed class GrainRuntimeOptions
     /// <summary>Messages an activation's mailbox holds before senders wait (backpressure).</summary>
     public int MailboxCapacity { get; set; } = 1024;
 
+    /// <summary>
+    /// Puts every call's arguments and result through the wire codec (JSON), as a call between silos
+    /// does: grains get copies, and an argument that cannot cross processes fails at once with
+    /// <see cref="GrainCallSerializationException"/>. Costs a serialization per call; for tests and
+    /// for checking grain code before running a cluster.
+    /// </summary>
+    public bool SerializeCalls { get; set; }
+
     /// <summary>How long shutdown waits for an activation's current turn and OnDeactivateAsync.</summary>
     public TimeSpan DeactivationTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -35,17 +35,26 @@ internal sealed class CallMessage<TResult> : Message, IValueTaskSource<TResult>
     private ManualResetValueTaskSourceCore<TResult> _completion;
 
     public CallMessage(GrainMethod<TResult> method, object?[] arguments, bool timed, CancellationToken cancellationToken)
+        : this(method, arguments, timed, Activity.Current?.Context ?? default, cancellationToken)
+    {
+    }
+
+    /// <summary>A call whose caller's trace context came with it (a call received from another silo).</summary>
+    public CallMessage(GrainMethod<TResult> method, object?[] arguments, bool timed, ActivityContext parent, CancellationToken cancellationToken)
     {
         _method = method;
         _arguments = arguments;
         _cancellationToken = cancellationToken;
-        _parent = Activity.Current?.Context ?? default;
+        _parent = parent;
         _sentAt = timed ? Stopwatch.GetTimestamp() : 0;
         // Continuations run on the thread pool so a caller's code never runs inside the grain's turn.
         _completion.RunContinuationsAsynchronously = true;
     }
 
     public override bool Interleave => _method.Interleave;
+
+    /// <summary>Round-trips the result through the wire codec before the caller sees it (serialized-calls mode).</summary>
+    public bool SerializeResult { get; set; }
 
     public ValueTask<TResult> AsValueTask() => new(this, _completion.Version);
 
@@ -65,6 +74,11 @@ internal sealed class CallMessage<TResult> : Message, IValueTaskSource<TResult>
         {
             var pending = _method.Invoke(activation.Instance!, _arguments);
             var result = pending.IsCompletedSuccessfully ? pending.Result : await pending.ConfigureAwait(false);
+            if (SerializeResult)
+            {
+                result = GrainCallCodec.DecodeResult<TResult>(GrainCallCodec.EncodeResult(result, $"{_method.SpanName} on grain {activation.IdText}"));
+            }
+
             _completion.SetResult(result);
         }
         catch (Exception exception)

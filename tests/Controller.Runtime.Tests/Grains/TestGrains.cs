@@ -186,3 +186,28 @@ public sealed class TraceGrain : Grain, ITraceGrain
         return [activity?.TraceId.ToString() ?? "none", activity?.SpanId.ToString() ?? "none", activity?.ParentSpanId.ToString() ?? "none", activity?.DisplayName ?? "none"];
     }
 }
+
+public sealed record Telemetry(string Cell, double[] Gains);
+
+public interface IRecordGrain : IGrain
+{
+    /// <summary>Scales the gains in place (bad manners, on purpose) and returns the telemetry.</summary>
+    Task<Telemetry> ScaleInPlaceAsync(Telemetry telemetry, double factor, CancellationToken cancellationToken);
+
+    Task<int> CallbackAsync(Func<int> callback);
+}
+
+public sealed class RecordGrain : Grain, IRecordGrain
+{
+    public Task<Telemetry> ScaleInPlaceAsync(Telemetry telemetry, double factor, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < telemetry.Gains.Length; i++)
+        {
+            telemetry.Gains[i] *= factor;
+        }
+
+        return Task.FromResult(telemetry);
+    }
+
+    public Task<int> CallbackAsync(Func<int> callback) => Task.FromResult(callback());
+}
