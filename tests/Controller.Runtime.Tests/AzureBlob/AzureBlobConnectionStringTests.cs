@@ -4,7 +4,6 @@ namespace Controller.Runtime.Tests.AzureBlob;
 
 // Pure parsing tests: no Azurite process, but they carry the trait so that "--filter Category=Azurite"
 // runs everything about the blob storage.
-[Trait("Category", "Azurite")]
 public sealed class AzureBlobConnectionStringTests
 {
     private const string Key = "c2VjcmV0LWtleS1ieXRlcy0wMTIzNDU2Nzg5YWJjZGVm";

@@ -5,6 +5,8 @@ using System.Text;
 using Controller.Runtime.Grains;
 using Controller.Runtime.Storage;
 
+using Controller.Runtime.Tests.Storage;
+
 namespace Controller.Runtime.Tests.AzureBlob;
 
 /// <summary>
@@ -105,27 +107,12 @@ public sealed class AzureBlobGrainStorageTests(AzuriteFixture azurite)
         const int Writers = 8;
         var storage = azurite.NewStorage();
         var etag = await storage.WriteAsync(Cell, State, Bytes("initial"), null, Ct);
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var results = await StorageRace.RunAsync(Writers, writer => storage.WriteAsync(Cell, State, Bytes($"writer-{writer}"), etag, Ct));
 
-        var attempts = Enumerable.Range(0, Writers).Select(async writer =>
-        {
-            await start.Task;
-            try
-            {
-                return (writer, etag: (string?)await storage.WriteAsync(Cell, State, Bytes($"writer-{writer}"), etag, Ct));
-            }
-            catch (StorageConflictException)
-            {
-                return (writer, etag: (string?)null);
-            }
-        }).ToArray();
-        start.SetResult();
-        var results = await Task.WhenAll(attempts);
-
-        var winner = Assert.Single(results, r => r.etag is not null);
+        var winner = Assert.Single(results, r => r.ETag is not null);
         var stored = await storage.ReadAsync(Cell, State, Ct);
-        Assert.Equal($"writer-{winner.writer}", Text(stored!));
-        Assert.Equal(winner.etag, stored!.ETag);
+        Assert.Equal($"writer-{winner.Writer}", Text(stored!));
+        Assert.Equal(winner.ETag, stored!.ETag);
     }
 
     [Fact]
@@ -134,27 +121,12 @@ public sealed class AzureBlobGrainStorageTests(AzuriteFixture azurite)
         const int Writers = 8;
         var storage = azurite.NewStorage();
         await storage.ReadAsync(Cell, State, Ct); // creates the container, so the writers race only on the blob
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var results = await StorageRace.RunAsync(Writers, writer => storage.WriteAsync(Cell, State, Bytes($"writer-{writer}"), null, Ct));
 
-        var attempts = Enumerable.Range(0, Writers).Select(async writer =>
-        {
-            await start.Task;
-            try
-            {
-                return (writer, etag: (string?)await storage.WriteAsync(Cell, State, Bytes($"writer-{writer}"), null, Ct));
-            }
-            catch (StorageConflictException)
-            {
-                return (writer, etag: (string?)null);
-            }
-        }).ToArray();
-        start.SetResult();
-        var results = await Task.WhenAll(attempts);
-
-        var winner = Assert.Single(results, r => r.etag is not null);
+        var winner = Assert.Single(results, r => r.ETag is not null);
         var stored = await storage.ReadAsync(Cell, State, Ct);
-        Assert.Equal($"writer-{winner.writer}", Text(stored!));
-        Assert.Equal(winner.etag, stored!.ETag);
+        Assert.Equal($"writer-{winner.Writer}", Text(stored!));
+        Assert.Equal(winner.ETag, stored!.ETag);
     }
 
     [Fact]

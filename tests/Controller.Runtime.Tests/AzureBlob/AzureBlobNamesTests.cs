@@ -3,7 +3,6 @@ using Controller.Runtime.Storage;
 
 namespace Controller.Runtime.Tests.AzureBlob;
 
-[Trait("Category", "Azurite")]
 public sealed class AzureBlobNamesTests
 {
     [Theory]

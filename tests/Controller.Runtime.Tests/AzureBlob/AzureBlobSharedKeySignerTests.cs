@@ -7,7 +7,6 @@ namespace Controller.Runtime.Tests.AzureBlob;
 
 // The layout below is the Shared Key string-to-sign of the Blob service documentation; acceptance by a real
 // service is proven by the Azurite round trips in AzureBlobGrainStorageTests.
-[Trait("Category", "Azurite")]
 public sealed class AzureBlobSharedKeySignerTests
 {
     private static readonly byte[] Key = Encoding.ASCII.GetBytes("0123456789abcdef");
