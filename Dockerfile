@@ -8,6 +8,7 @@ WORKDIR /source
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Controller.Radio/Controller.Radio.csproj src/Controller.Radio/
 COPY src/Controller.Runtime/Controller.Runtime.csproj src/Controller.Runtime/
+COPY src/Controller.Optimization/Controller.Optimization.csproj src/Controller.Optimization/
 COPY src/Controller.Host/Controller.Host.csproj src/Controller.Host/
 RUN dotnet restore src/Controller.Host/Controller.Host.csproj
 COPY src/ src/

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Controller.Radio.Evaluation;
-using Controller.Radio.Policies;
+using Controller.Optimization.Policies;
 
 namespace Controller.Host.Cli;
 
@@ -14,7 +14,7 @@ internal static class EvalCommand
         var common = new CommonOptions();
         var policy = new Option<string>("--policy")
         {
-            Description = "policy: " + string.Join(", ", PolicyCatalog.Policies.Select(p => p.Name)),
+            Description = "policy: " + string.Join(", ", ControlPolicies.Provider.Policies.Select(p => p.Name)),
             Required = true,
         };
         var command = new Command("eval", "Evaluate a policy on fresh instances of a scenario.")
@@ -25,10 +25,10 @@ internal static class EvalCommand
         {
             var (scenario, settings) = common.ResolveScenario(parsed);
             var policyName = parsed.GetRequiredValue(policy);
-            PolicyCatalog.Validate(policyName);
+            ControlPolicies.Provider.Validate(policyName);
             var configs = parsed.GetValue(common.Configs);
             var slots = parsed.GetValue(common.Slots) ?? scenario.DefaultSlots;
-            var request = new EvaluationRequest(scenario, settings, policyName, parsed.GetValue(common.Seed), configs, slots);
+            var request = new EvaluationRequest(scenario, settings, policyName, parsed.GetValue(common.Seed), configs, slots, ControlPolicies.Provider);
             io.Error.WriteLine($"eval: {scenario.Name}, policy {policyName}, {configs} configurations x {slots} slots, seed {request.Seed}");
             var clock = Stopwatch.StartNew();
             var result = Evaluator.Run(request, new StderrProgress(io.Error, "eval", configs, "configurations"));

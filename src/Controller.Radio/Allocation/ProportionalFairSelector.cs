@@ -40,11 +40,18 @@ public sealed class ProportionalFairSelector
     /// <summary>Exponential averages <c>fbar</c> of achieved rates.</summary>
     public ReadOnlySpan<double> AverageRate => _average;
 
-    /// <summary>PF ratios <c>fhat / fbar</c> computed by the last <see cref="Select"/> (0 for inactive receivers).</summary>
+    /// <summary>PF ratios <c>fhat / fbar</c> computed by the last <see cref="Select(NetworkConfiguration, Span{int}, ReadOnlySpan{bool})"/> (0 for inactive receivers).</summary>
     public ReadOnlySpan<double> Ratio => _ratio;
 
     /// <summary>Chooses one active receiver per transmitter by PF ratio (-1 where none is active).</summary>
-    public void Select(NetworkConfiguration configuration, Span<int> servedReceiver)
+    public void Select(NetworkConfiguration configuration, Span<int> servedReceiver) => Select(configuration, servedReceiver, eligible: default);
+
+    /// <summary>
+    /// Chooses one active receiver per transmitter by PF ratio among those also marked in
+    /// <paramref name="eligible"/> (empty: all active receivers), -1 where none qualifies. ALCOR's on-off
+    /// draws use the mask.
+    /// </summary>
+    public void Select(NetworkConfiguration configuration, Span<int> servedReceiver, ReadOnlySpan<bool> eligible)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var gains = configuration.Gains;
@@ -56,7 +63,7 @@ public sealed class ProportionalFairSelector
         _bestRatio.AsSpan().Fill(double.NegativeInfinity);
         for (var r = 0; r < _ratio.Length; r++)
         {
-            if (!configuration.Active[r])
+            if (!configuration.Active[r] || (!eligible.IsEmpty && !eligible[r]))
             {
                 _ratio[r] = 0;
                 continue;

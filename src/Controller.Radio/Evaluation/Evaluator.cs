@@ -7,11 +7,16 @@ namespace Controller.Radio.Evaluation;
 /// <summary>What to evaluate and on how many fresh instances.</summary>
 /// <param name="Scenario">The scenario.</param>
 /// <param name="Settings">Its resolved settings.</param>
-/// <param name="Policy">Policy name as accepted by <see cref="PolicyCatalog"/>.</param>
+/// <param name="Policy">Policy name as accepted by <paramref name="Policies"/>.</param>
 /// <param name="Seed">Run seed: fixes every configuration and every random decision.</param>
 /// <param name="Configurations">Number of configurations (independent networks).</param>
 /// <param name="Slots">Slots per configuration, warm-up included.</param>
-public sealed record EvaluationRequest(Scenario Scenario, ScenarioSettings Settings, string Policy, ulong Seed, int Configurations, int Slots);
+/// <param name="Policies">Where policy names are resolved (default: the baselines).</param>
+public sealed record EvaluationRequest(Scenario Scenario, ScenarioSettings Settings, string Policy, ulong Seed, int Configurations, int Slots, IPolicyProvider? Policies = null)
+{
+    /// <summary>The provider that resolves <see cref="Policy"/>.</summary>
+    public IPolicyProvider Provider => Policies ?? PolicyCatalog.Baselines;
+}
 
 /// <summary>
 /// Runs a policy over fresh configurations slot by slot: warm-up slots at full power with round-robin
@@ -29,7 +34,7 @@ public static class Evaluator
     {
         ArgumentNullException.ThrowIfNull(request);
         Check(request);
-        PolicyCatalog.Validate(request.Policy);
+        request.Provider.Validate(request.Policy);
         var outcomes = new ConfigurationOutcome[request.Configurations];
         var finished = 0;
         Parallel.For(
@@ -73,7 +78,7 @@ public static class Evaluator
     private static ConfigurationOutcome RunConfiguration(EvaluationRequest request, int index, CancellationToken cancellationToken)
     {
         var configuration = request.Scenario.CreateConfiguration(request.Settings, request.Seed, index);
-        var policy = PolicyCatalog.Create(request.Policy, request.Seed, index);
+        var policy = request.Provider.Create(request.Policy, request.Seed, index);
         var fairness = new ProportionalFairSelector(configuration.Receivers, configuration.Transmitters);
         var decision = new SlotDecision(configuration.Transmitters);
         var rates = new double[configuration.Receivers];
@@ -103,6 +108,11 @@ public static class Evaluator
 
             Sinr.ComputeRates(configuration.Gains, decision.ServedReceiver, decision.Power, configuration.Constants.Noise, rates);
             fairness.Update(rates);
+            if (slot >= configuration.WarmupSlots)
+            {
+                policy.Learn(configuration, rates);
+            }
+
             if (slot >= configuration.WarmupSlots)
             {
                 scored++;

@@ -14,6 +14,14 @@ public interface IAllocationPolicy
     /// holds the rate averages the evaluator maintains (PF ratios, priorities).
     /// </summary>
     void Decide(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision);
+
+    /// <summary>
+    /// Feedback after the slot: the rate each receiver achieved with this slot's decision. Policies with
+    /// state that learns online (ALCOR's duals, say) update it here; others ignore it.
+    /// </summary>
+    void Learn(NetworkConfiguration configuration, ReadOnlySpan<double> receiverRates)
+    {
+    }
 }
 
 /// <summary>
@@ -27,11 +35,15 @@ public sealed class SelectThenAllocatePolicy(IPowerAllocator allocator) : IAlloc
 
     /// <inheritdoc />
     public void Decide(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision)
+        => Decide(configuration, fairness, decision, eligible: default);
+
+    /// <summary>Like <see cref="Decide(NetworkConfiguration, ProportionalFairSelector, SlotDecision)"/>, serving only receivers marked in <paramref name="eligible"/>.</summary>
+    public void Decide(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision, ReadOnlySpan<bool> eligible)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(fairness);
         ArgumentNullException.ThrowIfNull(decision);
-        fairness.Select(configuration, decision.ServedReceiver);
+        fairness.Select(configuration, decision.ServedReceiver, eligible);
         var constants = configuration.Constants;
         _links.Build(configuration.Gains, decision.ServedReceiver, fairness.Ratio, constants.Noise, constants.MaxPower, constants.PowerBudget);
         if (_linkPower.Length < _links.Count)

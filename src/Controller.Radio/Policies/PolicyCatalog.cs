@@ -4,12 +4,28 @@ using Controller.Radio.Randomness;
 
 namespace Controller.Radio.Policies;
 
+/// <summary>Resolves policy names to policies; hosts compose providers (baselines here, learned and constrained policies elsewhere).</summary>
+public interface IPolicyProvider
+{
+    /// <summary>Known names with a line of description each.</summary>
+    IReadOnlyList<(string Name, string Description)> Policies { get; }
+
+    /// <summary>Checks <paramref name="spec"/>; throws <see cref="RadioInputException"/> saying what is wrong and what is known.</summary>
+    void Validate(string spec);
+
+    /// <summary>A fresh policy for configuration <paramref name="configurationIndex"/> of a run with <paramref name="seed"/>.</summary>
+    IAllocationPolicy Create(string spec, ulong seed, int configurationIndex);
+}
+
 /// <summary>
 /// Policies selectable by name (<c>--policy</c>). A name may carry one argument after a colon:
 /// <c>wmmse:10</c> runs 10 WMMSE iterations (paper 004's distributed WMMSE with K exchanges).
 /// </summary>
 public static class PolicyCatalog
 {
+    /// <summary>The baselines as a provider.</summary>
+    public static IPolicyProvider Baselines { get; } = new BaselineProvider();
+
     private static readonly (string Name, string Description)[] Known =
     [
         ("full-reuse", "every scheduled transmitter at full power"),
@@ -32,7 +48,8 @@ public static class PolicyCatalog
     public static IAllocationPolicy Create(string spec, ulong seed, int configurationIndex)
         => new SelectThenAllocatePolicy(CreateAllocator(spec, seed, configurationIndex));
 
-    private static IPowerAllocator CreateAllocator(string spec, ulong seed, int configurationIndex)
+    /// <summary>The power allocator of a baseline policy name (for policies that wrap a baseline, such as ALCOR).</summary>
+    public static IPowerAllocator CreateAllocator(string spec, ulong seed, int configurationIndex)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var colon = spec.IndexOf(':', StringComparison.Ordinal);
@@ -75,5 +92,14 @@ public static class PolicyCatalog
         {
             throw new RadioInputException($"Policy '{name}' takes no argument (got '{name}:{argument}').");
         }
+    }
+
+    private sealed class BaselineProvider : IPolicyProvider
+    {
+        public IReadOnlyList<(string Name, string Description)> Policies => PolicyCatalog.Policies;
+
+        public void Validate(string spec) => PolicyCatalog.Validate(spec);
+
+        public IAllocationPolicy Create(string spec, ulong seed, int configurationIndex) => PolicyCatalog.Create(spec, seed, configurationIndex);
     }
 }
