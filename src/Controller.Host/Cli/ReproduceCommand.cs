@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.CommandLine;
 using System.Globalization;
 using Controller.Host.Reproductions;
@@ -48,6 +49,11 @@ internal static class ReproduceCommand
             writer.WriteNumber("expected", row.Expected);
             writer.WriteNumber("tolerance", row.Tolerance);
             writer.WriteBoolean("withinTolerance", row.WithinTolerance);
+            foreach (var (key, value) in row.Extra ?? ReadOnlyDictionary<string, double>.Empty)
+            {
+                writer.WriteNullableNumber(key, value);
+            }
+
             writer.WriteEndObject();
         }
 
@@ -64,7 +70,7 @@ internal static class ReproduceCommand
         output.WriteLine($"{"row".PadRight(width)}  {"obtained",9}  {"paper",9}  {"diff",8}  verdict");
         foreach (var row in rows)
         {
-            output.WriteLine(string.Create(culture, $"{row.Label.PadRight(width)}  {row.Obtained,9:F3}  {row.Expected,9:F3}  {row.Obtained - row.Expected,8:+0.000;-0.000}  {(row.WithinTolerance ? "within" : "OUTSIDE")} {row.Tolerance}"));
+            output.WriteLine(string.Create(culture, $"{row.Label.PadRight(width)}  {row.Obtained,9:F3}  {row.Expected,9:F3}  {row.Obtained - row.Expected,8:+0.000;-0.000;0.000}  {(row.WithinTolerance ? "within" : "OUTSIDE")} {row.Tolerance}"));
         }
     }
 }

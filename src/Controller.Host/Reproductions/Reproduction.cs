@@ -24,7 +24,8 @@ internal abstract class Reproduction
 /// <param name="Obtained">Our number.</param>
 /// <param name="Expected">The paper's number.</param>
 /// <param name="Tolerance">Largest accepted |obtained - expected|.</param>
-internal sealed record ReproductionRow(string Label, double Obtained, double Expected, double Tolerance)
+/// <param name="Extra">Further named numbers of the run behind the row, written into its JSON object (for example <c>trueUtility</c>).</param>
+internal sealed record ReproductionRow(string Label, double Obtained, double Expected, double Tolerance, IReadOnlyDictionary<string, double>? Extra = null)
 {
     public bool WithinTolerance => Math.Abs(Obtained - Expected) <= Tolerance;
 }

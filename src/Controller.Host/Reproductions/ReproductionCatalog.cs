@@ -5,7 +5,13 @@ namespace Controller.Host.Reproductions;
 /// <summary>The reproductions <c>controller reproduce</c> knows.</summary>
 internal static class ReproductionCatalog
 {
-    private static readonly Reproduction[] All = [new WmmseTable1Reproduction()];
+    private static readonly Reproduction[] All =
+    [
+        new WmmseTable1Reproduction(),
+        new AlcorTable4Reproduction(),
+        new DbinumSingleLinkReproduction(),
+        new AggGnnExactnessReproduction(),
+    ];
 
     public static IReadOnlyList<Reproduction> Reproductions => All;
 

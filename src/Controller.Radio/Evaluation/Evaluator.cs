@@ -16,11 +16,18 @@ public sealed record EvaluationRequest(Scenario Scenario, ScenarioSettings Setti
 {
     /// <summary>The provider that resolves <see cref="Policy"/>.</summary>
     public IPolicyProvider Provider => Policies ?? PolicyCatalog.Baselines;
+
+    /// <summary>
+    /// Slots after the scenario's warm-up in which the policy decides and learns but is not scored
+    /// (default 0). Policies that learn online (ALCOR's duals) are judged on their settled behaviour.
+    /// </summary>
+    public int BurnInSlots { get; init; }
 }
 
 /// <summary>
 /// Runs a policy over fresh configurations slot by slot: warm-up slots at full power with round-robin
-/// selection, then the policy; per-receiver rates are time-averaged over the scored slots. Configurations
+/// selection, then the policy (its first <see cref="EvaluationRequest.BurnInSlots"/> slots unscored);
+/// per-receiver rates are time-averaged over the scored slots. Configurations
 /// run in parallel, each with its own policy instance and random streams, so results do not depend on
 /// scheduling.
 /// </summary>
@@ -62,11 +69,22 @@ public static class Evaluator
             throw new RadioInputException($"The number of slots must be at least 1 (got {request.Slots}).");
         }
 
+        if (request.BurnInSlots < 0)
+        {
+            throw new RadioInputException($"The number of burn-in slots must not be negative (got {request.BurnInSlots}).");
+        }
+
         var probe = request.Scenario.CreateConfiguration(request.Settings, request.Seed, 0);
         if (request.Slots <= probe.WarmupSlots)
         {
             throw new RadioInputException(
                 $"{request.Slots} slots leave nothing to score after the {probe.WarmupSlots} warm-up slots of '{request.Scenario.Name}'; use more slots or set warmup lower.");
+        }
+
+        if (request.Slots <= (long)probe.WarmupSlots + request.BurnInSlots)
+        {
+            throw new RadioInputException(
+                $"{request.Slots} slots leave nothing to score after {probe.WarmupSlots} warm-up and {request.BurnInSlots} burn-in slots; use more slots or fewer burn-in slots.");
         }
 
         if ((long)request.Configurations * request.Slots * Math.Max(probe.Receivers, probe.Transmitters) > MaxWork)
@@ -85,6 +103,7 @@ public static class Evaluator
         var rateSums = new double[configuration.Receivers];
         var powerSum = 0.0;
         var scored = 0;
+        var firstScored = configuration.WarmupSlots + request.BurnInSlots;
         for (var slot = 0; slot < request.Slots; slot++)
         {
             if ((slot & 63) == 0)
@@ -113,7 +132,7 @@ public static class Evaluator
                 policy.Learn(configuration, rates);
             }
 
-            if (slot >= configuration.WarmupSlots)
+            if (slot >= firstScored)
             {
                 scored++;
                 for (var r = 0; r < rates.Length; r++)

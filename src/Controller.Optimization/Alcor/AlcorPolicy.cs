@@ -1,0 +1,129 @@
+using Controller.Radio.Allocation;
+using Controller.Radio.Policies;
+using Controller.Radio.Randomness;
+using Controller.Radio.Scenarios;
+
+namespace Controller.Optimization.Alcor;
+
+/// <summary>
+/// ALCOR (paper 001) around any unconstrained allocator: every slot each user is switched on with
+/// probability kappa_i, the allocator serves only the users that are on (users that are off are neither
+/// served nor transmit), and the rates fed back through <see cref="Learn"/> move each user's lambda toward
+/// meeting its demand on average. Demands are the configuration's (<see cref="NetworkConfiguration.Demands"/>);
+/// users without a demand take part with shortfall -R, so they yield air time to those that need it.
+/// The max-consensus of step 8 runs over the whole configuration.
+/// </summary>
+public sealed class AlcorPolicy : IAllocationPolicy
+{
+    /// <summary>
+    /// Added to the configuration index to name this policy's stream of <see cref="RandomStreams.Policy"/>:
+    /// random-full-power draws from the plain index, so ALCOR around it keeps an independent stream.
+    /// </summary>
+    public const ulong RandomStreamOffset = 1UL << 32;
+
+    private readonly SelectThenAllocatePolicy _inner;
+    private readonly AlcorSettings _settings;
+    private readonly SeededRandom _random;
+    private AlcorUserState[] _users = [];
+    private bool[] _on = [];
+    private int _slotsInBatch;
+
+    /// <summary>Wraps <paramref name="allocator"/>; on-off draws come from <paramref name="random"/>.</summary>
+    public AlcorPolicy(IPowerAllocator allocator, AlcorSettings settings, SeededRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(allocator);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(random);
+        _inner = new SelectThenAllocatePolicy(allocator);
+        _settings = settings;
+        _random = random;
+    }
+
+    /// <summary>ALCOR for configuration <paramref name="configurationIndex"/> of a run with <paramref name="seed"/>, drawing from its own stream.</summary>
+    public static AlcorPolicy Create(IPowerAllocator allocator, AlcorSettings settings, ulong seed, int configurationIndex)
+        => new(allocator, settings, SeededRandom.ForStream(seed, RandomStreams.Policy, RandomStreamOffset + (ulong)configurationIndex));
+
+    /// <summary>Each user's state (empty before the first slot).</summary>
+    public ReadOnlySpan<AlcorUserState> Users => _users;
+
+    /// <summary>Who was switched on in the last slot (xi).</summary>
+    public ReadOnlySpan<bool> SwitchedOn => _on;
+
+    /// <inheritdoc />
+    public void Decide(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        Follow(configuration);
+        for (var i = 0; i < _users.Length; i++)
+        {
+            _on[i] = _random.NextBernoulli(_users[i].Kappa); // xi_i ~ Bernoulli(kappa_i)
+        }
+
+        _inner.Decide(configuration, fairness, decision, _on);
+    }
+
+    /// <inheritdoc />
+    public void Learn(NetworkConfiguration configuration, ReadOnlySpan<double> receiverRates)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        Follow(configuration);
+        for (var i = 0; i < _users.Length; i++)
+        {
+            _users[i] = AlcorUpdater.Accumulate(_users[i], receiverRates[i]);
+        }
+
+        if (++_slotsInBatch < _settings.BatchSlots)
+        {
+            return;
+        }
+
+        _slotsInBatch = 0;
+        var iterationComplete = false;
+        for (var i = 0; i < _users.Length; i++)
+        {
+            _users[i] = AlcorUpdater.EndBatch(_users[i], _settings, out iterationComplete);
+        }
+
+        if (iterationComplete)
+        {
+            AlcorUpdater.NormalizeKappa(_users);
+        }
+    }
+
+    /// <summary>Sets the users up on the first slot and restarts every user (lambda kept) when any demand changed.</summary>
+    private void Follow(NetworkConfiguration configuration)
+    {
+        var demands = configuration.Demands;
+        if (_users.Length != demands.Length)
+        {
+            _users = new AlcorUserState[demands.Length];
+            _on = new bool[demands.Length];
+            for (var i = 0; i < _users.Length; i++)
+            {
+                _users[i] = AlcorUpdater.Start(demands[i]);
+            }
+
+            _slotsInBatch = 0;
+            return;
+        }
+
+        var changed = false;
+        for (var i = 0; i < _users.Length && !changed; i++)
+        {
+            changed = _users[i].Demand != demands[i];
+        }
+
+        if (!changed)
+        {
+            return;
+        }
+
+        // The whole region restarts together so that every user stays in the same phase of the iteration.
+        for (var i = 0; i < _users.Length; i++)
+        {
+            _users[i] = AlcorUpdater.ChangeDemand(_users[i], demands[i]);
+        }
+
+        _slotsInBatch = 0;
+    }
+}
