@@ -17,9 +17,14 @@ internal static class EvalCommand
             Description = "policy: " + string.Join(", ", ControlPolicies.Provider.Policies.Select(p => p.Name)),
             Required = true,
         };
+        var burnIn = new Option<int>("--burn-in")
+        {
+            Description = "slots after warm-up in which a learning policy (alcor) decides and learns but is not scored",
+            DefaultValueFactory = _ => 0,
+        };
         var command = new Command("eval", "Evaluate a policy on fresh instances of a scenario.")
         {
-            common.Scenario, common.Set, policy, common.Seed, common.Configs, common.Slots, common.Json,
+            common.Scenario, common.Set, policy, common.Seed, common.Configs, common.Slots, burnIn, common.Json,
         };
         command.SetAction(parsed =>
         {
@@ -28,7 +33,10 @@ internal static class EvalCommand
             ControlPolicies.Provider.Validate(policyName);
             var configs = parsed.GetValue(common.Configs);
             var slots = parsed.GetValue(common.Slots) ?? scenario.DefaultSlots;
-            var request = new EvaluationRequest(scenario, settings, policyName, parsed.GetValue(common.Seed), configs, slots, ControlPolicies.Provider);
+            var request = new EvaluationRequest(scenario, settings, policyName, parsed.GetValue(common.Seed), configs, slots, ControlPolicies.Provider)
+            {
+                BurnInSlots = parsed.GetValue(burnIn),
+            };
             io.Error.WriteLine($"eval: {scenario.Name}, policy {policyName}, {configs} configurations x {slots} slots, seed {request.Seed}");
             var clock = Stopwatch.StartNew();
             var result = Evaluator.Run(request, new StderrProgress(io.Error, "eval", configs, "configurations"));

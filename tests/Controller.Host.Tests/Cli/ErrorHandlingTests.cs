@@ -14,6 +14,8 @@ public sealed class ErrorHandlingTests
     [InlineData("negative seed", "--seed must be a whole number", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse", "--seed", "-1")]
     [InlineData("not key=value", "is not of the form key=value", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse", "--set", "links")]
     [InlineData("warm-up eats all slots", "leave nothing to score", "eval", "--scenario", "resilient-rrm", "--policy", "wmmse", "--slots", "100")]
+    [InlineData("negative burn-in", "burn-in slots must not be negative (got -1)", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse", "--burn-in", "-1")]
+    [InlineData("burn-in eats all slots", "after 0 warm-up and 10 burn-in slots", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse", "--slots", "10", "--burn-in", "10")]
     [InlineData("bad demands length", "has 3 values", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse", "--set", "links=5", "--set", "demands=1,2,3")]
     [InlineData("missing policy", "'--policy' is required", "eval", "--scenario", "gaussian-ic")]
     [InlineData("wmmse iterations", "needs an iteration count", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse:zero")]
