@@ -65,6 +65,13 @@ public sealed class WmmseAllocator(int iterations = WmmseAllocator.DefaultIterat
             TensorPrimitives.Multiply(v, v, vSquared);
             for (var i = 0; i < count; i++)
             {
+                if (v[i] == 0)
+                {
+                    // v = 0 is a fixed point (u = 0, w = 1, weight 0): skip its row's dot product.
+                    (u[i], w[i], weights[i]) = (0, 1, 0);
+                    continue;
+                }
+
                 var received = noise + TensorPrimitives.Dot(gains.Slice(i * count, count), vSquared);
                 u[i] = direct[i] * v[i] / received;
                 var error = 1 - (u[i] * direct[i] * v[i]);
@@ -87,6 +94,12 @@ public sealed class WmmseAllocator(int iterations = WmmseAllocator.DefaultIterat
             {
                 var numerator = w[i] * u[i] * direct[i];
                 v[i] = denominator[i] > 0 ? Math.Clamp(numerator / denominator[i], 0, vMax) : 0;
+                // Powers below 1e-200 of the maximum are zero for every rate; snapping them keeps the
+                // fixed-point skip above effective and subnormals out of the sums.
+                if (v[i] < vMax * 1e-100)
+                {
+                    v[i] = 0;
+                }
             }
 
             if (iteration < objectiveTrace.Length)
