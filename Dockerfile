@@ -9,12 +9,13 @@ COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Controller.Radio/Controller.Radio.csproj src/Controller.Radio/
 COPY src/Controller.Runtime/Controller.Runtime.csproj src/Controller.Runtime/
 COPY src/Controller.Optimization/Controller.Optimization.csproj src/Controller.Optimization/
+COPY src/Controller.Ran/Controller.Ran.csproj src/Controller.Ran/
 COPY src/Controller.Host/Controller.Host.csproj src/Controller.Host/
 RUN dotnet restore src/Controller.Host/Controller.Host.csproj
 COPY src/ src/
 RUN dotnet publish src/Controller.Host/Controller.Host.csproj -c Release --no-restore -o /app
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0 AS runtime
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
 # The runtime image's unprivileged user; state directories are mounted volumes owned by it.

@@ -25,6 +25,7 @@ internal static class ControllerCli
             ScenarioCommand.Create(io),
             ReproduceCommand.Create(io),
             BenchCommand.Create(io),
+            RanSimCommand.Create(io),
         };
 
         var parsed = root.Parse(args);

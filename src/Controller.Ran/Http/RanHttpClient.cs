@@ -1,0 +1,165 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Controller.Ran.Contract;
+
+namespace Controller.Ran.Http;
+
+/// <summary>
+/// A RAN in another process, reached over the protocol of <see cref="RanHttpServer"/>. The caller owns the
+/// <see cref="HttpClient"/> (its timeout, handler, HTTP version and lifetime). Connection failures, timeouts,
+/// 5xx answers and unreadable responses throw <see cref="RanUnavailableException"/>; 4xx answers throw
+/// <see cref="RanRejectedException"/> carrying the problem's "detail" and a <see cref="RanRejection"/> from the
+/// status (404 unknown id, 409 wrong slot, 413 too large, others invalid request). Cancellation through the
+/// caller's token throws <see cref="OperationCanceledException"/>. Thread-safe like <see cref="HttpClient"/>.
+/// </summary>
+public sealed class RanHttpClient : IRanAdapter, IRanControl
+{
+    private readonly HttpClient _http;
+    private readonly Uri _address;
+
+    /// <summary>Creates a client of the RAN at <paramref name="ranAddress"/> (e.g. http://127.0.0.1:5080).</summary>
+    public RanHttpClient(HttpClient httpClient, Uri ranAddress)
+    {
+        ArgumentNullException.ThrowIfNull(httpClient);
+        ArgumentNullException.ThrowIfNull(ranAddress);
+        if (!ranAddress.IsAbsoluteUri || (ranAddress.Scheme != Uri.UriSchemeHttp && ranAddress.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"The RAN address must be an absolute http or https URL (got '{ranAddress}').", nameof(ranAddress));
+        }
+
+        _http = httpClient;
+        // Relative routes resolve under the address only when it ends with '/'.
+        _address = ranAddress.AbsoluteUri.EndsWith('/') ? ranAddress : new Uri(ranAddress.AbsoluteUri + "/");
+    }
+
+    /// <summary>The RAN's base address.</summary>
+    public Uri Address => _address;
+
+    /// <inheritdoc />
+    public Task<RanTopology> GetTopologyAsync(CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, RanRoutes.Topology[1..], content: null, RanJsonContext.Default.RanTopology, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<RegionTelemetry> PullTelemetryAsync(string regionId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(regionId);
+        return SendAsync(HttpMethod.Get, RanRoutes.TelemetryOf(regionId), content: null, RanJsonContext.Default.RegionTelemetry, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DecisionReceipt> PushDecisionsAsync(string regionId, RegionDecision decision, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(regionId);
+        ArgumentNullException.ThrowIfNull(decision);
+        return SendAsync(HttpMethod.Post, RanRoutes.DecisionsOf(regionId), JsonContent.Create(decision, RanJsonContext.Default.RegionDecision), RanJsonContext.Default.DecisionReceipt, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task SetDemandAsync(string userId, double demand, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        return SendAsync<object>(HttpMethod.Put, RanRoutes.DemandOf(userId), JsonContent.Create(new DemandBody(demand), RanJsonContext.Default.DemandBody), response: null, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task InjectFaultAsync(string regionId, RanFault fault, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(regionId);
+        ArgumentNullException.ThrowIfNull(fault);
+        var body = new FaultBody(RanFault.NameOf(fault.Kind), fault.Pulls);
+        return SendAsync<object>(HttpMethod.Post, RanRoutes.FaultsOf(regionId), JsonContent.Create(body, RanJsonContext.Default.FaultBody), response: null, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task ClearFaultAsync(string regionId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(regionId);
+        return SendAsync<object>(HttpMethod.Delete, RanRoutes.FaultsOf(regionId), content: null, response: null, cancellationToken);
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string route, HttpContent? content, JsonTypeInfo<T>? response, CancellationToken cancellationToken)
+    {
+        var uri = new Uri(_address, route);
+        try
+        {
+            using var request = new HttpRequestMessage(method, uri)
+            {
+                Content = content,
+                Version = _http.DefaultRequestVersion,
+                VersionPolicy = _http.DefaultVersionPolicy,
+            };
+            using var answer = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (!answer.IsSuccessStatusCode)
+            {
+                throw await FailureAsync(method, uri, answer, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (response is null)
+            {
+                return default!;
+            }
+
+            return await answer.Content.ReadFromJsonAsync(response, cancellationToken).ConfigureAwait(false)
+                ?? throw new RanUnavailableException($"The RAN answered {method} {uri} with null.");
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new RanUnavailableException($"The RAN at {_address} is unreachable ({method} {uri.AbsolutePath}): {exception.Message}", exception);
+        }
+        catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new RanUnavailableException($"The RAN at {_address} did not answer {method} {uri.AbsolutePath} in time.", exception);
+        }
+        catch (JsonException exception)
+        {
+            throw new RanUnavailableException($"The RAN at {_address} sent an unreadable answer to {method} {uri.AbsolutePath}: {exception.Message}", exception);
+        }
+        catch (IOException exception)
+        {
+            throw new RanUnavailableException($"The RAN at {_address} broke the connection ({method} {uri.AbsolutePath}): {exception.Message}", exception);
+        }
+    }
+
+    private static async Task<Exception> FailureAsync(HttpMethod method, Uri uri, HttpResponseMessage answer, CancellationToken cancellationToken)
+    {
+        var status = (int)answer.StatusCode;
+        var detail = await ReadDetailAsync(answer, cancellationToken).ConfigureAwait(false)
+            ?? $"{method} {uri.AbsolutePath} answered {status} {answer.ReasonPhrase}.";
+        if (status >= 500)
+        {
+            return new RanUnavailableException($"The RAN failed ({status}): {detail}");
+        }
+
+        var reason = answer.StatusCode switch
+        {
+            HttpStatusCode.NotFound => RanRejection.UnknownId,
+            HttpStatusCode.Conflict => RanRejection.WrongSlot,
+            HttpStatusCode.RequestEntityTooLarge => RanRejection.TooLarge,
+            _ => RanRejection.InvalidRequest,
+        };
+        return new RanRejectedException(reason, detail);
+    }
+
+    /// <summary>The problem's "detail" (or "title"); null when the body is not a problem details object.</summary>
+    private static async Task<string?> ReadDetailAsync(HttpResponseMessage answer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var text = await answer.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            if (text.Length == 0)
+            {
+                return null;
+            }
+
+            var problem = JsonSerializer.Deserialize(text, RanJsonContext.Default.ProblemBody);
+            return problem?.Detail ?? problem?.Title;
+        }
+        catch (JsonException)
+        {
+            // Not a problem details body (a proxy's HTML page, say): the status line says enough.
+            return null;
+        }
+    }
+}

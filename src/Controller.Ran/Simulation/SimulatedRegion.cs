@@ -1,0 +1,284 @@
+using System.Globalization;
+using Controller.Radio.Allocation;
+using Controller.Radio.Scenarios;
+using Controller.Ran.Contract;
+
+namespace Controller.Ran.Simulation;
+
+/// <summary>A scheduled demand change resolved to a user index of one region.</summary>
+internal readonly record struct ScheduledDemand(long Slot, int User, double Demand);
+
+/// <summary>
+/// One region of the simulator: a scenario configuration whose channel moves to its next slot each time a
+/// decision is applied. Every member takes the region's lock, so different regions run concurrently and calls
+/// on one region are serialized.
+/// </summary>
+/// <remarks>
+/// Telemetry is an immutable snapshot per slot: pulls within a slot return the same instance (no allocation),
+/// and nothing a caller received is ever written again. A demand change replaces the demands array and the
+/// snapshot record instead of writing into them (copy on write), which is cheap because changes are rare.
+/// </remarks>
+internal sealed class SimulatedRegion
+{
+    // Policies that compute powers in floating point may land a rounding error above Pmax; that is not a
+    // different decision, so it is accepted and applied as Pmax.
+    private const double PowerTolerance = 1e-9;
+
+    private readonly Lock _gate = new();
+    private readonly NetworkConfiguration _configuration;
+    private readonly TimeProvider _time;
+    private readonly int[] _served;
+    private readonly double[] _power;
+    private readonly double _maxPower;
+    private readonly double _noise;
+    private readonly string _powerUnit;
+    private ScheduledDemand[] _schedule = [];
+    private int _nextScheduled;
+    private long _slot;
+    private double[] _demands;
+    private double[][] _gainRows;
+    private RegionTelemetry _telemetry;
+    private RegionTelemetry? _previous;
+    private RanFaultKind _fault;
+    private int _faultPullsLeft;
+
+    public SimulatedRegion(string id, string scenario, NetworkConfiguration configuration, TimeProvider time)
+    {
+        _configuration = configuration;
+        _time = time;
+        configuration.Advance();
+        var constants = configuration.Constants;
+        _maxPower = constants.MaxPower;
+        _noise = constants.Noise;
+        _powerUnit = constants.PowerUnit;
+        _served = new int[configuration.Transmitters];
+        _power = new double[configuration.Transmitters];
+        var cells = new string[configuration.Transmitters];
+        for (var c = 0; c < cells.Length; c++)
+        {
+            cells[c] = RanIds.Cell(id, c);
+        }
+
+        var users = new string[configuration.Receivers];
+        for (var u = 0; u < users.Length; u++)
+        {
+            users[u] = RanIds.User(id, u);
+        }
+
+        Topology = new RegionTopology(id, scenario, cells, users, configuration.ServingTransmitter.ToArray(), _noise, _maxPower, _powerUnit);
+        _demands = configuration.Demands.ToArray();
+        _gainRows = [];
+        _telemetry = Measure(new double[users.Length]);
+    }
+
+    public string Id => Topology.RegionId;
+
+    public RegionTopology Topology { get; }
+
+    public int Users => Topology.UserIds.Count;
+
+    /// <summary>Installs the demand schedule (sorted by slot, stable) and applies entries already due.</summary>
+    public void UseSchedule(ScheduledDemand[] schedule)
+    {
+        lock (_gate)
+        {
+            _schedule = schedule;
+            _nextScheduled = 0;
+            if (ApplyDueDemands())
+            {
+                _telemetry = _telemetry with { Demands = _demands };
+            }
+        }
+    }
+
+    public RegionTelemetry Pull()
+    {
+        lock (_gate)
+        {
+            if (_faultPullsLeft == 0)
+            {
+                return _telemetry;
+            }
+
+            _faultPullsLeft--;
+            return _fault switch
+            {
+                RanFaultKind.NanGains => WithFirstGain(double.NaN),
+                RanFaultKind.NegativeGains => WithFirstGain(-(Math.Abs(_gainRows[0][Topology.ServingCell[0]]) + double.Epsilon)),
+                RanFaultKind.MissingGains => _telemetry with { Gains = _gainRows[..^1] },
+                RanFaultKind.UnknownIds => WithExtraUser(),
+                RanFaultKind.LateSample => _previous ?? _telemetry with { Slot = _slot - 1, Timestamp = _telemetry.Timestamp - TimeSpan.FromSeconds(1) },
+                _ => throw Unavailable(),
+            };
+        }
+    }
+
+    public DecisionReceipt Apply(RegionDecision decision)
+    {
+        lock (_gate)
+        {
+            if (_faultPullsLeft > 0 && _fault == RanFaultKind.Unavailable)
+            {
+                throw Unavailable();
+            }
+
+            Validate(decision);
+            var rates = new double[Users];
+            Sinr.ComputeRates(_configuration.Gains, _served, _power, _noise, rates);
+            var applied = _slot;
+            _previous = _telemetry;
+            _configuration.Advance();
+            _slot++;
+            ApplyDueDemands();
+            _telemetry = Measure(rates);
+            return new DecisionReceipt(applied, rates);
+        }
+    }
+
+    public void SetDemand(int user, double demand)
+    {
+        lock (_gate)
+        {
+            var demands = (double[])_demands.Clone();
+            demands[user] = demand;
+            _demands = demands;
+            _telemetry = _telemetry with { Demands = demands };
+        }
+    }
+
+    public void InjectFault(RanFaultKind kind, int pulls)
+    {
+        lock (_gate)
+        {
+            _fault = kind;
+            _faultPullsLeft = pulls;
+        }
+    }
+
+    public void ClearFault()
+    {
+        lock (_gate)
+        {
+            _faultPullsLeft = 0;
+        }
+    }
+
+    private RegionTelemetry Measure(double[] rates)
+    {
+        var gains = _configuration.Gains;
+        var rows = new double[gains.Receivers][];
+        for (var u = 0; u < rows.Length; u++)
+        {
+            rows[u] = gains.Row(u).ToArray();
+        }
+
+        _gainRows = rows;
+        return new RegionTelemetry(Id, _slot, _time.GetUtcNow(), rows, _configuration.Active.ToArray(), rates, _demands);
+    }
+
+    /// <summary>Applies scheduled changes due at the current slot; true when any was.</summary>
+    private bool ApplyDueDemands()
+    {
+        if (_nextScheduled >= _schedule.Length || _schedule[_nextScheduled].Slot > _slot)
+        {
+            return false;
+        }
+
+        var demands = (double[])_demands.Clone();
+        while (_nextScheduled < _schedule.Length && _schedule[_nextScheduled].Slot <= _slot)
+        {
+            var change = _schedule[_nextScheduled++];
+            demands[change.User] = change.Demand;
+        }
+
+        _demands = demands;
+        return true;
+    }
+
+    private void Validate(RegionDecision decision)
+    {
+        if (decision.Slot != _slot)
+        {
+            throw new RanRejectedException(
+                RanRejection.WrongSlot,
+                Invariant($"The decision is for slot {decision.Slot} but region '{Id}' is at slot {_slot}; pull its telemetry again."));
+        }
+
+        var cells = _served.Length;
+        if (decision.Power is null || decision.Power.Count != cells)
+        {
+            throw Invalid($"The decision for region '{Id}' has {decision.Power?.Count ?? 0} powers; the region has {cells} cells.");
+        }
+
+        if (decision.ServedUser is null || decision.ServedUser.Count != cells)
+        {
+            throw Invalid($"The decision for region '{Id}' has {decision.ServedUser?.Count ?? 0} served users; the region has {cells} cells.");
+        }
+
+        var serving = Topology.ServingCell;
+        var active = _configuration.Active;
+        for (var c = 0; c < cells; c++)
+        {
+            var power = decision.Power[c];
+            var user = decision.ServedUser[c];
+            if (!double.IsFinite(power) || power < 0 || power > _maxPower * (1 + PowerTolerance))
+            {
+                throw Invalid($"Power of cell '{Topology.CellIds[c]}' is {power:R}; it must be a finite number in [0, {_maxPower:G10}]{Unit}.");
+            }
+
+            if (user == -1)
+            {
+                if (power != 0)
+                {
+                    throw Invalid($"Cell '{Topology.CellIds[c]}' serves no user (-1) but has power {power:R}; a cell without a user must have power 0.");
+                }
+            }
+            else if (user < -1 || user >= active.Length)
+            {
+                throw Invalid($"Cell '{Topology.CellIds[c]}' serves user index {user}; it must be -1 (none) or in [0, {active.Length - 1}].");
+            }
+            else if (serving[user] != c)
+            {
+                throw Invalid($"Cell '{Topology.CellIds[c]}' serves user '{Topology.UserIds[user]}', which is associated with cell '{Topology.CellIds[serving[user]]}'.");
+            }
+            else if (!active[user])
+            {
+                throw Invalid($"Cell '{Topology.CellIds[c]}' serves user '{Topology.UserIds[user]}', which is not active in slot {_slot}.");
+            }
+
+            _power[c] = Math.Min(power, _maxPower);
+            _served[c] = user;
+        }
+    }
+
+    private string Unit => _powerUnit.Length > 0 ? " " + _powerUnit : string.Empty;
+
+    private RegionTelemetry WithFirstGain(double value)
+    {
+        var rows = (double[][])_gainRows.Clone();
+        rows[0] = (double[])rows[0].Clone();
+        rows[0][Topology.ServingCell[0]] = value;
+        return _telemetry with { Gains = rows };
+    }
+
+    private RegionTelemetry WithExtraUser()
+    {
+        var rows = new double[_gainRows.Length + 1][];
+        _gainRows.CopyTo(rows, 0);
+        rows[^1] = (double[])_gainRows[^1].Clone();
+        return _telemetry with
+        {
+            Gains = rows,
+            Active = [.. _telemetry.Active, true],
+            Rates = [.. _telemetry.Rates, 0.0],
+            Demands = [.. _telemetry.Demands, 0.0],
+        };
+    }
+
+    private RanUnavailableException Unavailable() =>
+        new($"Region '{Id}' is unavailable (injected fault, {_faultPullsLeft} more pulls).");
+
+    private static RanRejectedException Invalid(FormattableString message) => new(RanRejection.InvalidRequest, Invariant(message));
+
+    private static string Invariant(FormattableString message) => message.ToString(CultureInfo.InvariantCulture);
+}
