@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using System.Threading.Tasks.Sources;
+using Controller.Radio.Evaluation;
 using Controller.Runtime.Grains;
 
 namespace Controller.Host.Benchmarks;
@@ -76,13 +77,13 @@ internal static class RuntimeBenchmark
         return new RuntimeBenchmarkResult(
             settings,
             runtimeRate,
-            Percentile(runtimeLatency, 50),
-            Percentile(runtimeLatency, 99),
-            Percentile(runtimeLoaded, 50),
-            Percentile(runtimeLoaded, 99),
+            RateStatistics.Percentile(runtimeLatency, 50),
+            RateStatistics.Percentile(runtimeLatency, 99),
+            RateStatistics.Percentile(runtimeLoaded, 50),
+            RateStatistics.Percentile(runtimeLoaded, 99),
             baselineRate,
-            Percentile(baselineLatency, 50),
-            Percentile(baselineLatency, 99),
+            RateStatistics.Percentile(baselineLatency, 50),
+            RateStatistics.Percentile(baselineLatency, 99),
             (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
     }
 
@@ -131,16 +132,6 @@ internal static class RuntimeBenchmark
         }
 
         return samples;
-    }
-
-    private static double Percentile(double[] values, double percent)
-    {
-        var sorted = (double[])values.Clone();
-        Array.Sort(sorted);
-        var rank = (sorted.Length - 1) * percent / 100;
-        var lower = (int)rank;
-        var upper = Math.Min(lower + 1, sorted.Length - 1);
-        return sorted[lower] + ((rank - lower) * (sorted[upper] - sorted[lower]));
     }
 
     /// <summary>The raw baseline: per key a bounded channel and a reader loop that does the work and completes a value-task source.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Controller.Runtime.Grains;
 
@@ -13,10 +12,7 @@ namespace Controller.Runtime.Grains;
 /// </summary>
 internal static class GrainCallCodec
 {
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.General)
-    {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    private static JsonSerializerOptions Options => RuntimeJson.Options;
 
     public static byte[] EncodeCall(GrainId grain, GrainMethod method, object?[] arguments, ActivityContext parent)
     {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Controller.Runtime.Grains;
 
 namespace Controller.Runtime.Storage;
@@ -26,11 +25,7 @@ public static class PersistentState
 public sealed class PersistentState<TState>
     where TState : new()
 {
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.General)
-    {
-        // Optimization state can hold NaN or infinities (a diverging dual, say); store them rather than fail the write.
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    private static JsonSerializerOptions Options => RuntimeJson.Options;
 
     private readonly IGrainStorage _storage;
     private readonly GrainId _grain;
