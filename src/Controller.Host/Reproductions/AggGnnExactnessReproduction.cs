@@ -1,5 +1,6 @@
 using System.Globalization;
 using Controller.Optimization.Aggregation;
+using Controller.Radio.Allocation;
 using Controller.Radio.Graphs;
 using Controller.Radio.Randomness;
 using Controller.Radio.Scenarios;
@@ -98,7 +99,7 @@ internal sealed class AggGnnExactnessReproduction : Reproduction
             for (var i = 0; i < m; i++)
             {
                 active[i] = activity >= 1 || activityRandom.NextBernoulli(activity);
-                states[i] = Math.Log2(1 + (p0 * gains[i, i] / noise));
+                states[i] = Sinr.Rate(p0 * gains[i, i] / noise);
                 activeCount += active[i] ? 1 : 0;
             }
 
