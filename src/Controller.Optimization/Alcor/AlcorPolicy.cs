@@ -46,6 +46,33 @@ public sealed class AlcorPolicy : IAllocationPolicy
     /// <summary>Each user's state (empty before the first slot).</summary>
     public ReadOnlySpan<AlcorUserState> Users => _users;
 
+    /// <summary>
+    /// Takes over users' state kept elsewhere (a region resuming its user grains, or switching from another
+    /// ALCOR policy): one state per receiver, used from the next slot on. Starts the batch afresh.
+    /// </summary>
+    public void ImportUsers(ReadOnlySpan<AlcorUserState> users)
+    {
+        foreach (var user in users)
+        {
+            if (!(user.Kappa > 0 && user.Kappa <= 1) || !double.IsFinite(user.Lambda) || user.Lambda < 0 || !(user.Demand >= 0) || double.IsInfinity(user.Demand))
+            {
+                throw new ArgumentOutOfRangeException(nameof(users), "An ALCOR user state needs kappa in (0, 1], lambda and demand finite and not negative.");
+            }
+        }
+
+        _users = users.ToArray();
+        _on = new bool[users.Length];
+        for (var i = 0; i < _users.Length; i++)
+        {
+            _users[i] = _users[i] with { BatchShortfallSum = 0, BatchSlots = 0 };
+        }
+
+        _slotsInBatch = 0;
+    }
+
+    /// <summary>Slots folded into the batch in progress (0 right after a batch ended).</summary>
+    public int SlotsInBatch => _slotsInBatch;
+
     /// <summary>Who was switched on in the last slot (xi).</summary>
     public ReadOnlySpan<bool> SwitchedOn => _on;
 

@@ -29,8 +29,43 @@ public sealed class ResilientUserDuals
     /// <summary>Step sizes, slack cost and form.</summary>
     public ResilientDualOptions Options { get; }
 
-    /// <summary>f_min.</summary>
-    public double MinimumRate { get; }
+    /// <summary>f_min; a live user's changes with its demand (<see cref="ChangeMinimumRate"/>).</summary>
+    public double MinimumRate { get; private set; }
+
+    /// <summary>The variables as a value, for storage.</summary>
+    public ResilientDualState State => new(Lambda, Mu, Slack, Rate, Updates);
+
+    /// <summary>A user's duals resumed from stored <paramref name="state"/>; throws for negative or non-finite values.</summary>
+    public static ResilientUserDuals Restore(double minimumRate, ResilientDualState state, ResilientDualOptions? options = null)
+    {
+        var duals = new ResilientUserDuals(minimumRate, options);
+        foreach (var (name, value) in new[] { ("lambda", state.Lambda), ("mu", state.Mu), ("slack", state.Slack), ("rate", state.Rate) })
+        {
+            if (!(value >= 0) || double.IsInfinity(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(state), value, $"A stored {name} must be finite and not negative.");
+            }
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(state.Updates);
+        duals.Lambda = state.Lambda;
+        duals.Mu = state.Mu;
+        duals.Slack = state.Slack;
+        duals.Rate = state.Rate;
+        duals.Updates = state.Updates;
+        return duals;
+    }
+
+    /// <summary>Sets a new f_min (the user's demand changed); the duals carry on from where they are.</summary>
+    public void ChangeMinimumRate(double minimumRate)
+    {
+        if (!(minimumRate >= 0) || double.IsInfinity(minimumRate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(minimumRate), minimumRate, "The minimum rate f_min must be non-negative and finite.");
+        }
+
+        MinimumRate = minimumRate;
+    }
 
     /// <summary>lambda ≥ 0, the price of the rate constraint <c>x &lt;= E f</c> (the user's weight in the reward).</summary>
     public double Lambda { get; private set; }
@@ -92,3 +127,11 @@ public sealed class ResilientUserDuals
         Updates++;
     }
 }
+
+/// <summary>One user's resilient primal-dual variables as a value (what a user grain stores).</summary>
+/// <param name="Lambda">lambda.</param>
+/// <param name="Mu">mu.</param>
+/// <param name="Slack">z.</param>
+/// <param name="Rate">x.</param>
+/// <param name="Updates">Updates applied so far.</param>
+public readonly record struct ResilientDualState(double Lambda, double Mu, double Slack, double Rate, int Updates);

@@ -102,6 +102,28 @@ public sealed class ProportionalFairSelector
         }
     }
 
+    /// <summary>
+    /// Sets the averages <c>fbar</c> (a controller resuming users whose averages it stored); values must be
+    /// finite and not negative, one per receiver.
+    /// </summary>
+    public void RestoreAverages(ReadOnlySpan<double> averages)
+    {
+        if (averages.Length != _average.Length)
+        {
+            throw new ArgumentException($"Expected {_average.Length} averages, got {averages.Length}.", nameof(averages));
+        }
+
+        foreach (var value in averages)
+        {
+            if (!(value >= 0) || double.IsInfinity(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(averages), value, "A rate average must be finite and not negative.");
+            }
+        }
+
+        averages.CopyTo(_average);
+    }
+
     /// <summary>Folds the rates achieved in this slot (0 for receivers not served) into the averages.</summary>
     public void Update(ReadOnlySpan<double> achievedRates)
     {

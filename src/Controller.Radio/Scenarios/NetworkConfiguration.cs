@@ -53,6 +53,12 @@ public abstract class NetworkConfiguration
     /// <summary>Per-receiver minimum rate (bps/Hz); zero means no demand.</summary>
     public ReadOnlySpan<double> Demands => _demands;
 
+    /// <summary>
+    /// The demands for subclasses whose demands change at run time (a configuration fed by live telemetry);
+    /// scenario configurations never write them.
+    /// </summary>
+    protected Span<double> WritableDemands => _demands;
+
     /// <summary>True when any receiver has a positive demand.</summary>
     public bool HasDemands => _demands.Any(d => d > 0);
 

@@ -13,6 +13,7 @@ public sealed record RanTopology(IReadOnlyList<RegionTopology> Regions);
 /// <param name="Noise">Noise power (linear, same unit as powers).</param>
 /// <param name="MaxPower">Largest power of one cell.</param>
 /// <param name="PowerUnit">"mW" or "" (normalized).</param>
+/// <param name="PowerBudget">Total power the region's cells may use together (paper 004); 0 = cells x MaxPower (no budget beyond each cell's maximum).</param>
 public sealed record RegionTopology(
     string RegionId,
     string Scenario,
@@ -21,7 +22,12 @@ public sealed record RegionTopology(
     IReadOnlyList<int> ServingCell,
     double Noise,
     double MaxPower,
-    string PowerUnit);
+    string PowerUnit,
+    double PowerBudget = 0)
+{
+    /// <summary>The budget in force: <see cref="PowerBudget"/>, or cells x MaxPower when none is set.</summary>
+    public double EffectivePowerBudget => PowerBudget > 0 ? PowerBudget : CellIds.Count * MaxPower;
+}
 
 /// <summary>
 /// One region's telemetry for one slot. <c>Gains[u][c]</c> is the linear power gain from cell c to user u

@@ -65,7 +65,7 @@ internal sealed class SimulatedRegion
             users[u] = RanIds.User(id, u);
         }
 
-        Topology = new RegionTopology(id, scenario, cells, users, configuration.ServingTransmitter.ToArray(), _noise, _maxPower, _powerUnit);
+        Topology = new RegionTopology(id, scenario, cells, users, configuration.ServingTransmitter.ToArray(), _noise, _maxPower, _powerUnit, constants.PowerBudget);
         _demands = configuration.Demands.ToArray();
         _gainRows = [];
         _telemetry = Measure(new double[users.Length]);

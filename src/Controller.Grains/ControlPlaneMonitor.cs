@@ -1,0 +1,259 @@
+using System.Collections.Concurrent;
+using Controller.Radio.Evaluation;
+
+namespace Controller.Grains;
+
+/// <summary>One region's latest loop, as its grain published it (immutable).</summary>
+/// <param name="RegionId">The region.</param>
+/// <param name="Policy">Policy in force.</param>
+/// <param name="Iterations">Loops completed.</param>
+/// <param name="Slot">RAN slot of the last applied decision.</param>
+/// <param name="Outcome">How the last loop ended.</param>
+/// <param name="LoopMs">Latency of the last loop.</param>
+/// <param name="UserIds">Users, in telemetry order.</param>
+/// <param name="RateAverages">Per-user rate averages.</param>
+/// <param name="Demands">Per-user effective demands.</param>
+/// <param name="Mu">Per-user resilient mu.</param>
+/// <param name="Slack">Per-user resilient slack.</param>
+/// <param name="AlcorLambda">Per-user ALCOR lambda (empty when the region does not run ALCOR).</param>
+/// <param name="Kappa">Per-user ALCOR kappa (empty when the region does not run ALCOR).</param>
+public sealed record RegionSnapshot(
+    string RegionId,
+    string Policy,
+    long Iterations,
+    long Slot,
+    LoopOutcome Outcome,
+    double LoopMs,
+    IReadOnlyList<string> UserIds,
+    double[] RateAverages,
+    double[] Demands,
+    double[] Mu,
+    double[] Slack,
+    double[] AlcorLambda,
+    double[] Kappa);
+
+/// <summary>A constrained user for the console view: its duals say how hard its demand binds.</summary>
+/// <param name="UserId">The user.</param>
+/// <param name="RateAverage">Its rate average.</param>
+/// <param name="Demand">Its demand.</param>
+/// <param name="Mu">Resilient mu.</param>
+/// <param name="Slack">Resilient slack.</param>
+/// <param name="AlcorLambda">ALCOR lambda (NaN when not running ALCOR).</param>
+public sealed record ConstrainedUser(string UserId, double RateAverage, double Demand, double Mu, double Slack, double AlcorLambda);
+
+/// <summary>The whole control plane at a glance.</summary>
+/// <param name="Regions">Regions that published a loop.</param>
+/// <param name="Users">Users in them.</param>
+/// <param name="Loops">Loops completed.</param>
+/// <param name="LoopP50Ms">Median loop latency over the recent window.</param>
+/// <param name="LoopP99Ms">99th percentile loop latency over the recent window.</param>
+/// <param name="MeanRate">Mean of users' rate averages.</param>
+/// <param name="FifthPercentileRate">5th percentile of users' rate averages.</param>
+/// <param name="Violations">Users with a demand whose rate average is below it.</param>
+/// <param name="UsersWithDemand">Users with a positive demand.</param>
+/// <param name="RejectedTelemetry">Telemetry samples rejected.</param>
+/// <param name="Unavailable">Loops that found the RAN unreachable.</param>
+/// <param name="Overruns">Timer ticks skipped.</param>
+/// <param name="Policies">Regions per policy.</param>
+/// <param name="TopConstrained">Users with the largest duals.</param>
+public sealed record ControlPlaneView(
+    int Regions,
+    int Users,
+    long Loops,
+    double LoopP50Ms,
+    double LoopP99Ms,
+    double MeanRate,
+    double FifthPercentileRate,
+    int Violations,
+    int UsersWithDemand,
+    long RejectedTelemetry,
+    long Unavailable,
+    long Overruns,
+    IReadOnlyDictionary<string, int> Policies,
+    IReadOnlyList<ConstrainedUser> TopConstrained);
+
+/// <summary>
+/// Collects what region grains publish after each loop, for the console view, the benchmark and the rate
+/// gauges. Regions write their own entry only; readers aggregate on demand (cached briefly).
+/// </summary>
+public sealed class ControlPlaneMonitor
+{
+    /// <summary>Loop latencies kept per region for percentiles.</summary>
+    public const int LatencyWindow = 2048;
+
+    private readonly ConcurrentDictionary<string, RegionEntry> _regions = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly Lock _cacheGate = new();
+    private ControlPlaneView? _cached;
+    private long _cachedAt;
+    private long _rejected;
+    private long _unavailable;
+    private long _overruns;
+
+    /// <summary>Creates an empty monitor.</summary>
+    public ControlPlaneMonitor(TimeProvider? time = null) => _time = time ?? TimeProvider.System;
+
+    /// <summary>Loops completed, all regions.</summary>
+    public long Loops => _regions.Values.Sum(r => Volatile.Read(ref r.Loops));
+
+    /// <summary>Publishes a region's loop.</summary>
+    public void Publish(RegionSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var entry = _regions.GetOrAdd(snapshot.RegionId, _ => new RegionEntry());
+        entry.Snapshot = snapshot;
+        if (snapshot.Outcome == LoopOutcome.Completed)
+        {
+            entry.Record(snapshot.LoopMs);
+        }
+    }
+
+    internal void TelemetryRejected() => Interlocked.Increment(ref _rejected);
+
+    internal void Unavailable() => Interlocked.Increment(ref _unavailable);
+
+    internal void Overruns(long count) => Interlocked.Add(ref _overruns, count);
+
+    /// <summary>Latest snapshot of a region, null when it has not run.</summary>
+    public RegionSnapshot? Region(string regionId) => _regions.TryGetValue(regionId, out var entry) ? entry.Snapshot : null;
+
+    /// <summary>Every loop latency still in the windows (ms).</summary>
+    public double[] LoopLatencies()
+    {
+        var all = new List<double>();
+        foreach (var entry in _regions.Values)
+        {
+            entry.CopyTo(all);
+        }
+
+        return [.. all];
+    }
+
+    /// <summary>Forgets latencies recorded so far (a benchmark's warm-up).</summary>
+    public void ResetLatencies()
+    {
+        foreach (var entry in _regions.Values)
+        {
+            entry.Clear();
+        }
+    }
+
+    /// <summary>The aggregate view, recomputed at most every 200 ms.</summary>
+    public ControlPlaneView Aggregate(int topConstrained = 5)
+    {
+        lock (_cacheGate)
+        {
+            var now = _time.GetTimestamp();
+            if (_cached is { } cached && _time.GetElapsedTime(_cachedAt, now) < TimeSpan.FromMilliseconds(200) && cached.TopConstrained.Count >= Math.Min(topConstrained, cached.Users))
+            {
+                return cached;
+            }
+
+            _cached = Compute(topConstrained);
+            _cachedAt = now;
+            return _cached;
+        }
+    }
+
+    private ControlPlaneView Compute(int topConstrained)
+    {
+        var rates = new List<double>();
+        var policies = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var constrained = new List<ConstrainedUser>();
+        long loops = 0;
+        int regions = 0, violations = 0, withDemand = 0;
+        foreach (var entry in _regions.Values)
+        {
+            if (entry.Snapshot is not { } snapshot)
+            {
+                continue;
+            }
+
+            regions++;
+            loops += snapshot.Iterations;
+            policies[snapshot.Policy] = policies.GetValueOrDefault(snapshot.Policy) + 1;
+            for (var u = 0; u < snapshot.RateAverages.Length; u++)
+            {
+                var rate = snapshot.RateAverages[u];
+                var demand = snapshot.Demands[u];
+                rates.Add(rate);
+                if (demand > 0)
+                {
+                    withDemand++;
+                    if (rate < demand)
+                    {
+                        violations++;
+                    }
+                }
+
+                var alcor = snapshot.AlcorLambda.Length > u ? snapshot.AlcorLambda[u] : double.NaN;
+                if (snapshot.Mu[u] > 0 || alcor > 0)
+                {
+                    constrained.Add(new ConstrainedUser(snapshot.UserIds[u], rate, demand, snapshot.Mu[u], snapshot.Slack[u], alcor));
+                }
+            }
+        }
+
+        var latencies = LoopLatencies();
+        var top = constrained
+            .OrderByDescending(u => Math.Max(u.Mu, double.IsNaN(u.AlcorLambda) ? 0 : u.AlcorLambda))
+            .ThenBy(u => u.UserId, StringComparer.Ordinal)
+            .Take(topConstrained)
+            .ToArray();
+        var values = rates.ToArray();
+        return new ControlPlaneView(
+            regions,
+            values.Length,
+            loops,
+            latencies.Length == 0 ? double.NaN : RateStatistics.Percentile(latencies, 50),
+            latencies.Length == 0 ? double.NaN : RateStatistics.Percentile(latencies, 99),
+            values.Length == 0 ? double.NaN : values.Average(),
+            values.Length == 0 ? double.NaN : RateStatistics.Percentile(values, 5),
+            violations,
+            withDemand,
+            Interlocked.Read(ref _rejected),
+            Interlocked.Read(ref _unavailable),
+            Interlocked.Read(ref _overruns),
+            policies,
+            top);
+    }
+
+    private sealed class RegionEntry
+    {
+        private readonly Lock _gate = new();
+        private readonly double[] _latencies = new double[LatencyWindow];
+        private int _count;
+        private int _next;
+        public long Loops;
+
+        public RegionSnapshot? Snapshot { get; set; }
+
+        public void Record(double milliseconds)
+        {
+            lock (_gate)
+            {
+                _latencies[_next] = milliseconds;
+                _next = (_next + 1) % _latencies.Length;
+                _count = Math.Min(_count + 1, _latencies.Length);
+                Loops++;
+            }
+        }
+
+        public void CopyTo(List<double> target)
+        {
+            lock (_gate)
+            {
+                target.AddRange(_latencies.AsSpan(0, _count));
+            }
+        }
+
+        public void Clear()
+        {
+            lock (_gate)
+            {
+                _count = 0;
+                _next = 0;
+            }
+        }
+    }
+}

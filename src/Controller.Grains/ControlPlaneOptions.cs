@@ -1,0 +1,57 @@
+using Controller.Optimization.Resilient;
+
+namespace Controller.Grains;
+
+/// <summary>How the control plane runs its loops; checked by <see cref="Validate"/>.</summary>
+public sealed class ControlPlaneOptions
+{
+    /// <summary>Policy of a region that has none stored and none given.</summary>
+    public const string DefaultPolicy = "alcor(itlinq)";
+
+    /// <summary>Shortest loop period (ms).</summary>
+    public const int MinPeriodMs = 1;
+
+    /// <summary>Longest loop period (ms).</summary>
+    public const int MaxPeriodMs = 60_000;
+
+    /// <summary>Policy of regions that have none stored.</summary>
+    public string Policy { get; init; } = DefaultPolicy;
+
+    /// <summary>Loop period of regions that have none stored (ms).</summary>
+    public int PeriodMs { get; init; } = 100;
+
+    /// <summary>How often a grain writes its state while it runs (it always writes when deactivated).</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Seed of the policies' random draws (ALCOR's on-off, random-full-power); region i uses stream i.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Weight of the newest rate in users' exponential rate averages (the PF averages, beta).</summary>
+    public double RateAverageWeight { get; init; } = Controller.Radio.Allocation.ProportionalFairSelector.DefaultBeta;
+
+    /// <summary>Step sizes of the users' resilient duals.</summary>
+    public ResilientDualOptions Resilient { get; init; } = new() { RateStep = 0.05, SlackStep = 0.05, LambdaStep = 0.05, MuStep = 0.05 };
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad value.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Policy);
+        if (PeriodMs is < MinPeriodMs or > MaxPeriodMs)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PeriodMs), PeriodMs, $"The loop period must be in [{MinPeriodMs}, {MaxPeriodMs}] ms.");
+        }
+
+        if (CheckpointInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CheckpointInterval), CheckpointInterval, "The checkpoint interval must be positive.");
+        }
+
+        if (!(RateAverageWeight > 0 && RateAverageWeight <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(RateAverageWeight), RateAverageWeight, "The rate average weight must be in (0, 1].");
+        }
+
+        ArgumentNullException.ThrowIfNull(Resilient);
+        Resilient.Validate();
+    }
+}

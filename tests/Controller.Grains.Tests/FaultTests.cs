@@ -1,0 +1,158 @@
+using Controller.Ran.Contract;
+using Controller.Ran.Simulation;
+
+namespace Controller.Grains.Tests;
+
+public sealed class FaultTests
+{
+    [Theory]
+    [InlineData(RanFaultKind.NanGains, TelemetryDefect.NonFiniteValue)]
+    [InlineData(RanFaultKind.NegativeGains, TelemetryDefect.NegativeValue)]
+    [InlineData(RanFaultKind.MissingGains, TelemetryDefect.MissingValues)]
+    [InlineData(RanFaultKind.UnknownIds, TelemetryDefect.UnknownIds)]
+    public async Task Bad_telemetry_is_rejected_counted_and_the_last_good_decision_is_held(RanFaultKind kind, TelemetryDefect defect)
+    {
+        DecisionLog? log = null;
+        await using var harness = await ControlHarness.StartAsync(wrap: sim => log = new DecisionLog(sim));
+        await harness.RunLoopsAsync(3);
+        var before = await harness.User(0, 0).GetStateAsync(CancellationToken.None);
+
+        harness.Simulator.InjectFault("r000", new RanFault(kind));
+        Assert.Equal(LoopOutcome.TelemetryRejected, await harness.Region(0).RunLoopAsync(CancellationToken.None));
+
+        var status = await harness.Region(0).GetStatusAsync(CancellationToken.None);
+        Assert.Equal(1, status.RejectedTelemetry);
+        Assert.Equal(1, status.HeldDecisions);
+        Assert.Equal(3, status.Iterations);
+        Assert.Equal(LoopOutcome.TelemetryRejected, status.LastOutcome);
+        Assert.False(string.IsNullOrEmpty(status.LastReason));
+        Assert.Equal(defect, TelemetryCheckOf(status.LastReason, defect));
+        // Nothing was learned from the bad sample ...
+        var held = await harness.User(0, 0).GetStateAsync(CancellationToken.None);
+        Assert.Equal(before.Observations, held.Observations);
+        Assert.Equal(before.Resilient, held.Resilient);
+        // ... and the RAN kept serving the last good decision for the slot it was at.
+        var pushes = log!.Decisions("r000");
+        Assert.Equal(4, pushes.Count);
+        Assert.Equal(3, pushes[3].Slot);
+        Assert.Equal(pushes[2].Power, pushes[3].Power);
+        Assert.Equal(pushes[2].ServedUser, pushes[3].ServedUser);
+
+        // The fault is over: the loop carries on from the next slot.
+        Assert.Equal(LoopOutcome.Completed, await harness.Region(0).RunLoopAsync(CancellationToken.None));
+        var after = await harness.User(0, 0).GetStateAsync(CancellationToken.None);
+        Assert.Equal(before.Observations + 1, after.Observations);
+        Assert.Equal(4, after.LastSlot);
+    }
+
+    [Fact]
+    public async Task A_late_sample_is_rejected_without_touching_the_RAN()
+    {
+        DecisionLog? log = null;
+        await using var harness = await ControlHarness.StartAsync(wrap: sim => log = new DecisionLog(sim));
+        await harness.RunLoopsAsync(3);
+        harness.Simulator.InjectFault("r000", new RanFault(RanFaultKind.LateSample));
+        Assert.Equal(LoopOutcome.TelemetryRejected, await harness.Region(0).RunLoopAsync(CancellationToken.None));
+        var status = await harness.Region(0).GetStatusAsync(CancellationToken.None);
+        Assert.Equal(1, status.RejectedTelemetry);
+        Assert.Equal(0, status.HeldDecisions);
+        Assert.Contains("slot 2", status.LastReason, StringComparison.Ordinal);
+        Assert.Equal(3, log!.Decisions("r000").Count);
+
+        Assert.Equal(LoopOutcome.Completed, await harness.Region(0).RunLoopAsync(CancellationToken.None));
+        Assert.Equal(3, (await harness.User(0, 0).GetStateAsync(CancellationToken.None)).LastSlot);
+    }
+
+    [Fact]
+    public async Task An_unreachable_RAN_leaves_cells_on_their_last_decision_until_it_returns()
+    {
+        await using var harness = await ControlHarness.StartAsync();
+        await harness.RunLoopsAsync(3);
+        var cell = harness.Runtime.GetGrain<ICellGrain>("r000/c00");
+        var last = (await cell.GetViewAsync(CancellationToken.None)).LastDecision;
+
+        harness.Simulator.InjectFault("r000", new RanFault(RanFaultKind.Unavailable, Pulls: 2));
+        Assert.Equal(LoopOutcome.RanUnavailable, await harness.Region(0).RunLoopAsync(CancellationToken.None));
+        Assert.Equal(LoopOutcome.RanUnavailable, await harness.Region(0).RunLoopAsync(CancellationToken.None));
+        var status = await harness.Region(0).GetStatusAsync(CancellationToken.None);
+        Assert.Equal(2, status.Unavailable);
+        Assert.Equal(3, status.Iterations);
+        Assert.Equal(last, (await cell.GetViewAsync(CancellationToken.None)).LastDecision);
+
+        Assert.Equal(LoopOutcome.Completed, await harness.Region(0).RunLoopAsync(CancellationToken.None));
+        Assert.Equal(3, (await cell.GetViewAsync(CancellationToken.None)).LastDecision!.Slot);
+        Assert.Equal(2, harness.Plane.Monitor.Aggregate().Unavailable);
+    }
+
+    [Fact]
+    public async Task Loops_on_a_timer_survive_faults_and_count_them()
+    {
+        await using var harness = await ControlHarness.StartAsync(options: new ControlPlaneOptions { PeriodMs = 5 });
+        await harness.Plane.StartAsync(harness.Runtime, policy: "itlinq", periodMs: 0, CancellationToken.None);
+        await WaitForAsync(() => harness.Plane.Monitor.Loops >= 10);
+        harness.Simulator.InjectFault("r001", new RanFault(RanFaultKind.NanGains, Pulls: 3));
+        var loops = harness.Plane.Monitor.Loops;
+        await WaitForAsync(() => harness.Plane.Monitor.Loops >= loops + 20);
+        await harness.Plane.StopAsync(harness.Runtime, CancellationToken.None);
+
+        var status = await harness.Region(1).GetStatusAsync(CancellationToken.None);
+        Assert.False(status.Running);
+        Assert.Equal("itlinq", status.Policy);
+        Assert.Equal(3, status.RejectedTelemetry);
+        Assert.Equal(3, harness.Plane.Monitor.Aggregate().RejectedTelemetry);
+        Assert.True(status.Iterations > 5);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The loops did not get there within 30 s.");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>The defect a reason names, checked against the kinds of sentences TelemetryCheck writes.</summary>
+    private static TelemetryDefect TelemetryCheckOf(string reason, TelemetryDefect expected) => expected switch
+    {
+        TelemetryDefect.NonFiniteValue when reason.Contains("NaN", StringComparison.Ordinal) => expected,
+        TelemetryDefect.NegativeValue when reason.Contains('-', StringComparison.Ordinal) => expected,
+        TelemetryDefect.MissingValues when reason.Contains("gain rows", StringComparison.Ordinal) => expected,
+        TelemetryDefect.UnknownIds when reason.Contains("gain rows", StringComparison.Ordinal) || reason.Contains("user", StringComparison.Ordinal) => expected,
+        _ => TelemetryDefect.None,
+    };
+
+    private sealed class DecisionLog(RanSimulator inner) : IRanAdapter
+    {
+        private readonly Dictionary<string, List<RegionDecision>> _decisions = [];
+
+        public Task<RanTopology> GetTopologyAsync(CancellationToken cancellationToken) => inner.GetTopologyAsync(cancellationToken);
+
+        public Task<RegionTelemetry> PullTelemetryAsync(string regionId, CancellationToken cancellationToken) => inner.PullTelemetryAsync(regionId, cancellationToken);
+
+        public async Task<DecisionReceipt> PushDecisionsAsync(string regionId, RegionDecision decision, CancellationToken cancellationToken)
+        {
+            var receipt = await inner.PushDecisionsAsync(regionId, decision, cancellationToken);
+            lock (_decisions)
+            {
+                if (!_decisions.TryGetValue(regionId, out var list))
+                {
+                    _decisions[regionId] = list = [];
+                }
+
+                list.Add(decision);
+            }
+
+            return receipt;
+        }
+
+        public List<RegionDecision> Decisions(string regionId)
+        {
+            lock (_decisions)
+            {
+                return [.. _decisions[regionId]];
+            }
+        }
+    }
+}
