@@ -14,14 +14,14 @@ public sealed class CellState
     public long Decisions { get; set; }
 }
 
-/// <summary>A cell (see <see cref="ICellGrain"/>): records what its region decided for it; written at checkpoints and on deactivation.</summary>
+/// <summary>A cell (see <see cref="ICellGrain"/>): records what its region decided for it; written by a checkpoint timer when changed and on deactivation.</summary>
 internal sealed class CellGrain(ControlPlane plane) : Grain, ICellGrain
 {
     private PersistentState<CellState> _state = null!;
     private string _region = "";
     private string[] _users = [];
     private string[] _neighbours = [];
-    private long _lastCheckpoint;
+    private bool _dirty;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -34,7 +34,8 @@ internal sealed class CellGrain(ControlPlane plane) : Grain, ICellGrain
         _users = [.. region.UserIds.Where((_, u) => region.ServingCell[u] == index)];
         _neighbours = [.. region.CellIds.Where((_, c) => c != index)];
         _state = await ReadStateAsync<CellState>("cell", cancellationToken).ConfigureAwait(false);
-        _lastCheckpoint = TimeProvider.GetTimestamp();
+        var interval = plane.Options.CheckpointInterval;
+        RegisterTimer(CheckpointAsync, interval, interval, keepAlive: false);
     }
 
     public override Task OnDeactivateAsync(CancellationToken cancellationToken) => _state.WriteAsync(cancellationToken);
@@ -44,13 +45,17 @@ internal sealed class CellGrain(ControlPlane plane) : Grain, ICellGrain
         ArgumentNullException.ThrowIfNull(decision);
         _state.Value.LastDecision = decision;
         _state.Value.Decisions++;
-        if (TimeProvider.GetElapsedTime(_lastCheckpoint) < plane.Options.CheckpointInterval)
-        {
-            return ValueTask.CompletedTask;
-        }
+        _dirty = true;
+        return ValueTask.CompletedTask;
+    }
 
-        _lastCheckpoint = TimeProvider.GetTimestamp();
-        return new ValueTask(_state.WriteAsync(cancellationToken));
+    private async Task CheckpointAsync(CancellationToken cancellationToken)
+    {
+        if (_dirty)
+        {
+            _dirty = false;
+            await _state.WriteAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public Task<CellView> GetViewAsync(CancellationToken cancellationToken) =>

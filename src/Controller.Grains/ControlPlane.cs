@@ -69,14 +69,15 @@ public sealed class ControlPlane : IDisposable
         return new ControlPlane(ran, topology, options, policies, meterFactory);
     }
 
-    /// <summary>Adds the region, cell and user grains, bound to this control plane, to a runtime being built.</summary>
+    /// <summary>Adds the region, cell, user and link grains, bound to this control plane, to a runtime being built.</summary>
     public GrainRuntimeBuilder Register(GrainRuntimeBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder
             .AddGrain<IRegionGrain, RegionGrain>(_ => new RegionGrain(this))
             .AddGrain<ICellGrain, CellGrain>(_ => new CellGrain(this))
-            .AddGrain<IUserGrain, UserGrain>(_ => new UserGrain(this));
+            .AddGrain<IUserGrain, UserGrain>(_ => new UserGrain(this))
+            .AddGrain<ILinkGrain, LinkGrain>(_ => new LinkGrain(this));
     }
 
     /// <summary>Starts every region's loop (see <see cref="IRegionGrain.StartAsync"/>).</summary>

@@ -139,7 +139,7 @@ public enum LoopOutcome
 /// <param name="Unavailable">Loops that found the RAN unreachable.</param>
 /// <param name="RejectedDecisions">Decisions the RAN refused.</param>
 /// <param name="HeldDecisions">Loops that re-applied the last good decision instead of deciding anew.</param>
-/// <param name="Overruns">Timer ticks skipped because a loop was still running (this activation).</param>
+/// <param name="Overruns">Timer ticks skipped because a loop was still running (since this activation started).</param>
 public sealed record RegionStatus(
     string RegionId,
     string Policy,

@@ -75,6 +75,7 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
     private string? _pendingPolicy;
     private GrainTimer? _timer;
     private long _countedOverruns;
+    private long _overrunsOfStoppedTimers;
     private long _minimumSlot;
     private DateTimeOffset? _previousTimestamp;
     private long _lastCheckpoint;
@@ -147,7 +148,7 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         }
 
         _state.Value.PeriodMs = period;
-        _timer?.Dispose();
+        StopTimer();
         // Regions start spread over one period so that their loops do not all fire at the same instant.
         var regions = Math.Max(1, plane.Topology.Regions.Count);
         var due = TimeSpan.FromMilliseconds(period * (double)_regionIndex / regions);
@@ -158,8 +159,7 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _timer?.Dispose();
-        _timer = null;
+        StopTimer();
         await _state.WriteAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -217,7 +217,17 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
             state.Unavailable,
             state.RejectedDecisions,
             state.HeldDecisions,
-            _timer?.Overruns ?? 0));
+            _overrunsOfStoppedTimers + (_timer?.Overruns ?? 0)));
+    }
+
+    private void StopTimer()
+    {
+        if (_timer is { } timer)
+        {
+            timer.Dispose();
+            _overrunsOfStoppedTimers += timer.Overruns;
+            _timer = null;
+        }
     }
 
     private async Task RunTimedLoopAsync(CancellationToken cancellationToken)

@@ -9,13 +9,13 @@ namespace Controller.Grains;
 /// One user (see <see cref="IUserGrain"/>). Each loop its region reports the rate the RAN achieved for it and
 /// the demand in force; the user folds the rate into its exponential average (the PF average), takes one step
 /// of paper 003's resilient duals (<see cref="ResilientUserDuals"/>, f_min = its demand) from that average and
-/// keeps the ALCOR state its region computed. State is written every checkpoint interval and on deactivation.
+/// keeps the ALCOR state its region computed. State is written by a checkpoint timer (a turn of its own, only when changed) and on deactivation.
 /// </summary>
 internal sealed partial class UserGrain(ControlPlane plane) : Grain, IUserGrain
 {
     private PersistentState<UserState> _state = null!;
     private ResilientUserDuals _duals = null!;
-    private long _lastCheckpoint;
+    private bool _dirty;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -29,10 +29,11 @@ internal sealed partial class UserGrain(ControlPlane plane) : Grain, IUserGrain
         state.Region = region.RegionId;
         state.Index = index;
         _duals = ResilientUserDuals.Restore(state.Demand, state.Resilient, plane.Options.Resilient);
-        // Spread checkpoints of users activated together over one interval instead of writing them all at once.
+        // Checkpoints run as turns of their own, so a region's loop never waits for a user's write; users
+        // activated together spread their first checkpoint over one interval instead of writing all at once.
         var interval = plane.Options.CheckpointInterval;
-        var offset = TimeSpan.FromTicks((long)(interval.Ticks * ((uint)Key.GetHashCode(StringComparison.Ordinal) / (double)uint.MaxValue)));
-        _lastCheckpoint = TimeProvider.GetTimestamp() - (long)(offset.TotalSeconds * TimeProvider.TimestampFrequency);
+        var due = TimeSpan.FromTicks((long)(interval.Ticks * ((uint)Key.GetHashCode(StringComparison.Ordinal) / (double)uint.MaxValue)));
+        RegisterTimer(CheckpointAsync, due, interval, keepAlive: false);
     }
 
     public override Task OnDeactivateAsync(CancellationToken cancellationToken) => _state.WriteAsync(cancellationToken);
@@ -71,13 +72,8 @@ internal sealed partial class UserGrain(ControlPlane plane) : Grain, IUserGrain
             state.Alcor = alcor;
         }
 
-        var report = new UserReport(state.RateAverage, _duals.Lambda, _duals.Mu, _duals.Slack);
-        if (TimeProvider.GetElapsedTime(_lastCheckpoint) < plane.Options.CheckpointInterval)
-        {
-            return ValueTask.FromResult(report);
-        }
-
-        return CheckpointAsync(report, cancellationToken);
+        _dirty = true;
+        return ValueTask.FromResult(new UserReport(state.RateAverage, _duals.Lambda, _duals.Mu, _duals.Slack));
     }
 
     public Task<UserState> GetStateAsync(CancellationToken cancellationToken)
@@ -98,10 +94,12 @@ internal sealed partial class UserGrain(ControlPlane plane) : Grain, IUserGrain
         });
     }
 
-    private async ValueTask<UserReport> CheckpointAsync(UserReport report, CancellationToken cancellationToken)
+    private async Task CheckpointAsync(CancellationToken cancellationToken)
     {
-        _lastCheckpoint = TimeProvider.GetTimestamp();
-        await _state.WriteAsync(cancellationToken).ConfigureAwait(false);
-        return report;
+        if (_dirty)
+        {
+            _dirty = false;
+            await _state.WriteAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Controller.Grains;
 using Controller.Host.Benchmarks;
+using Controller.Optimization.Policies;
 
 namespace Controller.Host.Cli;
 
@@ -10,7 +12,74 @@ internal static class BenchCommand
     public static Command Create(CliStreams io) => new("bench", "Measure the controller's parts on this machine.")
     {
         CreateRuntime(io),
+        CreateLoop(io),
     };
+
+    private static Command CreateLoop(CliStreams io)
+    {
+        var cells = CommonOptions.PositiveInt("--cells", "cells in all regions", 1_000, 1_000_000);
+        var users = CommonOptions.PositiveInt("--users", "users in all regions", 20_000, 10_000_000);
+        var perRegion = CommonOptions.PositiveInt("--cells-per-region", "cells per region (interfering group, the scenario's aps)", 4, 1024);
+        var period = CommonOptions.PositiveInt("--period", "loop period of every region, ms", 100, ControlPlaneOptions.MaxPeriodMs);
+        var policy = new Option<string>("--policy") { Description = "policy of every region", DefaultValueFactory = _ => ControlPlaneOptions.DefaultPolicy };
+        var warmup = CommonOptions.PositiveInt("--warmup", "seconds run before measuring", 3, 3600);
+        var duration = CommonOptions.PositiveInt("--duration", "seconds measured", 10, 86_400);
+        var common = new CommonOptions();
+        var command = new Command("loop", "Region control loops at scale: loop latency, overruns, user updates per second, CPU.")
+        {
+            cells, users, perRegion, period, policy, warmup, duration, common.Seed, common.Json,
+        };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            var settings = new LoopBenchmarkSettings(
+                parsed.GetValue(cells), parsed.GetValue(users), parsed.GetValue(perRegion), parsed.GetValue(period), parsed.GetRequiredValue(policy),
+                parsed.GetValue(warmup), parsed.GetValue(duration), parsed.GetValue(common.Seed));
+            if (settings.Problem() is { } problem)
+            {
+                throw new CliUsageException(problem);
+            }
+
+            ControlPolicies.Provider.Validate(settings.Policy);
+            var result = await LoopBenchmark.RunAsync(settings, io.Error, cancellationToken).ConfigureAwait(false);
+            if (parsed.GetValue(common.Json))
+            {
+                Json.Write(io.Output, writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber("cells", settings.Cells);
+                    writer.WriteNumber("users", settings.Users);
+                    writer.WriteNumber("regions", settings.Regions);
+                    writer.WriteNumber("periodMs", settings.PeriodMs);
+                    writer.WriteString("policy", settings.Policy);
+                    writer.WriteNumber("processors", Environment.ProcessorCount);
+                    writer.WriteNumber("durationSeconds", settings.DurationSeconds);
+                    writer.WriteNumber("loops", result.Loops);
+                    writer.WriteNumber("p50Ms", Math.Round(result.P50Ms, 3));
+                    writer.WriteNumber("p99Ms", Math.Round(result.P99Ms, 3));
+                    writer.WriteNumber("maxMs", Math.Round(result.MaxMs, 3));
+                    writer.WriteNumber("overruns", result.Overruns);
+                    writer.WriteNumber("failedLoops", result.FailedLoops);
+                    writer.WriteNumber("loopsPerSecond", Math.Round(result.LoopsPerSecond, 1));
+                    writer.WriteNumber("userUpdatesPerSecond", Math.Round(result.UserUpdatesPerSecond));
+                    writer.WriteNumber("targetUserUpdatesPerSecond", Math.Round(settings.Users * 1000.0 / settings.PeriodMs));
+                    writer.WriteNumber("cpuPercent", Math.Round(result.CpuPercent, 1));
+                    writer.WriteEndObject();
+                });
+            }
+            else
+            {
+                var c = CultureInfo.InvariantCulture;
+                io.Output.WriteLine(string.Create(c, $"{settings.Cells} cells, {settings.Users} users in {settings.Regions} regions, {settings.Policy} every {settings.PeriodMs} ms, {Environment.ProcessorCount} processors, {settings.DurationSeconds:F0} s measured"));
+                io.Output.WriteLine(string.Create(c, $"loop latency  p50 {result.P50Ms:F3} ms  p99 {result.P99Ms:F3} ms  max {result.MaxMs:F3} ms"));
+                io.Output.WriteLine(string.Create(c, $"loops         {result.Loops} ({result.LoopsPerSecond:F0}/s), overruns {result.Overruns}, failed {result.FailedLoops}"));
+                io.Output.WriteLine(string.Create(c, $"user updates  {result.UserUpdatesPerSecond:N0}/s (target {settings.Users * 1000.0 / settings.PeriodMs:N0}/s)"));
+                io.Output.WriteLine(string.Create(c, $"cpu           {result.CpuPercent:F1} % of {Environment.ProcessorCount} cores"));
+            }
+
+            return 0;
+        });
+        return command;
+    }
 
     private static Command CreateRuntime(CliStreams io)
     {

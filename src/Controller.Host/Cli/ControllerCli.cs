@@ -26,6 +26,7 @@ internal static class ControllerCli
             ReproduceCommand.Create(io),
             BenchCommand.Create(io),
             RanSimCommand.Create(io),
+            DemoCommand.Create(io),
         };
 
         var parsed = root.Parse(args);

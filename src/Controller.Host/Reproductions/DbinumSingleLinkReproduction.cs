@@ -1,5 +1,8 @@
 using System.Globalization;
+using Controller.Grains;
 using Controller.Optimization.Dbinum;
+using Controller.Ran.Contract;
+using Controller.Runtime.Grains;
 
 namespace Controller.Host.Reproductions;
 
@@ -8,7 +11,9 @@ namespace Controller.Host.Reproductions;
 /// alpha-fair with a~ = (1/2, 2/3, 2/3) and unknown to the network, which learns alpha-fair surrogates from
 /// feedback. DBiNUM should reach the known-utility NUM solution: Psi 31.77, x = (57.9, 20.99, 20.99), and
 /// alpha_i / alpha_1 = a~_i / a~_1 = 4/3 (only ratios are identifiable). Run once with gradient feedback and
-/// once with value-only feedback (two-point estimator).
+/// once with value-only feedback (two-point estimator). Each run is made twice in lockstep: by
+/// <see cref="DbinumSolver"/>, and through user grains (alpha, x, v) and a link grain (price state) driven by
+/// <see cref="DbinumGrainRun"/>; the two must agree in every round.
 /// </summary>
 internal sealed class DbinumSingleLinkReproduction : Reproduction
 {
@@ -20,7 +25,10 @@ internal sealed class DbinumSingleLinkReproduction : Reproduction
     private const double GradientAlphaStep = 3e-4;
     private const double ValueAlphaStep = 5e-5;
     private const int ProgressChunks = 10;
+    private const double SameNumbers = 1e-12;
+    private const string CellId = "r000/c00";
     private static readonly double[] TrueAlpha = [0.5, 2.0 / 3, 2.0 / 3];
+    private static readonly string[] UserIds = ["r000/u000", "r000/u001", "r000/u002"];
 
     public override string Name => "dbinum-single-link";
 
@@ -28,32 +36,51 @@ internal sealed class DbinumSingleLinkReproduction : Reproduction
 
     public override string Setup => string.Create(
         CultureInfo.InvariantCulture,
-        $"one link P = {Capacity}, tau = {BarrierWeight}; true utilities alpha-fair a~ = (1/2, 2/3, 2/3); surrogates start at alpha = 1, x = P/6 each; T = {StepsPerRound} warm-started Jacobi-scaled steps per round (s = 0.5), eta = 0.3, eps = 1e-6, A = [0.001, 100]; gradient feedback: {GradientRounds} rounds, beta = {GradientAlphaStep}, values at the last round; value feedback (two-point, delta = 0.01): {ValueRounds} rounds, beta = {ValueAlphaStep}, values averaged over the last quarter of rounds; tolerances: Psi 0.1, x 0.5 (gradient) / 1.0 (value), alpha ratios 0.02 / 0.03");
+        $"one link P = {Capacity}, tau = {BarrierWeight}; true utilities alpha-fair a~ = (1/2, 2/3, 2/3); surrogates start at alpha = 1, x = P/6 each; T = {StepsPerRound} warm-started Jacobi-scaled steps per round (s = 0.5), eta = 0.3, eps = 1e-6, A = [0.001, 100]; gradient feedback: {GradientRounds} rounds, beta = {GradientAlphaStep}, values at the last round; value feedback (two-point, delta = 0.01): {ValueRounds} rounds, beta = {ValueAlphaStep}, values averaged over the last quarter of rounds; tolerances: Psi 0.1, x 0.5 (gradient) / 1.0 (value), alpha ratios 0.02 / 0.03; each run also goes through user grains r000/u000-u002 and link grain {CellId} (a one-region synthetic topology, in-memory state) in lockstep with the solver, whose Psi, x, v and alpha must agree in every round within {SameNumbers}");
 
     public override int WorkUnits => 2 * ProgressChunks;
 
+    // Reproduction.Run is synchronous, as the CLI action that calls it; the grain run is asynchronous. It runs
+    // on the thread pool and this waits for it: no synchronization context its continuations could need is held.
     public override IReadOnlyList<ReproductionRow> Run(ulong seed, IProgress<int>? progress, CancellationToken cancellationToken)
+        => Task.Run(() => RunAsync(seed, progress, cancellationToken), cancellationToken).GetAwaiter().GetResult();
+
+    private static async Task<IReadOnlyList<ReproductionRow>> RunAsync(ulong seed, IProgress<int>? progress, CancellationToken cancellationToken)
     {
+        // Paper 000's link is a cell of a synthetic one-region topology; its users are the cell's users.
+        using var plane = DbinumControlPlane.Create(new RanTopology(
+            [new RegionTopology("r000", "dbinum-single-link", [CellId], UserIds, [0, 0, 0], Noise: 1, MaxPower: 1, PowerUnit: "")]));
         var rows = new List<ReproductionRow>();
-        var gradient = Solve(gradientFeedback: true, GradientRounds, alphaStep: GradientAlphaStep, seed, progress, 0, cancellationToken);
+        var gradient = await SolveAsync(plane, gradientFeedback: true, GradientRounds, alphaStep: GradientAlphaStep, seed, progress, 0, cancellationToken).ConfigureAwait(false);
         AddRows(rows, "gradient", gradient, xTolerance: 0.5, ratioTolerance: 0.02);
-        var value = Solve(gradientFeedback: false, ValueRounds, alphaStep: ValueAlphaStep, seed, progress, ProgressChunks, cancellationToken);
+        var value = await SolveAsync(plane, gradientFeedback: false, ValueRounds, alphaStep: ValueAlphaStep, seed, progress, ProgressChunks, cancellationToken).ConfigureAwait(false);
         AddRows(rows, "value", value, xTolerance: 1.0, ratioTolerance: 0.03);
         return rows;
     }
 
-    private static void AddRows(List<ReproductionRow> rows, string feedback, Outcome outcome, double xTolerance, double ratioTolerance)
+    private static void AddRows(List<ReproductionRow> rows, string feedback, Comparison comparison, double xTolerance, double ratioTolerance)
     {
-        var extra = new Dictionary<string, double> { ["trueUtility"] = outcome.TrueUtility, ["rounds"] = outcome.Rounds };
-        rows.Add(new ReproductionRow($"{feedback}: true utility Psi", outcome.TrueUtility, 31.77, 0.1, extra));
-        rows.Add(new ReproductionRow($"{feedback}: x1", outcome.Rates[0], 57.9, xTolerance, extra));
-        rows.Add(new ReproductionRow($"{feedback}: x2", outcome.Rates[1], 20.99, xTolerance, extra));
-        rows.Add(new ReproductionRow($"{feedback}: x3", outcome.Rates[2], 20.99, xTolerance, extra));
-        rows.Add(new ReproductionRow($"{feedback}: alpha2/alpha1", outcome.AlphaRatios[0], TrueAlpha[1] / TrueAlpha[0], ratioTolerance, extra));
-        rows.Add(new ReproductionRow($"{feedback}: alpha3/alpha1", outcome.AlphaRatios[1], TrueAlpha[2] / TrueAlpha[0], ratioTolerance, extra));
+        AddRows(rows, $"{feedback}: ", comparison.Solver, xTolerance, ratioTolerance);
+        AddRows(rows, $"{feedback}, grains: ", comparison.Grains, xTolerance, ratioTolerance);
+        var extra = new Dictionary<string, double> { ["trueUtility"] = comparison.Grains.TrueUtility, ["rounds"] = comparison.Grains.Rounds };
+        rows.Add(new ReproductionRow($"{feedback}: grains vs solver, largest |difference|", comparison.LargestDifference, 0, SameNumbers, extra));
     }
 
-    private static Outcome Solve(bool gradientFeedback, int rounds, double alphaStep, ulong seed, IProgress<int>? progress, int progressOffset, CancellationToken cancellationToken)
+    private static void AddRows(List<ReproductionRow> rows, string prefix, Outcome outcome, double xTolerance, double ratioTolerance)
+    {
+        var extra = new Dictionary<string, double> { ["trueUtility"] = outcome.TrueUtility, ["rounds"] = outcome.Rounds };
+        rows.Add(new ReproductionRow($"{prefix}true utility Psi", outcome.TrueUtility, 31.77, 0.1, extra));
+        rows.Add(new ReproductionRow($"{prefix}x1", outcome.Rates[0], 57.9, xTolerance, extra));
+        rows.Add(new ReproductionRow($"{prefix}x2", outcome.Rates[1], 20.99, xTolerance, extra));
+        rows.Add(new ReproductionRow($"{prefix}x3", outcome.Rates[2], 20.99, xTolerance, extra));
+        rows.Add(new ReproductionRow($"{prefix}alpha2/alpha1", outcome.AlphaRatios[0], TrueAlpha[1] / TrueAlpha[0], ratioTolerance, extra));
+        rows.Add(new ReproductionRow($"{prefix}alpha3/alpha1", outcome.AlphaRatios[1], TrueAlpha[2] / TrueAlpha[0], ratioTolerance, extra));
+    }
+
+    // The same rounds twice in lockstep: by DbinumSolver, and through the user and link grains of a fresh
+    // runtime (in-memory storage). Every round's Psi, x, v and alpha of the two are compared.
+    private static async Task<Comparison> SolveAsync(
+        ControlPlane plane, bool gradientFeedback, int rounds, double alphaStep, ulong seed, IProgress<int>? progress, int progressOffset, CancellationToken cancellationToken)
     {
         var options = new DbinumOptions { AlphaStep = alphaStep, PrimalStepsPerRound = StepsPerRound };
         var users = TrueAlpha.Select(a =>
@@ -63,35 +90,38 @@ internal sealed class DbinumSingleLinkReproduction : Reproduction
                 : UtilityFeedback.FromValue(x => AlphaFairUtility.Value(x, a), smoothing: 0.01);
             return new DbinumUser(feedback, [0], InitialAlpha: 1, InitialRate: Capacity / (2 * TrueAlpha.Length));
         }).ToArray();
-        var solver = new DbinumSolver([new DbinumLink(Capacity, BarrierWeight)], users, options, seed);
+        var link = new DbinumLink(Capacity, BarrierWeight);
+        var solver = new DbinumSolver([link], users, options, seed);
+        await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
+        var grains = await DbinumGrainRun.StartAsync(
+            runtime, [new DbinumGrainLink(CellId, link)], [.. users.Select((u, r) => new DbinumGrainUser(UserIds[r], u))], options, seed, cancellationToken).ConfigureAwait(false);
 
         // Gradient feedback converges: report the last round. Value feedback keeps estimator noise in the
         // iterates: report their mean over the last quarter (Polyak averaging), as stated in the setup.
         var averageFrom = gradientFeedback ? rounds - 1 : rounds - (rounds / 4);
-        var psi = 0.0;
-        var rates = new double[users.Length];
-        var ratios = new double[users.Length - 1];
+        var solverMean = new RunningMean(users.Length);
+        var grainsMean = new RunningMean(users.Length);
+        var largestDifference = 0.0;
         var chunk = rounds / ProgressChunks;
         for (var k = 0; k < rounds; k++)
         {
-            if (k % 1000 == 0)
+            cancellationToken.ThrowIfCancellationRequested();
+            var utility = solver.RunRound();
+            var grainUtility = await grains.RunRoundAsync(cancellationToken).ConfigureAwait(false);
+            // Math.Max keeps a NaN, so a run that breaks down cannot pass as equal.
+            largestDifference = Math.Max(largestDifference, Math.Abs(utility - grainUtility));
+            for (var r = 0; r < users.Length; r++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                var (expected, obtained) = (solver.Users[r], grains.Users[r]);
+                largestDifference = Math.Max(largestDifference, Math.Abs(expected.Rate - obtained.Rate));
+                largestDifference = Math.Max(largestDifference, Math.Abs(expected.Auxiliary - obtained.Auxiliary));
+                largestDifference = Math.Max(largestDifference, Math.Abs(expected.Alpha - obtained.Alpha));
             }
 
-            var utility = solver.RunRound();
             if (k >= averageFrom)
             {
-                psi += utility;
-                for (var r = 0; r < users.Length; r++)
-                {
-                    rates[r] += solver.Users[r].Rate;
-                }
-
-                for (var r = 1; r < users.Length; r++)
-                {
-                    ratios[r - 1] += solver.Users[r].Alpha / solver.Users[0].Alpha;
-                }
+                solverMean.Add(utility, r => solver.Users[r].Rate, r => solver.Users[r].Alpha);
+                grainsMean.Add(grainUtility, r => grains.Users[r].Rate, r => grains.Users[r].Alpha);
             }
 
             if ((k + 1) % chunk == 0)
@@ -100,9 +130,38 @@ internal sealed class DbinumSingleLinkReproduction : Reproduction
             }
         }
 
-        var count = rounds - averageFrom;
-        return new Outcome(psi / count, rates.Select(x => x / count).ToArray(), ratios.Select(x => x / count).ToArray(), rounds);
+        return new Comparison(solverMean.Outcome(rounds), grainsMean.Outcome(rounds), largestDifference);
     }
 
     private sealed record Outcome(double TrueUtility, double[] Rates, double[] AlphaRatios, int Rounds);
+
+    private sealed record Comparison(Outcome Solver, Outcome Grains, double LargestDifference);
+
+    // Psi, the rates and the ratios alpha_r / alpha_1 summed over the reported rounds.
+    private sealed class RunningMean(int users)
+    {
+        private readonly double[] _rates = new double[users];
+        private readonly double[] _ratios = new double[users - 1];
+        private double _utility;
+        private int _count;
+
+        public void Add(double utility, Func<int, double> rate, Func<int, double> alpha)
+        {
+            _utility += utility;
+            for (var r = 0; r < _rates.Length; r++)
+            {
+                _rates[r] += rate(r);
+            }
+
+            for (var r = 1; r < _rates.Length; r++)
+            {
+                _ratios[r - 1] += alpha(r) / alpha(0);
+            }
+
+            _count++;
+        }
+
+        public Outcome Outcome(int rounds)
+            => new(_utility / _count, [.. _rates.Select(x => x / _count)], [.. _ratios.Select(x => x / _count)], rounds);
+    }
 }

@@ -25,6 +25,26 @@ public sealed class DbinumLinkState
         BarrierWeight = barrierWeight;
     }
 
+    /// <summary>
+    /// A link as it was after an exchange (a grain reactivating from its stored state): the same load,
+    /// auxiliary sum and user count, hence the same price and curvature.
+    /// </summary>
+    public static DbinumLinkState Restore(double capacity, double barrierWeight, double load, double auxiliarySum, int users)
+    {
+        if (!double.IsFinite(load) || load < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(load), load, "A link's load must be finite and not negative.");
+        }
+
+        if (!double.IsFinite(auxiliarySum))
+        {
+            throw new ArgumentOutOfRangeException(nameof(auxiliarySum), auxiliarySum, "The sum of the users' v must be finite.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(users);
+        return new DbinumLinkState(capacity, barrierWeight) { Load = load, AuxiliarySum = auxiliarySum, Users = users };
+    }
+
     /// <summary>P, the capacity c_l.</summary>
     public double Capacity { get; }
 

@@ -63,8 +63,7 @@ public sealed class DbinumSolver
 
             _users[r] = new DbinumUserState(options, user.InitialAlpha, user.InitialRate);
             _feedback[r] = user.Feedback;
-            // The two-point estimator's directions are the algorithm's own randomized decisions.
-            _random[r] = SeededRandom.ForStream(seed, RandomStreams.Policy, (ulong)r);
+            _random[r] = DirectionStream(seed, r);
         }
 
         Exchange();
@@ -75,6 +74,17 @@ public sealed class DbinumSolver
                 throw new ArgumentException($"The starting rates load a link to {link.Load}, at or above its capacity {link.Capacity}.", nameof(users));
             }
         }
+    }
+
+    /// <summary>
+    /// The stream of user <paramref name="user"/>'s two-point directions u for run <paramref name="seed"/>
+    /// (value feedback). The directions are the algorithm's own randomized decisions, one stream per user,
+    /// so a user grain holding stream r draws what this solver draws for user r.
+    /// </summary>
+    public static SeededRandom DirectionStream(ulong seed, int user)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(user);
+        return SeededRandom.ForStream(seed, RandomStreams.Policy, (ulong)user);
     }
 
     /// <summary>Step sizes and bounds shared by every user.</summary>
@@ -127,16 +137,12 @@ public sealed class DbinumSolver
         Exchange();
         ComputeRouteSignals();
 
-        // Steps 3-4: utility feedback, auxiliary step (eq. 6), then alpha step (eq. 7) with the new v.
+        // Steps 3-4: utility feedback, auxiliary step (eq. 6), then alpha step (eq. 7) with the new v; each
+        // user's steps read only its own state and the exchange above, so one user after the other is exact.
         for (var r = 0; r < _users.Length; r++)
         {
             var gradient = _feedback[r].EstimateGradient(_users[r].Rate, _random[r]);
-            _users[r].AuxiliaryStep(_signals[r], gradient);
-        }
-
-        for (var r = 0; r < _users.Length; r++)
-        {
-            _users[r].AlphaStep();
+            _users[r].Learn(_signals[r], gradient);
         }
 
         Round++;

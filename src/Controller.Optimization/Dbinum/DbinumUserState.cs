@@ -97,6 +97,17 @@ public sealed class DbinumUserState
         Alpha = Math.Clamp(next, Options.AlphaMin, Options.AlphaMax);
     }
 
+    /// <summary>
+    /// Steps 3-4 of a round for this user: <see cref="AuxiliaryStep"/> with the utility feedback, then
+    /// <see cref="AlphaStep"/> with the new v. Both read only this user's state and its route's signal, so
+    /// users may take it in any order (the batch solver and the user grains do).
+    /// </summary>
+    public void Learn(in DbinumRouteSignal route, double utilityGradient)
+    {
+        AuxiliaryStep(route, utilityGradient);
+        AlphaStep();
+    }
+
     // |U_r''| + eps + sum h_l: the magnitude of the lower level's Hessian diagonal entry for this user.
     private double Diagonal(in DbinumRouteSignal route)
         => -AlphaFairUtility.SecondDerivative(Rate, Alpha) + Options.Regularization + route.Curvature;

@@ -67,11 +67,25 @@ public sealed class UtilityFeedback
 
         ArgumentNullException.ThrowIfNull(random);
         var direction = random.NextGaussian();
-        // Paper 000 eq. 18: two value queries, at x and at x + delta u.
-        return (_value!(rate + (Smoothing * direction)) - _value(rate)) * direction / Smoothing;
+        return TwoPointEstimate(_value!(ProbeRate(rate, direction, Smoothing)), _value(rate), direction, Smoothing);
     }
+
+    /// <summary>The gradient query <c>U~'(x)</c>; throws when the user gives values only.</summary>
+    public double Gradient(double rate)
+        => _gradient is not null ? _gradient(rate) : throw new InvalidOperationException("This user gives value feedback only; its utility gradient must be estimated.");
 
     /// <summary>The true utility at <paramref name="rate"/>; throws when the user gave no values.</summary>
     public double Value(double rate)
         => _value is not null ? _value(rate) : throw new InvalidOperationException("This user gives gradient feedback only; its utility value is unknown.");
+
+    /// <summary>
+    /// Where the two-point estimator queries the utility besides x: <c>x + delta u</c>. A user grain, which
+    /// draws u itself and gets the values from outside, uses this and <see cref="TwoPointEstimate"/>, so its
+    /// estimate equals <see cref="EstimateGradient"/>'s bit for bit.
+    /// </summary>
+    public static double ProbeRate(double rate, double direction, double smoothing) => rate + (smoothing * direction);
+
+    /// <summary>Paper 000 eq. 18 from the two value queries: <c>(U~(x + delta u) - U~(x)) u / delta</c>.</summary>
+    public static double TwoPointEstimate(double valueAtProbe, double valueAtRate, double direction, double smoothing)
+        => (valueAtProbe - valueAtRate) * direction / smoothing;
 }

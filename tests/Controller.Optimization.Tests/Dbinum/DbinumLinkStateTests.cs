@@ -24,6 +24,20 @@ public sealed class DbinumLinkStateTests
     }
 
     [Fact]
+    public void Restore_StateAfterAnExchange_SameSignal()
+    {
+        var link = new DbinumLinkState(capacity: 10, barrierWeight: 0.5);
+        link.Add(rate: 3, auxiliary: 2);
+        link.Add(rate: 5.5, auxiliary: -0.25);
+
+        var restored = DbinumLinkState.Restore(10, 0.5, link.Load, link.AuxiliarySum, link.Users);
+
+        Assert.Equal(link.Signal(), restored.Signal());
+        Assert.Throws<ArgumentOutOfRangeException>(() => DbinumLinkState.Restore(10, 0.5, double.NaN, 0, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DbinumLinkState.Restore(10, 0.5, 1, 0, -1));
+    }
+
+    [Fact]
     public void Clear_AfterReports_StartsAnEmptyExchange()
     {
         var link = new DbinumLinkState(10, 0.5);

@@ -54,6 +54,22 @@ public sealed class DbinumUserStateTests
     }
 
     [Fact]
+    public void Learn_IsTheAuxiliaryStepThenTheAlphaStep()
+    {
+        var route = new DbinumRouteSignal(Price: 0.05, Curvature: 0.04, CurvatureTimesAuxiliary: 0.3, HeadroomShare: 100);
+        var learned = new DbinumUserState(Options, initialAlpha: 1.5, initialRate: 10, initialAuxiliary: 2);
+        var stepped = new DbinumUserState(Options, initialAlpha: 1.5, initialRate: 10, initialAuxiliary: 2);
+
+        learned.Learn(route, utilityGradient: 0.2);
+        stepped.AuxiliaryStep(route, utilityGradient: 0.2);
+        stepped.AlphaStep();
+
+        Assert.Equal(stepped.Auxiliary, learned.Auxiliary);
+        Assert.Equal(stepped.Alpha, learned.Alpha);
+        Assert.Equal(10, learned.Rate);
+    }
+
+    [Fact]
     public void AuxiliaryStep_NotFiniteFeedback_Throws()
     {
         var user = new DbinumUserState(Options, 1, 10);

@@ -47,6 +47,26 @@ public sealed class UtilityFeedbackTests
     }
 
     [Fact]
+    public void TwoPointEstimate_ValuesAtTheProbeRate_EqualsEstimateGradient()
+    {
+        Func<double, double> utility = x => AlphaFairUtility.Value(x, 2.0 / 3);
+        var feedback = UtilityFeedback.FromValue(utility, smoothing: 0.01);
+        var u = new SeededRandom(9).NextGaussian();
+
+        var probe = UtilityFeedback.ProbeRate(20, u, 0.01);
+        var estimate = UtilityFeedback.TwoPointEstimate(utility(probe), utility(20), u, 0.01);
+
+        Assert.Equal(feedback.EstimateGradient(20, new SeededRandom(9)), estimate);
+    }
+
+    [Fact]
+    public void Gradient_ValueOnlyFeedback_Throws()
+    {
+        Assert.Throws<InvalidOperationException>(() => UtilityFeedback.FromValue(x => x).Gradient(2));
+        Assert.Equal(4, UtilityFeedback.FromGradient(x => 2 * x).Gradient(2));
+    }
+
+    [Fact]
     public void Value_GradientOnlyFeedback_Throws()
     {
         Assert.Throws<InvalidOperationException>(() => UtilityFeedback.FromGradient(x => 1).Value(2));

@@ -1,0 +1,254 @@
+using System.Globalization;
+using System.Text.Json;
+using Controller.Grains;
+using Controller.Radio;
+using Controller.Runtime.Grains;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Controller.Host.Api;
+
+/// <summary>
+/// The silo's minimal HTTP API (the full API comes later): health, region status and policy switches, user
+/// state and operator demands, cell views. Ids contain '/', which travels escaped (%2F) or as two path segments
+/// (<c>/api/users/r000/u007/demand</c>). Errors are RFC 9457 problem details: 400 malformed or out-of-range input,
+/// 404 unknown id, 413 body above 4 KiB.
+/// </summary>
+internal sealed class ControlApi : IAsyncDisposable
+{
+    /// <summary>Largest request body (a demand or a policy name).</summary>
+    public const long MaxRequestBodyBytes = 4096;
+
+    private readonly WebApplication _app;
+
+    private ControlApi(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    /// <summary>Where the API listens, with the actual port.</summary>
+    public Uri Address { get; }
+
+    /// <summary>Starts serving; throws <see cref="IOException"/> when <paramref name="listen"/> cannot be listened on.</summary>
+    public static async Task<ControlApi> StartAsync(ControlPlane plane, IGrainFactory grains, string listen, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = Environments.Production,
+            ApplicationName = typeof(ControlApi).Assembly.GetName().Name,
+        });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IHostLifetime, OwnerLifetime>();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(1));
+        builder.Services.AddProblemDetails();
+        builder.WebHost.UseUrls(listen);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        });
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        new Endpoints(plane, grains).Map(app);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            return new ControlApi(app, new Uri(app.Urls.First()));
+        }
+        catch (Exception exception) when (exception is IOException or InvalidOperationException or FormatException or UriFormatException)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new IOException($"Cannot listen on '{listen}': {exception.Message}", exception);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private sealed class OwnerLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>A request the API refuses; <see cref="Status"/> is the HTTP status.</summary>
+    private sealed class ApiException(int status, string message) : Exception(message)
+    {
+        public int Status { get; } = status;
+    }
+
+    private sealed class Endpoints(ControlPlane plane, IGrainFactory grains)
+    {
+        private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+        public void Map(WebApplication app)
+        {
+            app.MapGet("/healthz", () => Results.Text("ok"));
+            app.MapGet("/api/regions", Guard(ListRegionsAsync));
+            app.MapGet("/api/regions/{regionId}", Guard(GetRegionAsync));
+            app.MapPut("/api/regions/{regionId}/policy", Guard(PutPolicyAsync));
+            app.MapGet("/api/users/{userId}", Guard(GetUserAsync));
+            app.MapGet("/api/users/{userRegion}/{userName}", Guard(GetUserAsync));
+            app.MapPut("/api/users/{userId}/demand", Guard(PutDemandAsync));
+            app.MapPut("/api/users/{userRegion}/{userName}/demand", Guard(PutDemandAsync));
+            app.MapGet("/api/cells/{cellId}", Guard(GetCellAsync));
+            app.MapGet("/api/cells/{cellRegion}/{cellName}", Guard(GetCellAsync));
+        }
+
+        private async Task ListRegionsAsync(HttpContext context)
+        {
+            var statuses = await Task.WhenAll(plane.Topology.Regions.Select(r => grains.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(context.RequestAborted))).ConfigureAwait(false);
+            await context.Response.WriteAsJsonAsync(statuses, Json, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        private async Task GetRegionAsync(HttpContext context)
+        {
+            var region = Region(context);
+            var status = await grains.GetGrain<IRegionGrain>(region).GetStatusAsync(context.RequestAborted).ConfigureAwait(false);
+            await context.Response.WriteAsJsonAsync(status, Json, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        private async Task PutPolicyAsync(HttpContext context)
+        {
+            var region = Region(context);
+            var body = await ReadAsync<PolicyBody>(context, "a policy {\"policy\": name}").ConfigureAwait(false);
+            if (string.IsNullOrWhiteSpace(body.Policy))
+            {
+                throw new ApiException(StatusCodes.Status400BadRequest, "The body must name a policy: {\"policy\": \"wmmse\"}.");
+            }
+
+            try
+            {
+                await grains.GetGrain<IRegionGrain>(region).SetPolicyAsync(body.Policy, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (RadioInputException exception)
+            {
+                throw new ApiException(StatusCodes.Status400BadRequest, exception.Message);
+            }
+
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+        }
+
+        private async Task GetUserAsync(HttpContext context)
+        {
+            var (_, _, userId) = User(context);
+            var state = await grains.GetGrain<IUserGrain>(userId).GetStateAsync(context.RequestAborted).ConfigureAwait(false);
+            await context.Response.WriteAsJsonAsync(state, Json, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        private async Task PutDemandAsync(HttpContext context)
+        {
+            var (region, index, userId) = User(context);
+            var body = await ReadAsync<DemandBody>(context, "a demand {\"demand\": number} (null clears the operator's demand)").ConfigureAwait(false);
+            var demand = body.Demand ?? double.NaN;
+            if (body.Demand is { } value && (!double.IsFinite(value) || value < 0))
+            {
+                throw new ApiException(StatusCodes.Status400BadRequest, string.Create(CultureInfo.InvariantCulture, $"The demand of user '{userId}' must be a finite number >= 0 bps/Hz (got {value:R})."));
+            }
+
+            await grains.GetGrain<IRegionGrain>(region).SetDemandAsync(index, demand, context.RequestAborted).ConfigureAwait(false);
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+        }
+
+        private async Task GetCellAsync(HttpContext context)
+        {
+            var values = context.Request.RouteValues;
+            var cellId = values.TryGetValue("cellId", out var id) ? Unescape(id) : $"{values["cellRegion"]}/{values["cellName"]}";
+            if (!plane.TryFindCell(cellId, out _, out _))
+            {
+                throw new ApiException(StatusCodes.Status404NotFound, $"Unknown cell '{cellId}'; cell ids look like 'r000/c00'.");
+            }
+
+            var view = await grains.GetGrain<ICellGrain>(cellId).GetViewAsync(context.RequestAborted).ConfigureAwait(false);
+            await context.Response.WriteAsJsonAsync(view, Json, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        private string Region(HttpContext context)
+        {
+            var regionId = Unescape(context.Request.RouteValues["regionId"]);
+            return plane.TryFindRegion(regionId, out _, out _)
+                ? regionId
+                : throw new ApiException(StatusCodes.Status404NotFound, $"Unknown region '{regionId}'; this controller has regions {plane.Topology.Regions[0].RegionId} to {plane.Topology.Regions[^1].RegionId}.");
+        }
+
+        private (string Region, int Index, string UserId) User(HttpContext context)
+        {
+            var values = context.Request.RouteValues;
+            var userId = values.TryGetValue("userId", out var id) ? Unescape(id) : $"{values["userRegion"]}/{values["userName"]}";
+            return plane.TryFindUser(userId, out var region, out var index)
+                ? (region.RegionId, index, userId)
+                : throw new ApiException(StatusCodes.Status404NotFound, $"Unknown user '{userId}'; user ids look like 'r000/u007'.");
+        }
+
+        private static string Unescape(object? value) => (value as string ?? string.Empty).Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+
+        private static async Task<T> ReadAsync<T>(HttpContext context, string what)
+        {
+            if (context.Request.ContentLength == 0)
+            {
+                throw new ApiException(StatusCodes.Status400BadRequest, $"The body is empty; it must be {what}.");
+            }
+
+            try
+            {
+                return await JsonSerializer.DeserializeAsync<T>(context.Request.Body, Json, context.RequestAborted).ConfigureAwait(false)
+                    ?? throw new ApiException(StatusCodes.Status400BadRequest, $"The body must be {what}, not null.");
+            }
+            catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                throw new ApiException(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than the API's limit of {MaxRequestBodyBytes} bytes.");
+            }
+            catch (BadHttpRequestException exception)
+            {
+                throw new ApiException(StatusCodes.Status400BadRequest, exception.Message);
+            }
+            catch (JsonException exception)
+            {
+                var reason = exception.Message.Replace("Controller.Host.Api.", string.Empty, StringComparison.Ordinal).Replace("System.", string.Empty, StringComparison.Ordinal);
+                throw new ApiException(StatusCodes.Status400BadRequest, $"The body is not {what}: {reason}");
+            }
+        }
+
+        private static RequestDelegate Guard(Func<HttpContext, Task> handler) => async context =>
+        {
+            int status;
+            string detail;
+            try
+            {
+                await handler(context).ConfigureAwait(false);
+                return;
+            }
+            catch (ApiException exception) when (!context.Response.HasStarted)
+            {
+                (status, detail) = (exception.Status, exception.Message);
+            }
+            catch (ArgumentException exception) when (!context.Response.HasStarted)
+            {
+                (status, detail) = (StatusCodes.Status400BadRequest, exception.Message);
+            }
+
+            var title = status switch
+            {
+                StatusCodes.Status404NotFound => "Unknown id",
+                StatusCodes.Status413PayloadTooLarge => "Request body too large",
+                _ => "Invalid request",
+            };
+            await Results.Problem(detail, statusCode: status, title: title).ExecuteAsync(context).ConfigureAwait(false);
+        };
+    }
+
+    private sealed record DemandBody(double? Demand);
+
+    private sealed record PolicyBody(string? Policy);
+}

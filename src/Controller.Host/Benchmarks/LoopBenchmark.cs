@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Globalization;
+using Controller.Grains;
+using Controller.Radio.Evaluation;
+using Controller.Ran.Simulation;
+using Controller.Runtime.Grains;
+
+namespace Controller.Host.Benchmarks;
+
+/// <summary>Settings of one loop benchmark run.</summary>
+/// <param name="Cells">Cells in all regions.</param>
+/// <param name="Users">Users in all regions.</param>
+/// <param name="CellsPerRegion">Cells per region (the scenario's aps).</param>
+/// <param name="PeriodMs">Loop period of every region.</param>
+/// <param name="Policy">Policy of every region.</param>
+/// <param name="WarmupSeconds">Seconds run before measuring.</param>
+/// <param name="DurationSeconds">Seconds measured.</param>
+/// <param name="Seed">Simulator and policy seed.</param>
+internal sealed record LoopBenchmarkSettings(int Cells, int Users, int CellsPerRegion, int PeriodMs, string Policy, double WarmupSeconds, double DurationSeconds, ulong Seed)
+{
+    public int Regions => Cells / CellsPerRegion;
+
+    public int UsersPerRegion => Users / Regions;
+
+    /// <summary>Why the settings cannot run, or null.</summary>
+    public string? Problem() =>
+        Cells % CellsPerRegion != 0 ? string.Create(CultureInfo.InvariantCulture, $"--cells ({Cells}) must be a multiple of --cells-per-region ({CellsPerRegion}).")
+        : Users % Regions != 0 ? string.Create(CultureInfo.InvariantCulture, $"--users ({Users}) must split evenly over {Regions} regions.")
+        : Users / Regions < CellsPerRegion ? string.Create(CultureInfo.InvariantCulture, $"{Users / Regions} users per region is fewer than its {CellsPerRegion} cells.")
+        : null;
+}
+
+/// <summary>What a loop benchmark measured.</summary>
+internal sealed record LoopBenchmarkResult(
+    LoopBenchmarkSettings Settings,
+    long Loops,
+    double P50Ms,
+    double P99Ms,
+    double MaxMs,
+    long Overruns,
+    long FailedLoops,
+    double LoopsPerSecond,
+    double UserUpdatesPerSecond,
+    double CpuPercent,
+    double SetupSeconds);
+
+/// <summary>
+/// <c>controller bench loop</c>: the embedded control plane at scale. One silo (in-memory state: storage is
+/// measured by the runtime's own benchmarks), the in-process simulator with <c>cells / cells-per-region</c>
+/// regions of paper 003's scenario, every region on its timer with the given policy. After a warm-up it
+/// measures loop latency (pull to learn, every completed loop of every region), timer overruns, user updates
+/// per second and the process's CPU use relative to all cores.
+/// </summary>
+internal static class LoopBenchmark
+{
+    public static async Task<LoopBenchmarkResult> RunAsync(LoopBenchmarkSettings settings, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var setup = Stopwatch.StartNew();
+        progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"bench loop: {settings.Regions} regions x {settings.CellsPerRegion} cells x {settings.UsersPerRegion} users, {settings.Policy}, every {settings.PeriodMs} ms"));
+        var simulator = new RanSimulator(new RanSimulatorOptions
+        {
+            Scenario = "resilient-rrm",
+            Regions = settings.Regions,
+            Seed = settings.Seed,
+            Settings =
+            [
+                new("aps", settings.CellsPerRegion.ToString(CultureInfo.InvariantCulture)),
+                new("users", settings.UsersPerRegion.ToString(CultureInfo.InvariantCulture)),
+            ],
+        });
+        using var plane = new ControlPlane(simulator, simulator.Topology, new ControlPlaneOptions { Policy = settings.Policy, PeriodMs = settings.PeriodMs, Seed = settings.Seed });
+        await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
+        // Activate every grain before the clock starts (activation reads state and is not part of a loop).
+        await Task.WhenAll(simulator.Topology.Regions.Select(r => runtime.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(cancellationToken))).ConfigureAwait(false);
+        setup.Stop();
+        await plane.StartAsync(runtime, settings.Policy, settings.PeriodMs, cancellationToken).ConfigureAwait(false);
+        progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench loop: set up in {setup.Elapsed.TotalSeconds:F1} s; warming up {settings.WarmupSeconds:F0} s"));
+        await Task.Delay(TimeSpan.FromSeconds(settings.WarmupSeconds), cancellationToken).ConfigureAwait(false);
+
+        var before = await SnapshotAsync(runtime, simulator, cancellationToken).ConfigureAwait(false);
+        plane.Monitor.ResetLatencies();
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpuBefore = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var end = TimeSpan.FromSeconds(settings.DurationSeconds);
+        while (clock.Elapsed < end)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(1, (end - clock.Elapsed).TotalSeconds)), cancellationToken).ConfigureAwait(false);
+            var view = plane.Monitor.Aggregate();
+            progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"bench loop: {clock.Elapsed.TotalSeconds,5:F1} s  loops {view.Loops - before.Iterations,8}  p50 {view.LoopP50Ms:F2} ms  p99 {view.LoopP99Ms:F2} ms  overruns {view.Overruns - before.Overruns}"));
+        }
+
+        var elapsed = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+        var latencies = plane.Monitor.LoopLatencies();
+        await plane.StopAsync(runtime, cancellationToken).ConfigureAwait(false);
+        var after = await SnapshotAsync(runtime, simulator, cancellationToken).ConfigureAwait(false);
+        var loops = after.Iterations - before.Iterations;
+        return new LoopBenchmarkResult(
+            settings,
+            loops,
+            latencies.Length == 0 ? double.NaN : RateStatistics.Percentile(latencies, 50),
+            latencies.Length == 0 ? double.NaN : RateStatistics.Percentile(latencies, 99),
+            latencies.Length == 0 ? double.NaN : latencies.Max(),
+            after.Overruns - before.Overruns,
+            after.Failed - before.Failed,
+            loops / elapsed,
+            loops * (double)settings.UsersPerRegion / elapsed,
+            100 * cpu / (elapsed * Environment.ProcessorCount),
+            setup.Elapsed.TotalSeconds);
+    }
+
+    private static async Task<(long Iterations, long Overruns, long Failed)> SnapshotAsync(GrainRuntime runtime, RanSimulator simulator, CancellationToken cancellationToken)
+    {
+        var statuses = await Task.WhenAll(simulator.Topology.Regions.Select(r => runtime.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(cancellationToken))).ConfigureAwait(false);
+        return (
+            statuses.Sum(s => s.Iterations),
+            statuses.Sum(s => s.Overruns),
+            statuses.Sum(s => s.RejectedTelemetry + s.Unavailable + s.RejectedDecisions));
+    }
+}

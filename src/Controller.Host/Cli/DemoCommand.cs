@@ -1,0 +1,219 @@
+using System.CommandLine;
+using System.Globalization;
+using Controller.Grains;
+using Controller.Host.Api;
+using Controller.Optimization.Policies;
+using Controller.Radio.Scenarios;
+using Controller.Ran.Contract;
+using Controller.Ran.Http;
+using Controller.Ran.Simulation;
+using Controller.Runtime.Grains;
+using Controller.Runtime.Storage;
+
+namespace Controller.Host.Cli;
+
+/// <summary>
+/// <c>controller demo</c>: the embedded controller in one process — the RAN simulator (or an external one with
+/// <c>--ran URL</c>), one silo with file state under <c>--state-dir</c>, every region's loop on its timer, the
+/// minimal HTTP API and a live console view. Started again on the same state directory it resumes users'
+/// duals, averages and ALCOR state, regions' policies and operator demands.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create(CliStreams io)
+    {
+        var common = new CommonOptions();
+        var stateDir = new Option<string>("--state-dir") { Description = "directory of the grains' state files (created if missing; reused to resume)", DefaultValueFactory = _ => "controller-state" };
+        var duration = new Option<int>("--duration")
+        {
+            Description = "seconds to run, 0 = until Ctrl+C",
+            DefaultValueFactory = _ => 0,
+            CustomParser = result => ParseRange(result, 0, 30 * 86_400),
+        };
+        var policy = new Option<string?>("--policy") { Description = $"policy of every region (default: each region's stored policy, else {ControlPlaneOptions.DefaultPolicy})" };
+        var scenario = new Option<string>("--scenario") { Description = "scenario the simulated regions are drawn from", DefaultValueFactory = _ => RanSimulatorOptions.DefaultScenario };
+        var regions = CommonOptions.PositiveInt("--regions", "simulated regions (resilient-rrm: 4 cells and 40 users each)", 8, RanSimulatorOptions.MaxRegions);
+        var period = CommonOptions.PositiveInt("--period", "loop period of every region, ms", 100, ControlPlaneOptions.MaxPeriodMs);
+        var listen = new Option<string>("--listen") { Description = "URL of the silo's HTTP API (port 0: any free port; 'none': no API)", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var ran = new Option<string?>("--ran") { Description = "URL of an external RAN ('controller ran-sim --listen URL') instead of the built-in simulator" };
+        var view = new Option<string>("--view") { Description = "console view: live (redrawn), lines (one line per refresh) or auto", DefaultValueFactory = _ => "auto" };
+        view.AcceptOnlyFromAmong("auto", "live", "lines");
+        var command = new Command("demo", "Run the embedded controller on a simulated network with a live console view.")
+        {
+            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, listen, ran, view,
+        };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            var spec = parsed.GetValue(policy);
+            if (spec is not null)
+            {
+                ControlPolicies.Provider.Validate(spec);
+            }
+
+            var directory = Path.GetFullPath(parsed.GetRequiredValue(stateDir));
+            var resuming = Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Any();
+            Directory.CreateDirectory(directory);
+            var ranUrl = parsed.GetValue(ran);
+            using var http = ranUrl is null ? null : new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            IRanAdapter adapter = ranUrl is null
+                ? new RanSimulator(new RanSimulatorOptions
+                {
+                    Scenario = parsed.GetRequiredValue(scenario),
+                    Settings = ScenarioSettings.ParseAssignments(parsed.GetValue(common.Set) ?? []),
+                    Regions = parsed.GetValue(regions),
+                    Seed = parsed.GetValue(common.Seed),
+                })
+                : new RanHttpClient(http!, ParseRanUrl(ranUrl));
+            ControlPlane plane;
+            try
+            {
+                plane = await ControlPlane.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed) }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RanUnavailableException exception)
+            {
+                throw new CliUsageException($"Cannot reach the RAN at {ranUrl}: {exception.Message}");
+            }
+
+            using (plane)
+            {
+                var runtime = plane.Register(new GrainRuntimeBuilder().UseStorage(new FileGrainStorage(directory))).Build();
+                await using (runtime.ConfigureAwait(false))
+                {
+                    var cells = plane.CellCount;
+                    io.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"demo: {plane.Topology.Regions.Count} regions, {cells} cells, {plane.UserCount} users from {(ranUrl is null ? "the built-in simulator" : ranUrl)}; state in {directory}{(resuming ? " (resuming)" : "")}"));
+                    var listenUrl = parsed.GetRequiredValue(listen);
+                    ControlApi? api = null;
+                    if (!string.Equals(listenUrl, "none", StringComparison.Ordinal))
+                    {
+                        try
+                        {
+                            api = await ControlApi.StartAsync(plane, runtime, listenUrl, cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (IOException exception)
+                        {
+                            throw new CliUsageException($"{exception.Message} (pick another --listen, or --listen none)");
+                        }
+
+                        io.Error.WriteLine($"demo: API on {api.Address} (PUT api/users/{{id}}/demand, PUT api/regions/{{id}}/policy, GET api/users/{{id}})");
+                    }
+
+                    await using ((IAsyncDisposable?)api ?? NoAsyncDisposable.Instance)
+                    {
+                        await plane.StartAsync(runtime, spec, parsed.GetValue(period), cancellationToken).ConfigureAwait(false);
+                        io.Error.WriteLine(parsed.GetValue(duration) > 0 ? $"demo: running for {parsed.GetValue(duration)} s" : "demo: running; Ctrl+C to stop");
+                        var live = parsed.GetRequiredValue(view) switch
+                        {
+                            "live" => true,
+                            "lines" => false,
+                            _ => ReferenceEquals(io.Output, Console.Out) && !Console.IsOutputRedirected,
+                        };
+                        await RunViewAsync(plane, io.Output, live, parsed.GetValue(duration), cancellationToken).ConfigureAwait(false);
+                        await plane.StopAsync(runtime, CancellationToken.None).ConfigureAwait(false);
+                    }
+
+                    var final = plane.Monitor.Aggregate();
+                    io.Output.WriteLine(Summary(final));
+                }
+
+                io.Error.WriteLine($"demo: state saved in {directory}; run the same command again to resume");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task RunViewAsync(ControlPlane plane, TextWriter output, bool live, int durationSeconds, CancellationToken cancellationToken)
+    {
+        var started = DateTime.UtcNow;
+        var end = durationSeconds > 0 ? started.AddSeconds(durationSeconds) : DateTime.MaxValue;
+        while (!cancellationToken.IsCancellationRequested && DateTime.UtcNow < end)
+        {
+            var remaining = end - DateTime.UtcNow;
+            var wait = remaining < TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1);
+            if (wait <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            try
+            {
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break; // Ctrl+C: stop and save.
+            }
+
+            var viewNow = plane.Monitor.Aggregate();
+            var elapsed = DateTime.UtcNow - started;
+            if (live)
+            {
+                output.Write("\u001b[H\u001b[2J");
+                output.Write(Render(viewNow, elapsed));
+            }
+            else
+            {
+                output.WriteLine(Line(viewNow, elapsed));
+            }
+
+            output.Flush();
+        }
+    }
+
+    /// <summary>One line per refresh, for logs and pipes.</summary>
+    internal static string Line(ControlPlaneView view, TimeSpan elapsed) => string.Create(CultureInfo.InvariantCulture,
+        $"t={elapsed.TotalSeconds:F0}s loops={view.Loops} loop-p50={view.LoopP50Ms:F2}ms loop-p99={view.LoopP99Ms:F2}ms mean-rate={view.MeanRate:F3} p5-rate={view.FifthPercentileRate:F3} violations={view.Violations}/{view.UsersWithDemand} rejected={view.RejectedTelemetry} unavailable={view.Unavailable} overruns={view.Overruns}");
+
+    /// <summary>The live view: totals, then the most constrained users.</summary>
+    internal static string Render(ControlPlaneView view, TimeSpan elapsed)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new System.Text.StringBuilder();
+        text.AppendLine(string.Create(c, $"controller demo  {elapsed:hh\\:mm\\:ss}   {view.Regions} regions, {view.Users} users   policies: {string.Join(", ", view.Policies.Select(p => $"{p.Key} x{p.Value}"))}"));
+        text.AppendLine(string.Create(c, $"loops {view.Loops,10}   loop latency p50 {view.LoopP50Ms,7:F2} ms   p99 {view.LoopP99Ms,7:F2} ms   overruns {view.Overruns}"));
+        text.AppendLine(string.Create(c, $"rate  mean {view.MeanRate,7:F3} bps/Hz   5th percentile {view.FifthPercentileRate,7:F3} bps/Hz"));
+        text.AppendLine(string.Create(c, $"demand violations {view.Violations} of {view.UsersWithDemand} users   rejected telemetry {view.RejectedTelemetry}   RAN unavailable {view.Unavailable}"));
+        text.AppendLine();
+        text.AppendLine("most constrained users   rate avg   demand       mu    slack  alcor-lambda");
+        foreach (var user in view.TopConstrained)
+        {
+            text.AppendLine(string.Create(c, $"{user.UserId,-22} {user.RateAverage,9:F3} {user.Demand,8:F3} {user.Mu,8:F3} {user.Slack,8:F3} {(double.IsNaN(user.AlcorLambda) ? "-" : user.AlcorLambda.ToString("F3", c)),13}"));
+        }
+
+        if (view.TopConstrained.Count == 0)
+        {
+            text.AppendLine("(none: every demand is met)");
+        }
+
+        return text.ToString();
+    }
+
+    internal static string Summary(ControlPlaneView view) => string.Create(CultureInfo.InvariantCulture,
+        $"demo summary: {view.Regions} regions, {view.Users} users, {view.Loops} loops; loop p50 {view.LoopP50Ms:F2} ms, p99 {view.LoopP99Ms:F2} ms; mean rate {view.MeanRate:F3}, 5th percentile {view.FifthPercentileRate:F3} bps/Hz; {view.Violations} of {view.UsersWithDemand} users below their demand; rejected telemetry {view.RejectedTelemetry}, RAN unavailable {view.Unavailable}, overruns {view.Overruns}");
+
+    private static Uri ParseRanUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new CliUsageException($"--ran must be an http(s) URL such as http://127.0.0.1:5081 (got '{text}').");
+
+    private static int ParseRange(System.CommandLine.Parsing.ArgumentResult result, int minimum, int maximum)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < minimum || value > maximum)
+        {
+            result.AddError($"--duration must be a whole number of seconds in [{minimum}, {maximum}] (got '{text}').");
+            return 0;
+        }
+
+        return value;
+    }
+
+    private sealed class NoAsyncDisposable : IAsyncDisposable
+    {
+        public static readonly NoAsyncDisposable Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
