@@ -15,7 +15,7 @@ public sealed class CellState
 }
 
 /// <summary>A cell (see <see cref="ICellGrain"/>): records what its region decided for it; written by a checkpoint timer when changed and on deactivation.</summary>
-internal sealed class CellGrain(ControlPlane plane) : Grain, ICellGrain
+internal sealed partial class CellGrain(ControlPlane plane) : Grain, ICellGrain
 {
     private PersistentState<CellState> _state = null!;
     private string _region = "";
@@ -42,7 +42,6 @@ internal sealed class CellGrain(ControlPlane plane) : Grain, ICellGrain
 
     public ValueTask RecordDecisionAsync(CellDecision decision, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(decision);
         _state.Value.LastDecision = decision;
         _state.Value.Decisions++;
         _dirty = true;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Controller.Optimization.Alcor;
 using Controller.Radio.Evaluation;
 
 namespace Controller.Grains;
@@ -31,6 +32,15 @@ public sealed record RegionSnapshot(
     double[] Slack,
     double[] AlcorLambda,
     double[] Kappa);
+
+/// <summary>The scalars of one region loop, as its grain publishes them.</summary>
+/// <param name="Policy">Policy in force.</param>
+/// <param name="Iterations">Loops completed.</param>
+/// <param name="Slot">RAN slot of the last applied decision.</param>
+/// <param name="Outcome">How the loop ended.</param>
+/// <param name="LoopMs">Its latency.</param>
+/// <param name="UserIds">Users, in telemetry order.</param>
+internal readonly record struct LoopSummary(string Policy, long Iterations, long Slot, LoopOutcome Outcome, double LoopMs, IReadOnlyList<string> UserIds);
 
 /// <summary>A constrained user for the console view: its duals say how hard its demand binds.</summary>
 /// <param name="UserId">The user.</param>
@@ -96,17 +106,12 @@ public sealed class ControlPlaneMonitor
     /// <summary>Loops completed, all regions.</summary>
     public long Loops => _regions.Values.Sum(r => Volatile.Read(ref r.Loops));
 
-    /// <summary>Publishes a region's loop.</summary>
-    public void Publish(RegionSnapshot snapshot)
-    {
-        ArgumentNullException.ThrowIfNull(snapshot);
-        var entry = _regions.GetOrAdd(snapshot.RegionId, _ => new RegionEntry());
-        entry.Snapshot = snapshot;
-        if (snapshot.Outcome == LoopOutcome.Completed)
-        {
-            entry.Record(snapshot.LoopMs);
-        }
-    }
+    /// <summary>
+    /// Records a region's loop: copies the per-user values into the region's entry (no allocation after the
+    /// first loop, so that nothing a loop leaves behind outlives it and the GC's young generation stays cheap).
+    /// </summary>
+    internal void Publish(string regionId, in LoopSummary loop, ReadOnlySpan<UserReport> reports, ReadOnlySpan<double> demands, ReadOnlySpan<AlcorUserState> alcor) =>
+        _regions.GetOrAdd(regionId, id => new RegionEntry(id)).Update(loop, reports, demands, alcor);
 
     internal void TelemetryRejected() => Interlocked.Increment(ref _rejected);
 
@@ -115,7 +120,7 @@ public sealed class ControlPlaneMonitor
     internal void Overruns(long count) => Interlocked.Add(ref _overruns, count);
 
     /// <summary>Latest snapshot of a region, null when it has not run.</summary>
-    public RegionSnapshot? Region(string regionId) => _regions.TryGetValue(regionId, out var entry) ? entry.Snapshot : null;
+    public RegionSnapshot? Region(string regionId) => _regions.TryGetValue(regionId, out var entry) ? entry.Snapshot() : null;
 
     /// <summary>Every loop latency still in the windows (ms).</summary>
     public double[] LoopLatencies()
@@ -164,7 +169,7 @@ public sealed class ControlPlaneMonitor
         int regions = 0, violations = 0, withDemand = 0;
         foreach (var entry in _regions.Values)
         {
-            if (entry.Snapshot is not { } snapshot)
+            if (entry.Snapshot() is not { } snapshot)
             {
                 continue;
             }
@@ -218,24 +223,77 @@ public sealed class ControlPlaneMonitor
             top);
     }
 
-    private sealed class RegionEntry
+    private sealed class RegionEntry(string regionId)
     {
         private readonly Lock _gate = new();
         private readonly double[] _latencies = new double[LatencyWindow];
         private int _count;
         private int _next;
+        private bool _published;
+        private string _policy = "";
+        private long _iterations;
+        private long _slot;
+        private LoopOutcome _outcome;
+        private double _loopMs;
+        private IReadOnlyList<string> _userIds = [];
+        private double[] _rates = [];
+        private double[] _demands = [];
+        private double[] _mu = [];
+        private double[] _slack = [];
+        private double[] _lambda = [];
+        private double[] _kappa = [];
+        private bool _alcor;
         public long Loops;
 
-        public RegionSnapshot? Snapshot { get; set; }
+        public void Update(in LoopSummary loop, ReadOnlySpan<UserReport> reports, ReadOnlySpan<double> demands, ReadOnlySpan<AlcorUserState> alcor)
+        {
+            var (policy, iterations, slot, outcome, loopMs, userIds) = loop;
+            lock (_gate)
+            {
+                var users = reports.Length;
+                if (_rates.Length != users)
+                {
+                    _rates = new double[users];
+                    _demands = new double[users];
+                    _mu = new double[users];
+                    _slack = new double[users];
+                    _lambda = new double[users];
+                    _kappa = new double[users];
+                }
 
-        public void Record(double milliseconds)
+                for (var u = 0; u < users; u++)
+                {
+                    _rates[u] = reports[u].RateAverage;
+                    _mu[u] = reports[u].Mu;
+                    _slack[u] = reports[u].Slack;
+                    _demands[u] = demands[u];
+                }
+
+                _alcor = !alcor.IsEmpty;
+                for (var u = 0; u < alcor.Length; u++)
+                {
+                    _lambda[u] = alcor[u].Lambda;
+                    _kappa[u] = alcor[u].Kappa;
+                }
+
+                (_policy, _iterations, _slot, _outcome, _loopMs, _userIds, _published) = (policy, iterations, slot, outcome, loopMs, userIds, true);
+                if (outcome == LoopOutcome.Completed)
+                {
+                    _latencies[_next] = loopMs;
+                    _next = (_next + 1) % _latencies.Length;
+                    _count = Math.Min(_count + 1, _latencies.Length);
+                    Loops++;
+                }
+            }
+        }
+
+        public RegionSnapshot? Snapshot()
         {
             lock (_gate)
             {
-                _latencies[_next] = milliseconds;
-                _next = (_next + 1) % _latencies.Length;
-                _count = Math.Min(_count + 1, _latencies.Length);
-                Loops++;
+                return _published
+                    ? new RegionSnapshot(regionId, _policy, _iterations, _slot, _outcome, _loopMs, _userIds, [.. _rates], [.. _demands], [.. _mu], [.. _slack], _alcor ? [.. _lambda] : [], _alcor ? [.. _kappa] : [])
+                    : null;
             }
         }
 

@@ -34,7 +34,7 @@ public interface IRegionGrain : IGrain
 
 /// <summary>A cell: its users, neighbours and last decision. Key: cell id ("r000/c01").</summary>
 [GrainType("cell")]
-public interface ICellGrain : IGrain
+public partial interface ICellGrain : IGrain
 {
     /// <summary>Records the decision the region applied for this cell.</summary>
     ValueTask RecordDecisionAsync(CellDecision decision, CancellationToken cancellationToken);

@@ -95,7 +95,7 @@ public sealed record DbinumUserView(double Alpha, double Rate, double Auxiliary,
 /// <param name="Power">Transmit power (0 = off).</param>
 /// <param name="ServedUser">Id of the user served, null when none.</param>
 /// <param name="Policy">Policy that decided it.</param>
-public sealed record CellDecision(long Slot, double Power, string? ServedUser, string Policy);
+public readonly record struct CellDecision(long Slot, double Power, string? ServedUser, string Policy);
 
 /// <summary>A cell's view: its users, neighbours and last decision.</summary>
 /// <param name="CellId">The cell.</param>

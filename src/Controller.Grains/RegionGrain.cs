@@ -153,7 +153,7 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         var regions = Math.Max(1, plane.Topology.Regions.Count);
         var due = TimeSpan.FromMilliseconds(period * (double)_regionIndex / regions);
         _countedOverruns = 0;
-        _timer = RegisterTimer(RunTimedLoopAsync, due, TimeSpan.FromMilliseconds(period));
+        _timer = RegisterTimer(RunTimedLoopAsync, due, TimeSpan.FromMilliseconds(period), keepAlive: true, phaseLocked: true);
         await _state.WriteAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -356,8 +356,16 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
             _minimumSlot = telemetry.Slot + 1;
             _previousTimestamp = telemetry.Timestamp;
             _state.Value.LastSlot = telemetry.Slot;
-            _state.Value.LastPower = (double[])decision.Power;
-            _state.Value.LastServed = (int[])decision.ServedUser;
+            // Copied into the stored arrays rather than kept: the decision itself then dies with the loop.
+            var state = _state.Value;
+            if (state.LastPower?.Length != _decision.Power.Length || state.LastServed?.Length != _decision.ServedReceiver.Length)
+            {
+                state.LastPower = new double[_decision.Power.Length];
+                state.LastServed = new int[_decision.ServedReceiver.Length];
+            }
+
+            _decision.Power.CopyTo(state.LastPower, 0);
+            _decision.ServedReceiver.CopyTo(state.LastServed, 0);
         }
 
         using (var learn = ControlTelemetry.Source.StartActivity("learn"))
@@ -438,7 +446,7 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         hold?.SetTag("hold", true);
         try
         {
-            await plane.Ran.PushDecisionsAsync(Key, new RegionDecision(slot, state.LastPower, state.LastServed), cancellationToken).ConfigureAwait(false);
+            await plane.Ran.PushDecisionsAsync(Key, new RegionDecision(slot, (double[])state.LastPower.Clone(), (int[])state.LastServed.Clone()), cancellationToken).ConfigureAwait(false);
             state.HeldDecisions++;
             _minimumSlot = slot + 1;
         }
@@ -506,34 +514,12 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         _pendingPolicy = null;
     }
 
-    private void Publish(LoopOutcome outcome, double milliseconds)
-    {
-        var users = _users.Length;
-        var rates = new double[users];
-        var mu = new double[users];
-        var slack = new double[users];
-        for (var u = 0; u < users; u++)
-        {
-            rates[u] = _reports[u].RateAverage;
-            mu[u] = _reports[u].Mu;
-            slack[u] = _reports[u].Slack;
-        }
-
-        double[] lambda = [], kappa = [];
-        if (_policy is AlcorPolicy)
-        {
-            lambda = new double[users];
-            kappa = new double[users];
-            for (var u = 0; u < users; u++)
-            {
-                lambda[u] = _alcor[u].Lambda;
-                kappa[u] = _alcor[u].Kappa;
-            }
-        }
-
-        plane.Monitor.Publish(new RegionSnapshot(
-            Key, _policySpec, _state.Value.Iterations, _state.Value.LastSlot, outcome, milliseconds, _topology.UserIds, rates, _configuration.Demands.ToArray(), mu, slack, lambda, kappa));
-    }
+    private void Publish(LoopOutcome outcome, double milliseconds) => plane.Monitor.Publish(
+        Key,
+        new LoopSummary(_policySpec, _state.Value.Iterations, _state.Value.LastSlot, outcome, milliseconds, _topology.UserIds),
+        _reports,
+        _configuration.Demands,
+        _policy is AlcorPolicy ? _alcor : []);
 
     private static string Invariant(FormattableString message) => message.ToString(CultureInfo.InvariantCulture);
 }

@@ -33,7 +33,7 @@ public sealed class ControlLoopTests
 
         var cell = await harness.Runtime.GetGrain<ICellGrain>(RanIds.Cell(RanIds.Region(0), 1)).GetViewAsync(CancellationToken.None);
         Assert.Equal(5, cell.Decisions);
-        Assert.Equal(4, cell.LastDecision!.Slot);
+        Assert.Equal(4, cell.LastDecision!.Value.Slot);
         Assert.Equal(2, cell.Neighbours.Count);
         Assert.All(cell.Users, u => Assert.Equal(1, harness.Simulator.Topology.Regions[0].ServingCell[int.Parse(u[^3..], System.Globalization.CultureInfo.InvariantCulture)]));
         // The other region was never driven.
@@ -157,7 +157,7 @@ public sealed class ControlLoopTests
         Assert.Null(switched.PendingPolicy);
         Assert.Equal(61, switched.Iterations);
         var cell = await harness.Runtime.GetGrain<ICellGrain>(RanIds.Cell(RanIds.Region(0), 0)).GetViewAsync(CancellationToken.None);
-        Assert.Equal("alcor(wmmse)", cell.LastDecision!.Policy);
+        Assert.Equal("alcor(wmmse)", cell.LastDecision!.Value.Policy);
 
         var after = await harness.User(0, 3).GetStateAsync(CancellationToken.None);
         Assert.Equal(before.Observations + 1, after.Observations);

@@ -80,7 +80,7 @@ public sealed class FaultTests
         Assert.Equal(last, (await cell.GetViewAsync(CancellationToken.None)).LastDecision);
 
         Assert.Equal(LoopOutcome.Completed, await harness.Region(0).RunLoopAsync(CancellationToken.None));
-        Assert.Equal(3, (await cell.GetViewAsync(CancellationToken.None)).LastDecision!.Slot);
+        Assert.Equal(3, (await cell.GetViewAsync(CancellationToken.None)).LastDecision!.Value.Slot);
         Assert.Equal(2, harness.Plane.Monitor.Aggregate().Unavailable);
     }
 

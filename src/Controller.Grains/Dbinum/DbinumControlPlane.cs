@@ -9,9 +9,11 @@ namespace Controller.Grains;
 /// </summary>
 public static class DbinumControlPlane
 {
+    private const string NoRanMessage = "This control plane runs DBiNUM on a synthetic topology; there is no RAN behind it.";
+
     /// <summary>A control plane over <paramref name="topology"/> whose RAN adapter refuses every call.</summary>
     public static ControlPlane Create(RanTopology topology, ControlPlaneOptions? options = null)
-        => new(new NoRan(), topology, options ?? new ControlPlaneOptions());
+        => new(new NoRanAdapter(NoRanMessage), topology, options ?? new ControlPlaneOptions());
 
     /// <summary>
     /// One region "r000" with one cell "r000/c00" (the link) serving users "r000/u000", "r000/u001", ...
@@ -23,16 +25,5 @@ public static class DbinumControlPlane
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(users);
         var userIds = Enumerable.Range(0, users).Select(u => string.Create(CultureInfo.InvariantCulture, $"r000/u{u:000}")).ToArray();
         return new RanTopology([new RegionTopology("r000", scenario, ["r000/c00"], userIds, new int[users], Noise: 1, MaxPower: 1, PowerUnit: "")]);
-    }
-
-    private sealed class NoRan : IRanAdapter
-    {
-        private const string Message = "This control plane runs DBiNUM on a synthetic topology; there is no RAN behind it.";
-
-        public Task<RanTopology> GetTopologyAsync(CancellationToken cancellationToken) => throw new NotSupportedException(Message);
-
-        public Task<RegionTelemetry> PullTelemetryAsync(string regionId, CancellationToken cancellationToken) => throw new NotSupportedException(Message);
-
-        public Task<DecisionReceipt> PushDecisionsAsync(string regionId, RegionDecision decision, CancellationToken cancellationToken) => throw new NotSupportedException(Message);
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using Controller.Optimization.Dbinum;
 using Controller.Runtime.Grains;
 
@@ -175,15 +174,15 @@ public sealed class DbinumGrainRun
         for (var t = 0; t < Options.PrimalStepsPerRound; t++)
         {
             await ExchangeAsync(cancellationToken).ConfigureAwait(false);
-            await CallAllAsync(_userCalls, r => _users[r].DbinumPrimalStepAsync(RouteSignals(r), cancellationToken), _views).ConfigureAwait(false);
+            await GrainCalls.CallAllAsync(_userCalls, r => _users[r].DbinumPrimalStepAsync(RouteSignals(r), cancellationToken), _views).ConfigureAwait(false);
         }
 
         // Step 2: the exchange whose h_l s_l the auxiliary step uses.
         await ExchangeAsync(cancellationToken).ConfigureAwait(false);
 
         // Steps 3-4: each user's feedback at its probe, then its auxiliary and alpha steps.
-        await CallAllAsync(_probeCalls, r => _users[r].DbinumProbeAsync(cancellationToken), _probes).ConfigureAwait(false);
-        await CallAllAsync(_userCalls, r => _users[r].DbinumLearnAsync(RouteSignals(r), Answer(_feedback[r], _probes[r]), cancellationToken), _views).ConfigureAwait(false);
+        await GrainCalls.CallAllAsync(_probeCalls, r => _users[r].DbinumProbeAsync(cancellationToken), _probes).ConfigureAwait(false);
+        await GrainCalls.CallAllAsync(_userCalls, r => _users[r].DbinumLearnAsync(RouteSignals(r), Answer(_feedback[r], _probes[r]), cancellationToken), _views).ConfigureAwait(false);
         Round++;
         return TrueUtility();
     }
@@ -215,37 +214,9 @@ public sealed class DbinumGrainRun
         }
     }
 
-    // Sends calls.Length calls at once, then awaits every one even when one fails, so that no reply is left
-    // unobserved, and throws the first failure.
-    private static async Task CallAllAsync<T>(ValueTask<T>[] calls, Func<int, ValueTask<T>> call, T[] results)
-    {
-        for (var i = 0; i < calls.Length; i++)
-        {
-#pragma warning disable CA2012 // Held so that the calls run together; each is awaited exactly once below.
-            calls[i] = call(i);
-#pragma warning restore CA2012
-        }
-
-        ExceptionDispatchInfo? failure = null;
-        for (var i = 0; i < calls.Length; i++)
-        {
-            try
-            {
-                results[i] = await calls[i].ConfigureAwait(false);
-            }
-            catch (Exception exception)
-            {
-                failure ??= ExceptionDispatchInfo.Capture(exception);
-            }
-        }
-
-        Array.Clear(calls);
-        failure?.Throw();
-    }
-
     // Users report (x, v) to their links; each link answers with its signal.
     private Task ExchangeAsync(CancellationToken cancellationToken)
-        => CallAllAsync(_linkCalls, l => _links[l].DbinumExchangeAsync(Reports(l), cancellationToken), _linkSignals);
+        => GrainCalls.CallAllAsync(_linkCalls, l => _links[l].DbinumExchangeAsync(Reports(l), cancellationToken), _linkSignals);
 
     private DbinumUserReport[] Reports(int link)
     {

@@ -42,7 +42,11 @@ internal sealed record LoopBenchmarkResult(
     double LoopsPerSecond,
     double UserUpdatesPerSecond,
     double CpuPercent,
-    double SetupSeconds);
+    double SetupSeconds,
+    int Gen0Collections,
+    int Gen1Collections,
+    int Gen2Collections,
+    double GcPauseMs);
 
 /// <summary>
 /// <c>controller bench loop</c>: the embedded control plane at scale. One silo (in-memory state: storage is
@@ -83,6 +87,7 @@ internal static class LoopBenchmark
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var cpuBefore = process.TotalProcessorTime;
+        var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var clock = Stopwatch.StartNew();
         var end = TimeSpan.FromSeconds(settings.DurationSeconds);
         while (clock.Elapsed < end)
@@ -96,6 +101,7 @@ internal static class LoopBenchmark
         var elapsed = clock.Elapsed.TotalSeconds;
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+        var gcAfter = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var latencies = plane.Monitor.LoopLatencies();
         await plane.StopAsync(runtime, cancellationToken).ConfigureAwait(false);
         var after = await SnapshotAsync(runtime, simulator, cancellationToken).ConfigureAwait(false);
@@ -111,7 +117,11 @@ internal static class LoopBenchmark
             loops / elapsed,
             loops * (double)settings.UsersPerRegion / elapsed,
             100 * cpu / (elapsed * Environment.ProcessorCount),
-            setup.Elapsed.TotalSeconds);
+            setup.Elapsed.TotalSeconds,
+            gcAfter.Item1 - gcBefore.Item1,
+            gcAfter.Item2 - gcBefore.Item2,
+            gcAfter.Item3 - gcBefore.Item3,
+            (gcAfter.Item4 - gcBefore.Item4).TotalMilliseconds);
     }
 
     private static async Task<(long Iterations, long Overruns, long Failed)> SnapshotAsync(GrainRuntime runtime, RanSimulator simulator, CancellationToken cancellationToken)

@@ -63,6 +63,10 @@ internal static class BenchCommand
                     writer.WriteNumber("userUpdatesPerSecond", Math.Round(result.UserUpdatesPerSecond));
                     writer.WriteNumber("targetUserUpdatesPerSecond", Math.Round(settings.Users * 1000.0 / settings.PeriodMs));
                     writer.WriteNumber("cpuPercent", Math.Round(result.CpuPercent, 1));
+                    writer.WriteNumber("gen0Collections", result.Gen0Collections);
+                    writer.WriteNumber("gen1Collections", result.Gen1Collections);
+                    writer.WriteNumber("gen2Collections", result.Gen2Collections);
+                    writer.WriteNumber("gcPauseMs", Math.Round(result.GcPauseMs, 1));
                     writer.WriteEndObject();
                 });
             }
@@ -74,6 +78,7 @@ internal static class BenchCommand
                 io.Output.WriteLine(string.Create(c, $"loops         {result.Loops} ({result.LoopsPerSecond:F0}/s), overruns {result.Overruns}, failed {result.FailedLoops}"));
                 io.Output.WriteLine(string.Create(c, $"user updates  {result.UserUpdatesPerSecond:N0}/s (target {settings.Users * 1000.0 / settings.PeriodMs:N0}/s)"));
                 io.Output.WriteLine(string.Create(c, $"cpu           {result.CpuPercent:F1} % of {Environment.ProcessorCount} cores"));
+                io.Output.WriteLine(string.Create(c, $"gc            {result.Gen0Collections} gen0, {result.Gen1Collections} gen1, {result.Gen2Collections} gen2 collections, {result.GcPauseMs:F0} ms paused"));
             }
 
             return 0;

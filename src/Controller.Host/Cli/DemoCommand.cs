@@ -23,7 +23,7 @@ internal static class DemoCommand
     public static Command Create(CliStreams io)
     {
         var common = new CommonOptions();
-        var stateDir = new Option<string>("--state-dir") { Description = "directory of the grains' state files (created if missing; reused to resume)", DefaultValueFactory = _ => "controller-state" };
+        var stateDir = new Option<string>("--state-dir") { Description = "directory of the grains' state files (created if missing; reused to resume); default $XDG_STATE_HOME/controller/demo", DefaultValueFactory = _ => DefaultStateDirectory() };
         var duration = new Option<int>("--duration")
         {
             Description = "seconds to run, 0 = until Ctrl+C",
@@ -192,6 +192,18 @@ internal static class DemoCommand
 
     internal static string Summary(ControlPlaneView view) => string.Create(CultureInfo.InvariantCulture,
         $"demo summary: {view.Regions} regions, {view.Users} users, {view.Loops} loops; loop p50 {view.LoopP50Ms:F2} ms, p99 {view.LoopP99Ms:F2} ms; mean rate {view.MeanRate:F3}, 5th percentile {view.FifthPercentileRate:F3} bps/Hz; {view.Violations} of {view.UsersWithDemand} users below their demand; rejected telemetry {view.RejectedTelemetry}, RAN unavailable {view.Unavailable}, overruns {view.Overruns}");
+
+    /// <summary>$XDG_STATE_HOME/controller/demo, else ~/.local/state/controller/demo (the XDG default).</summary>
+    private static string DefaultStateDirectory()
+    {
+        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+        if (string.IsNullOrEmpty(state))
+        {
+            state = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        }
+
+        return Path.Combine(state, "controller", "demo");
+    }
 
     private static Uri ParseRanUrl(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)

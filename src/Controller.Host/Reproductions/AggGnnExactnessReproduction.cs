@@ -1,17 +1,21 @@
 using System.Globalization;
+using Controller.Grains;
 using Controller.Optimization.Aggregation;
 using Controller.Radio.Allocation;
 using Controller.Radio.Graphs;
 using Controller.Radio.Randomness;
 using Controller.Radio.Scenarios;
+using Controller.Runtime.Grains;
 
 namespace Controller.Host.Reproductions;
 
 /// <summary>
 /// Paper 004 eq. 11: the aggregation sequence that Algorithm 1 builds by message passing equals the product
-/// form <c>y^(k)(t) = Htil(t) Htil(t-1) ... Htil(t-k+1) xbar(t-k)</c>. Message passing runs through
-/// <see cref="AggregationNetwork"/> (neighbour graph from <see cref="InterferenceGraph.ForAggregation"/>);
-/// the product form multiplies dense masked matrices built straight from the gains, left to right. Under
+/// form <c>y^(k)(t) = Htil(t) Htil(t-1) ... Htil(t-k+1) xbar(t-k)</c>. Message passing runs twice in
+/// lockstep, on the same neighbour graphs (<see cref="InterferenceGraph.ForAggregation"/>): through
+/// <see cref="AggregationNetwork"/> (plain nodes), and through cell grains, one pair per cell, each holding
+/// its node and exchanging the K-1 scalars with its neighbour cells (<see cref="AggregationGrainRun"/>).
+/// The product form multiplies dense masked matrices built straight from the gains, left to right. Under
 /// asynchronous activity <c>Htil(t)</c> zeroes the columns of nodes inactive at t (they do not send) and
 /// <c>xbar</c> holds each node's last state observed while active. Expected difference: 0 (rounding only).
 /// </summary>
@@ -30,35 +34,46 @@ internal sealed class AggGnnExactnessReproduction : Reproduction
 
     public override string Setup => string.Create(
         CultureInfo.InvariantCulture,
-        $"agg-gnn, pairs={Pairs}, hops=K={Hops}, edgeThreshold=eta0={EdgeThreshold}, delta=0.3; configuration 0, {Slots} slots per activity level; each node active with the given probability per slot; node state x_i(t) = log2(1 + p0 G_ii(t) / noise); row = max over slots t >= k, hops k = 0..K-1 of ||message passing - product form||_inf / ||product form||_inf; tolerance {Tolerance}");
+        $"agg-gnn, pairs={Pairs}, hops=K={Hops}, edgeThreshold=eta0={EdgeThreshold}, delta=0.3; configuration 0, {Slots} slots per activity level; each node active with the given probability per slot; node state x_i(t) = log2(1 + p0 G_ii(t) / noise); row = max over slots t >= k, hops k = 0..K-1 of ||message passing - product form||_inf / ||product form||_inf; message passing both by plain nodes (AggregationNetwork) and through cell grains r000/c00.. (one pair per cell, a one-region synthetic topology, in-memory runtime, one batched call per cell per phase); tolerance {Tolerance} for each");
 
     public override int WorkUnits => ActivityLevels.Length;
 
+    // Reproduction.Run is synchronous, as the CLI action that calls it; the grain run is asynchronous. It runs
+    // on the thread pool and this waits for it: no synchronization context its continuations could need is held.
     public override IReadOnlyList<ReproductionRow> Run(ulong seed, IProgress<int>? progress, CancellationToken cancellationToken)
+        => Task.Run(() => RunAsync(seed, progress, cancellationToken), cancellationToken).GetAwaiter().GetResult();
+
+    private static async Task<IReadOnlyList<ReproductionRow>> RunAsync(ulong seed, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         var rows = new List<ReproductionRow>();
         for (var level = 0; level < ActivityLevels.Length; level++)
         {
-            var outcome = Compare(ActivityLevels[level], seed, (ulong)level, cancellationToken);
-            rows.Add(new ReproductionRow(
-                string.Create(CultureInfo.InvariantCulture, $"max relative error, activity {ActivityLevels[level]}"),
-                outcome.MaxRelativeError,
-                0,
-                Tolerance,
-                new Dictionary<string, double>
-                {
-                    ["comparedValues"] = outcome.ComparedValues,
-                    ["meanNeighbours"] = outcome.MeanNeighbours,
-                    ["activeFraction"] = outcome.ActiveFraction,
-                    ["meanScalarsSentPerSlot"] = outcome.MeanScalarsSent,
-                }));
-            progress?.Report(rows.Count);
+            var outcome = await CompareAsync(ActivityLevels[level], seed, (ulong)level, cancellationToken).ConfigureAwait(false);
+            var activity = ActivityLevels[level].ToString(CultureInfo.InvariantCulture);
+            rows.Add(Row($"max relative error, activity {activity}", outcome, outcome.Network));
+            rows.Add(Row($"cell grains: max relative error, activity {activity}", outcome, outcome.Grains));
+            progress?.Report(level + 1);
         }
 
         return rows;
     }
 
-    private static Outcome Compare(double activity, ulong seed, ulong activityStream, CancellationToken cancellationToken)
+    private static ReproductionRow Row(string label, Outcome outcome, Form form) => new(
+        label,
+        form.MaxRelativeError,
+        0,
+        Tolerance,
+        new Dictionary<string, double>
+        {
+            ["comparedValues"] = outcome.ComparedValues,
+            ["meanNeighbours"] = outcome.MeanNeighbours,
+            ["activeFraction"] = outcome.ActiveFraction,
+            ["meanScalarsSentPerSlot"] = form.MeanScalarsSent,
+            // |cell grains - AggregationNetwork|, largest over slots, hops and nodes: both carry the same messages.
+            ["maxGrainsNetworkDifference"] = outcome.MaxGrainsNetworkDifference,
+        });
+
+    private static async Task<Outcome> CompareAsync(double activity, ulong seed, ulong activityStream, CancellationToken cancellationToken)
     {
         var scenario = ScenarioCatalog.Get("agg-gnn");
         var settings = scenario.Resolve(
@@ -76,6 +91,11 @@ internal sealed class AggGnnExactnessReproduction : Reproduction
         var activityRandom = SeededRandom.ForStream(seed, RandomStreams.Activity, activityStream);
         var network = new AggregationNetwork(m, length);
 
+        // Pair i is cell i of a one-region synthetic topology; its grain holds node i.
+        using var plane = AggregationControlPlane.Create(AggregationControlPlane.Pairs(scenario.Name, m, configuration.Constants));
+        await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
+        var grains = await AggregationGrainRun.StartAsync(runtime, plane.Topology.Regions[0].CellIds, length, cancellationToken).ConfigureAwait(false);
+
         // Histories for the product form: shifts[d] = Htil(t-d), observed[d] = xbar(t-d), d = 0..K-1.
         var shifts = new double[length][];
         var observed = new double[length][];
@@ -87,9 +107,10 @@ internal sealed class AggGnnExactnessReproduction : Reproduction
 
         var product = new double[m * m];
         var scratch = new double[m * m];
+        var expected = new double[m];
         var active = new bool[m];
         var states = new double[m];
-        double maxError = 0, neighbours = 0, activeCount = 0, scalars = 0;
+        double networkError = 0, grainsError = 0, grainsNetwork = 0, neighbours = 0, activeCount = 0, networkScalars = 0, grainScalars = 0;
         var compared = 0;
         for (var t = 0; t < Slots; t++)
         {
@@ -106,7 +127,17 @@ internal sealed class AggGnnExactnessReproduction : Reproduction
             var graph = InterferenceGraph.ForAggregation(gains, eta0);
             neighbours += (double)graph.Edges / m;
             network.Advance(graph, active, states);
-            scalars += network.ScalarsSentLastSlot;
+            await grains.AdvanceAsync(graph, active, states, cancellationToken).ConfigureAwait(false);
+            networkScalars += network.ScalarsSentLastSlot;
+            grainScalars += grains.ScalarsSentLastSlot;
+            for (var i = 0; i < m; i++)
+            {
+                for (var k = 0; k < length; k++)
+                {
+                    // Math.Max keeps a NaN, so a run that breaks down cannot pass as equal.
+                    grainsNetwork = Math.Max(grainsNetwork, Math.Abs(grains.Sequence(i)[k] - network.Nodes[i].Sequence[k]));
+                }
+            }
 
             // Shift the histories by one slot and record Htil(t) and xbar(t).
             Rotate(shifts);
@@ -124,7 +155,8 @@ internal sealed class AggGnnExactnessReproduction : Reproduction
             }
 
             // k = 0: y^(0)(t) = xbar(t); k >= 1: (Htil(t) ... Htil(t-k+1)) xbar(t-k), the matrix product first.
-            maxError = Math.Max(maxError, RelativeError(network, 0, observed[0]));
+            networkError = Math.Max(networkError, RelativeError(observed[0], i => network.Nodes[i].Sequence[0]));
+            grainsError = Math.Max(grainsError, RelativeError(observed[0], i => grains.Sequence(i)[0]));
             compared += m;
             shift.CopyTo(product, 0);
             for (var k = 1; k < length && k <= t; k++)
@@ -135,7 +167,6 @@ internal sealed class AggGnnExactnessReproduction : Reproduction
                     (product, scratch) = (scratch, product);
                 }
 
-                var expected = new double[m];
                 for (var i = 0; i < m; i++)
                 {
                     var sum = 0.0;
@@ -147,20 +178,29 @@ internal sealed class AggGnnExactnessReproduction : Reproduction
                     expected[i] = sum;
                 }
 
-                maxError = Math.Max(maxError, RelativeError(network, k, expected));
+                var hop = k;
+                networkError = Math.Max(networkError, RelativeError(expected, i => network.Nodes[i].Sequence[hop]));
+                grainsError = Math.Max(grainsError, RelativeError(expected, i => grains.Sequence(i)[hop]));
                 compared += m;
             }
         }
 
-        return new Outcome(maxError, compared, neighbours / Slots, activeCount / (Slots * (double)m), scalars / Slots);
+        return new Outcome(
+            new Form(networkError, networkScalars / Slots),
+            new Form(grainsError, grainScalars / Slots),
+            grainsNetwork,
+            compared,
+            neighbours / Slots,
+            activeCount / (Slots * (double)m));
     }
 
-    private static double RelativeError(AggregationNetwork network, int hop, double[] expected)
+    // ||obtained - expected||_inf / ||expected||_inf (the absolute difference when expected is 0).
+    private static double RelativeError(double[] expected, Func<int, double> obtained)
     {
         double difference = 0, scale = 0;
         for (var i = 0; i < expected.Length; i++)
         {
-            difference = Math.Max(difference, Math.Abs(network.Nodes[i].Sequence[hop] - expected[i]));
+            difference = Math.Max(difference, Math.Abs(obtained(i) - expected[i]));
             scale = Math.Max(scale, Math.Abs(expected[i]));
         }
 
@@ -191,5 +231,7 @@ internal sealed class AggGnnExactnessReproduction : Reproduction
         history[0] = oldest;
     }
 
-    private sealed record Outcome(double MaxRelativeError, int ComparedValues, double MeanNeighbours, double ActiveFraction, double MeanScalarsSent);
+    private sealed record Form(double MaxRelativeError, double MeanScalarsSent);
+
+    private sealed record Outcome(Form Network, Form Grains, double MaxGrainsNetworkDifference, int ComparedValues, double MeanNeighbours, double ActiveFraction);
 }

@@ -17,8 +17,8 @@ namespace Controller.Ran.Simulation;
 /// </summary>
 /// <remarks>
 /// Thread safety: any member may be called concurrently; calls on one region are serialized by that region's
-/// lock. Telemetry and receipts are immutable snapshots shared between callers: a pull in the same slot returns
-/// the same instance (no allocation), and a push allocates only the new slot's snapshot. Do not cast their lists
+/// lock. Telemetry and receipts are immutable snapshots shared between callers: the first pull of a slot builds
+/// its snapshot, later pulls in the slot return the same instance (no allocation). Do not cast their lists
 /// back to arrays and write into them.
 /// </remarks>
 public sealed class RanSimulator : IRanAdapter, IRanControl

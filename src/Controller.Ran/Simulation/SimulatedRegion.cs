@@ -1,5 +1,6 @@
 using System.Globalization;
 using Controller.Radio.Allocation;
+using Controller.Radio.Channels;
 using Controller.Radio.Scenarios;
 using Controller.Ran.Contract;
 
@@ -14,9 +15,9 @@ internal readonly record struct ScheduledDemand(long Slot, int User, double Dema
 /// on one region are serialized.
 /// </summary>
 /// <remarks>
-/// Telemetry is an immutable snapshot per slot: pulls within a slot return the same instance (no allocation),
-/// and nothing a caller received is ever written again. A demand change replaces the demands array and the
-/// snapshot record instead of writing into them (copy on write), which is cheap because changes are rare.
+/// Telemetry is an immutable snapshot per slot, built on the slot's first pull: later pulls within the slot
+/// return the same instance (no allocation), and nothing a caller received is ever written again. A demand
+/// change replaces the demands array (copy on write) and drops the snapshot, rebuilt on the next pull.
 /// </remarks>
 internal sealed class SimulatedRegion
 {
@@ -36,9 +37,19 @@ internal sealed class SimulatedRegion
     private int _nextScheduled;
     private long _slot;
     private double[] _demands;
-    private double[][] _gainRows;
-    private RegionTelemetry _telemetry;
-    private RegionTelemetry? _previous;
+    // The current slot's telemetry is built on its first pull and dropped when a decision ends the slot, so that
+    // a caller's sample lives from pull to push (one loop) instead of a whole period: per-slot garbage then dies
+    // young, which keeps the controller's GC pauses short when the simulator runs in its process.
+    private RegionTelemetry? _telemetry;
+    private DateTimeOffset _timestamp;
+    private readonly double[] _rates;
+    // The previous slot as values, for the late-sample fault.
+    private readonly GainMatrix _previousGains;
+    private readonly bool[] _previousActive;
+    private readonly double[] _previousRates;
+    private double[] _previousDemands = [];
+    private DateTimeOffset _previousTimestamp;
+    private bool _hasPrevious;
     private RanFaultKind _fault;
     private int _faultPullsLeft;
 
@@ -67,8 +78,11 @@ internal sealed class SimulatedRegion
 
         Topology = new RegionTopology(id, scenario, cells, users, configuration.ServingTransmitter.ToArray(), _noise, _maxPower, _powerUnit, constants.PowerBudget);
         _demands = configuration.Demands.ToArray();
-        _gainRows = [];
-        _telemetry = Measure(new double[users.Length]);
+        _rates = new double[users.Length];
+        _previousRates = new double[users.Length];
+        _previousActive = new bool[users.Length];
+        _previousGains = new GainMatrix(configuration.Receivers, configuration.Transmitters);
+        _timestamp = time.GetUtcNow();
     }
 
     public string Id => Topology.RegionId;
@@ -86,7 +100,7 @@ internal sealed class SimulatedRegion
             _nextScheduled = 0;
             if (ApplyDueDemands())
             {
-                _telemetry = _telemetry with { Demands = _demands };
+                _telemetry = null;
             }
         }
     }
@@ -95,19 +109,23 @@ internal sealed class SimulatedRegion
     {
         lock (_gate)
         {
+            var current = _telemetry ??= Build(_slot, _timestamp, _configuration.Gains, _configuration.Active, _rates, _demands);
             if (_faultPullsLeft == 0)
             {
-                return _telemetry;
+                return current;
             }
 
             _faultPullsLeft--;
+            var rows = (double[][])current.Gains;
             return _fault switch
             {
-                RanFaultKind.NanGains => WithFirstGain(double.NaN),
-                RanFaultKind.NegativeGains => WithFirstGain(-(Math.Abs(_gainRows[0][Topology.ServingCell[0]]) + double.Epsilon)),
-                RanFaultKind.MissingGains => _telemetry with { Gains = _gainRows[..^1] },
-                RanFaultKind.UnknownIds => WithExtraUser(),
-                RanFaultKind.LateSample => _previous ?? _telemetry with { Slot = _slot - 1, Timestamp = _telemetry.Timestamp - TimeSpan.FromSeconds(1) },
+                RanFaultKind.NanGains => WithFirstGain(current, double.NaN),
+                RanFaultKind.NegativeGains => WithFirstGain(current, -(Math.Abs(rows[0][Topology.ServingCell[0]]) + double.Epsilon)),
+                RanFaultKind.MissingGains => current with { Gains = rows[..^1] },
+                RanFaultKind.UnknownIds => WithExtraUser(current),
+                RanFaultKind.LateSample => _hasPrevious
+                    ? Build(_slot - 1, _previousTimestamp, _previousGains, _previousActive, _previousRates, _previousDemands)
+                    : current with { Slot = _slot - 1, Timestamp = current.Timestamp - TimeSpan.FromSeconds(1) },
                 _ => throw Unavailable(),
             };
         }
@@ -126,11 +144,18 @@ internal sealed class SimulatedRegion
             var rates = new double[Users];
             Sinr.ComputeRates(_configuration.Gains, _served, _power, _noise, rates);
             var applied = _slot;
-            _previous = _telemetry;
+            _configuration.Gains.CopyTo(_previousGains);
+            _configuration.Active.CopyTo(_previousActive, 0);
+            _rates.CopyTo(_previousRates, 0);
+            _previousDemands = _demands;
+            _previousTimestamp = _timestamp;
+            _hasPrevious = true;
             _configuration.Advance();
             _slot++;
             ApplyDueDemands();
-            _telemetry = Measure(rates);
+            rates.CopyTo(_rates, 0);
+            _timestamp = _time.GetUtcNow();
+            _telemetry = null;
             return new DecisionReceipt(applied, rates);
         }
     }
@@ -142,7 +167,7 @@ internal sealed class SimulatedRegion
             var demands = (double[])_demands.Clone();
             demands[user] = demand;
             _demands = demands;
-            _telemetry = _telemetry with { Demands = demands };
+            _telemetry = null;
         }
     }
 
@@ -163,17 +188,16 @@ internal sealed class SimulatedRegion
         }
     }
 
-    private RegionTelemetry Measure(double[] rates)
+    /// <summary>A telemetry snapshot: fresh arrays the caller may keep (demands are shared, copy on write).</summary>
+    private RegionTelemetry Build(long slot, DateTimeOffset timestamp, GainMatrix gains, bool[] active, double[] rates, double[] demands)
     {
-        var gains = _configuration.Gains;
         var rows = new double[gains.Receivers][];
         for (var u = 0; u < rows.Length; u++)
         {
             rows[u] = gains.Row(u).ToArray();
         }
 
-        _gainRows = rows;
-        return new RegionTelemetry(Id, _slot, _time.GetUtcNow(), rows, _configuration.Active.ToArray(), rates, _demands);
+        return new RegionTelemetry(Id, slot, timestamp, rows, active.ToArray(), rates.ToArray(), demands);
     }
 
     /// <summary>Applies scheduled changes due at the current slot; true when any was.</summary>
@@ -253,25 +277,26 @@ internal sealed class SimulatedRegion
 
     private string Unit => _powerUnit.Length > 0 ? " " + _powerUnit : string.Empty;
 
-    private RegionTelemetry WithFirstGain(double value)
+    private RegionTelemetry WithFirstGain(RegionTelemetry current, double value)
     {
-        var rows = (double[][])_gainRows.Clone();
+        var rows = (double[][])((double[][])current.Gains).Clone();
         rows[0] = (double[])rows[0].Clone();
         rows[0][Topology.ServingCell[0]] = value;
-        return _telemetry with { Gains = rows };
+        return current with { Gains = rows };
     }
 
-    private RegionTelemetry WithExtraUser()
+    private static RegionTelemetry WithExtraUser(RegionTelemetry current)
     {
-        var rows = new double[_gainRows.Length + 1][];
-        _gainRows.CopyTo(rows, 0);
-        rows[^1] = (double[])_gainRows[^1].Clone();
-        return _telemetry with
+        var gains = (double[][])current.Gains;
+        var rows = new double[gains.Length + 1][];
+        gains.CopyTo(rows, 0);
+        rows[^1] = (double[])gains[^1].Clone();
+        return current with
         {
             Gains = rows,
-            Active = [.. _telemetry.Active, true],
-            Rates = [.. _telemetry.Rates, 0.0],
-            Demands = [.. _telemetry.Demands, 0.0],
+            Active = [.. current.Active, true],
+            Rates = [.. current.Rates, 0.0],
+            Demands = [.. current.Demands, 0.0],
         };
     }
 

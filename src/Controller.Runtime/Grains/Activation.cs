@@ -154,9 +154,9 @@ internal sealed class Activation : IThreadPoolWorkItem, IDisposable
         }
     }
 
-    public GrainTimer RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period, bool keepAlive)
+    public GrainTimer RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period, bool keepAlive, bool phaseLocked = false)
     {
-        var timer = new GrainTimer(this, callback, dueTime, period, keepAlive);
+        var timer = new GrainTimer(this, callback, dueTime, period, keepAlive, phaseLocked);
         lock (_timers)
         {
             _timers.Add(timer);

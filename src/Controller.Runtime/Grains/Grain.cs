@@ -35,9 +35,11 @@ public abstract class Grain
     /// <summary>
     /// Starts a timer whose callback runs as a turn of this grain. A tick that comes while the previous
     /// callback is still queued or running is skipped and counted as an overrun. Timers stop on deactivation.
+    /// <paramref name="phaseLocked"/> keeps ticks at <c>start + due + k period</c> however late one tick runs
+    /// (control loops: a pause must not bunch regions that were started at spread-out phases).
     /// </summary>
-    protected GrainTimer RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period, bool keepAlive = true)
-        => Activation.RegisterTimer(callback, dueTime, period, keepAlive);
+    protected GrainTimer RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period, bool keepAlive = true, bool phaseLocked = false)
+        => Activation.RegisterTimer(callback, dueTime, period, keepAlive, phaseLocked);
 
     /// <summary>Reads the named persistent state of this grain (a default value when none is stored).</summary>
     protected Task<PersistentState<TState>> ReadStateAsync<TState>(string stateName, CancellationToken cancellationToken)

@@ -6,7 +6,9 @@ namespace Controller.Runtime.Timers;
 /// A grain timer: each tick queues the callback as a turn of the grain. While a tick's turn is queued or
 /// running, later ticks are skipped and counted in <see cref="Overruns"/>, so callbacks never overlap and a
 /// slow control loop shows up as overruns instead of a growing backlog. Driven by the runtime's
-/// <see cref="TimeProvider"/>.
+/// <see cref="TimeProvider"/>. A phase-locked timer ticks at <c>start + due + k period</c> for whole k: a
+/// late tick (a GC pause, a busy pool) does not shift the ticks after it, so timers started with spread-out
+/// phases stay spread out; ticks missed entirely count as overruns.
 /// </summary>
 public sealed class GrainTimer : IDisposable
 {
@@ -20,8 +22,12 @@ public sealed class GrainTimer : IDisposable
     private long _overruns;
     private long _completed;
     private volatile bool _disposed;
+    private readonly bool _phaseLocked;
+    private readonly Lock _phaseGate = new();
+    private long _origin;
+    private long _nextTick;
 
-    internal GrainTimer(Activation activation, Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period, bool keepAlive)
+    internal GrainTimer(Activation activation, Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period, bool keepAlive, bool phaseLocked = false)
     {
         ArgumentNullException.ThrowIfNull(callback);
         if (period <= TimeSpan.Zero && period != Timeout.InfiniteTimeSpan)
@@ -34,6 +40,7 @@ public sealed class GrainTimer : IDisposable
         _dueTime = dueTime;
         _period = period;
         KeepAlive = keepAlive;
+        _phaseLocked = phaseLocked && period != Timeout.InfiniteTimeSpan;
     }
 
     /// <summary>Ticks skipped because the previous callback had not finished.</summary>
@@ -59,7 +66,56 @@ public sealed class GrainTimer : IDisposable
         _stopping.Dispose();
     }
 
-    internal void Start() => _timer = _activation.Runtime.TimeProvider.CreateTimer(static state => ((GrainTimer)state!).OnTick(), this, _dueTime, _period);
+    internal void Start()
+    {
+        var time = _activation.Runtime.TimeProvider;
+        if (!_phaseLocked)
+        {
+            _timer = time.CreateTimer(static state => ((GrainTimer)state!).OnTick(), this, _dueTime, _period);
+            return;
+        }
+
+        lock (_phaseGate)
+        {
+            _origin = time.GetTimestamp();
+            _timer = time.CreateTimer(static state => ((GrainTimer)state!).OnPhaseTick(), this, _dueTime, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>A phase-locked tick: re-arms for the next phase point after now, counting the ones already passed.</summary>
+    private void OnPhaseTick()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        var time = _activation.Runtime.TimeProvider;
+        lock (_phaseGate)
+        {
+            // Tick k is due at origin + due + k period; this callback answers tick _nextTick (it may come a little
+            // early by the timer's resolution, or late). Ticks whose due time passed while this one waited are overruns.
+            var sinceFirst = time.GetElapsedTime(_origin) - _dueTime;
+            var reached = Math.Max(_nextTick, (long)Math.Floor(sinceFirst / _period));
+            for (var missed = _nextTick; missed < reached; missed++)
+            {
+                CountOverrun();
+            }
+
+            _nextTick = reached + 1;
+            var wait = (_dueTime + (_period * _nextTick)) - time.GetElapsedTime(_origin);
+            try
+            {
+                _timer?.Change(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+        }
+
+        OnTick();
+    }
 
     internal async ValueTask RunAsync()
     {

@@ -49,9 +49,13 @@ public sealed class OptimizationReproductionTests
         }
     }
 
-    /// <summary>Paper 004 eq. 11: message passing equals the masked product form, relative error at most 1e-9.</summary>
+    /// <summary>
+    /// Paper 004 eq. 11: message passing equals the masked product form, relative error at most 1e-9, both by
+    /// plain nodes (AggregationNetwork) and through cell grains; the grains carry the same messages, so they
+    /// give the plain nodes' numbers exactly.
+    /// </summary>
     [Fact]
-    public void Reproduce_AggGnnExactness_MessagePassingEqualsProductForm()
+    public void Reproduce_AggGnnExactness_NetworkAndCellGrainsEqualProductForm()
     {
         var run = CliRun.Of("reproduce", "agg-gnn-exactness", "--json");
 
@@ -60,18 +64,35 @@ public sealed class OptimizationReproductionTests
         var root = document.RootElement;
         Assert.Equal("agg-gnn-exactness", root.GetProperty("name").GetString());
         Assert.Contains("004", root.GetProperty("paper").GetString(), StringComparison.Ordinal);
+        Assert.Contains("cell grains", root.GetProperty("setup").GetString(), StringComparison.Ordinal);
         var rows = root.GetProperty("rows").EnumerateArray().ToArray();
-        Assert.Equal(2, rows.Length);
-        double[] activity = [0.5, 1.0];
+        string[] labels =
+        [
+            "max relative error, activity 0.5", "cell grains: max relative error, activity 0.5",
+            "max relative error, activity 1", "cell grains: max relative error, activity 1",
+        ];
+        Assert.Equal(labels, rows.Select(r => r.GetProperty("label").GetString()));
+        double[] activity = [0.5, 0.5, 1.0, 1.0];
         for (var i = 0; i < rows.Length; i++)
         {
             Assert.Equal(0, rows[i].GetProperty("expected").GetDouble());
             Assert.Equal(1e-9, rows[i].GetProperty("tolerance").GetDouble());
             Assert.InRange(rows[i].GetProperty("obtained").GetDouble(), 0, 1e-9);
+            Assert.True(rows[i].GetProperty("withinTolerance").GetBoolean());
             Assert.InRange(rows[i].GetProperty("activeFraction").GetDouble(), activity[i] - 0.05, activity[i]);
             // The graph must be neither empty nor complete for the check to mean anything.
             Assert.InRange(rows[i].GetProperty("meanNeighbours").GetDouble(), 2, 12);
             Assert.True(rows[i].GetProperty("comparedValues").GetDouble() > 10_000);
+            // K - 1 = 4 scalars per active node and slot, 25 nodes.
+            Assert.Equal(4 * 25 * rows[i].GetProperty("activeFraction").GetDouble(), rows[i].GetProperty("meanScalarsSentPerSlot").GetDouble(), 1e-9);
+            Assert.Equal(0, rows[i].GetProperty("maxGrainsNetworkDifference").GetDouble());
+        }
+
+        // Each level's two rows come from the same run: the grains' error is the plain nodes' to the last bit.
+        for (var i = 0; i < rows.Length; i += 2)
+        {
+            Assert.Equal(rows[i].GetProperty("obtained").GetDouble(), rows[i + 1].GetProperty("obtained").GetDouble());
+            Assert.Equal(rows[i].GetProperty("meanScalarsSentPerSlot").GetDouble(), rows[i + 1].GetProperty("meanScalarsSentPerSlot").GetDouble());
         }
     }
 

@@ -211,3 +211,33 @@ public sealed class RecordGrain : Grain, IRecordGrain
 
     public Task<int> CallbackAsync(Func<int> callback) => Task.FromResult(callback());
 }
+
+public interface IPhaseGrain : IGrain
+{
+    Task StartAsync(TimeSpan dueTime, TimeSpan period);
+
+    Task<long[]> TickTimesAsync();
+
+    Task<long> OverrunsAsync();
+}
+
+/// <summary>Records the clock at each tick of a phase-locked timer.</summary>
+public sealed class PhaseGrain : Grain, IPhaseGrain
+{
+    private readonly List<long> _ticks = [];
+    private GrainTimer? _timer;
+
+    public Task StartAsync(TimeSpan dueTime, TimeSpan period)
+    {
+        _timer = RegisterTimer(_ =>
+        {
+            _ticks.Add(TimeProvider.GetTimestamp());
+            return Task.CompletedTask;
+        }, dueTime, period, keepAlive: true, phaseLocked: true);
+        return Task.CompletedTask;
+    }
+
+    public Task<long[]> TickTimesAsync() => Task.FromResult(_ticks.ToArray());
+
+    public Task<long> OverrunsAsync() => Task.FromResult(_timer?.Overruns ?? 0);
+}

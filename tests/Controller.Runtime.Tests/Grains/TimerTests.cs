@@ -12,7 +12,7 @@ public sealed class TimerTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _runtime = new GrainRuntimeBuilder().AddGrain<ILoopGrain, LoopGrain>().UseTimeProvider(_time).Build();
+        _runtime = new GrainRuntimeBuilder().AddGrain<ILoopGrain, LoopGrain>().AddGrain<IPhaseGrain, PhaseGrain>().UseTimeProvider(_time).Build();
         return Task.CompletedTask;
     }
 
@@ -90,6 +90,48 @@ public sealed class TimerTests : IAsyncLifetime
 
         Assert.Equal(0, LoopGrain.TickStarted[key].CurrentCount);
         Assert.False(_runtime.IsActive(id));
+    }
+
+    [Fact]
+    public async Task PhaseLockedTimer_LateTick_KeepsLaterTicksOnTheirPhaseAndCountsMissedOnes()
+    {
+        var grain = _runtime.GetGrain<IPhaseGrain>("phase");
+        var start = _time.GetTimestamp();
+        await grain.StartAsync(TimeSpan.FromMilliseconds(10), Period);
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        await WaitForTicksAsync(grain, 1);
+
+        // The process stalls for 250 ms: the tick due at 110 ms is skipped (an overrun), the one due at 210 ms runs late at 260 ms ...
+        _time.Jump(TimeSpan.FromMilliseconds(250));
+        await WaitForTicksAsync(grain, 2);
+        Assert.Equal(1, await grain.OverrunsAsync());
+
+        // ... and the next one is at 310 ms, on the original phase, not 260 + 100 ms.
+        _time.Advance(TimeSpan.FromMilliseconds(49));
+        Assert.Equal(2, (await grain.TickTimesAsync()).Length);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var ticks = await WaitForTicksAsync(grain, 3);
+        Assert.Equal(TimeSpan.FromMilliseconds(310), TimeSpan.FromTicks(ticks[2] - start));
+        _time.Advance(Period);
+        ticks = await WaitForTicksAsync(grain, 4);
+        Assert.Equal(TimeSpan.FromMilliseconds(410), TimeSpan.FromTicks(ticks[3] - start));
+        Assert.Equal(1, await grain.OverrunsAsync());
+    }
+
+    private static async Task<long[]> WaitForTicksAsync(IPhaseGrain grain, int count)
+    {
+        using var deadline = new CancellationTokenSource(Guard);
+        while (true)
+        {
+            var ticks = await grain.TickTimesAsync();
+            if (ticks.Length >= count)
+            {
+                return ticks;
+            }
+
+            await Task.Delay(1);
+            deadline.Token.ThrowIfCancellationRequested();
+        }
     }
 
     private async Task<(ILoopGrain Grain, string Key)> StartLoopAsync()

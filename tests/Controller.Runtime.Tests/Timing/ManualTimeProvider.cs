@@ -47,6 +47,34 @@ internal sealed class ManualTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>
+    /// Moves time forward by <paramref name="delta"/> in one jump and only then fires what fell due, each timer
+    /// at most once and late (a process that was paused, or a busy thread pool).
+    /// </summary>
+    public void Jump(TimeSpan delta)
+    {
+        var target = Interlocked.Read(ref _ticks) + delta.Ticks;
+        Interlocked.Exchange(ref _ticks, target);
+        List<ManualTimer> due;
+        lock (_gate)
+        {
+            due = [.. _timers.Where(t => t.DueTicks <= target).OrderBy(t => t.DueTicks)];
+            foreach (var timer in due)
+            {
+                timer.Reschedule();
+                while (timer.IsPeriodic && timer.DueTicks <= target)
+                {
+                    timer.Reschedule();
+                }
+            }
+        }
+
+        foreach (var timer in due)
+        {
+            timer.Fire();
+        }
+    }
+
     private void Schedule(ManualTimer timer, bool active)
     {
         lock (_gate)
@@ -64,6 +92,8 @@ internal sealed class ManualTimeProvider : TimeProvider
         private long _periodTicks;
 
         public long DueTicks { get; private set; }
+
+        public bool IsPeriodic => _periodTicks > 0;
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
