@@ -60,6 +60,40 @@ internal sealed class CommonOptions
         return value;
     }
 
+    /// <summary>
+    /// <c>--demand-change SLOT:USER=DEMAND</c> (repeatable): the simulator's demand schedule, e.g.
+    /// <c>--demand-change 300:r000/u007=2.5</c> sets user r000/u007's minimum rate to 2.5 bps/Hz from its
+    /// region's slot 300 on. Users and values are checked by the simulator.
+    /// </summary>
+    public static Option<Controller.Ran.Simulation.DemandChange[]> DemandChanges() => new("--demand-change")
+    {
+        Description = "scheduled demand change SLOT:USER=DEMAND, e.g. 300:r000/u007=2.5 (repeatable)",
+        Arity = ArgumentArity.ZeroOrMore,
+        AllowMultipleArgumentsPerToken = false,
+        DefaultValueFactory = _ => [],
+        CustomParser = result =>
+        {
+            var changes = new List<Controller.Ran.Simulation.DemandChange>();
+            foreach (var token in result.Tokens)
+            {
+                var text = token.Value;
+                var colon = text.IndexOf(':', StringComparison.Ordinal);
+                var equals = text.LastIndexOf('=');
+                if (colon <= 0 || equals <= colon + 1
+                    || !long.TryParse(text.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var slot)
+                    || !double.TryParse(text.AsSpan(equals + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var demand))
+                {
+                    result.AddError($"--demand-change must look like SLOT:USER=DEMAND, e.g. 300:r000/u007=2.5 (got '{text}').");
+                    return [];
+                }
+
+                changes.Add(new Controller.Ran.Simulation.DemandChange(slot, text[(colon + 1)..equals], demand));
+            }
+
+            return [.. changes];
+        },
+    };
+
     private static ulong ParseSeed(System.CommandLine.Parsing.ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;

@@ -40,7 +40,7 @@ internal static class ControllerCli
         {
             return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception exception) when (exception is RadioInputException or CliUsageException)
+        catch (Exception exception) when (exception is RadioInputException or CliUsageException or Controller.Ran.Simulation.RanArgumentException)
         {
             error.WriteLine($"error: {OneLine(exception.Message)}");
             return UsageError;

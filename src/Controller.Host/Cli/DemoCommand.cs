@@ -36,11 +36,12 @@ internal static class DemoCommand
         var period = CommonOptions.PositiveInt("--period", "loop period of every region, ms", 100, ControlPlaneOptions.MaxPeriodMs);
         var listen = new Option<string>("--listen") { Description = "URL of the silo's HTTP API (port 0: any free port; 'none': no API)", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var ran = new Option<string?>("--ran") { Description = "URL of an external RAN ('controller ran-sim --listen URL') instead of the built-in simulator" };
+        var schedule = CommonOptions.DemandChanges();
         var view = new Option<string>("--view") { Description = "console view: live (redrawn), lines (one line per refresh) or auto", DefaultValueFactory = _ => "auto" };
         view.AcceptOnlyFromAmong("auto", "live", "lines");
         var command = new Command("demo", "Run the embedded controller on a simulated network with a live console view.")
         {
-            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, listen, ran, view,
+            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, listen, ran, view,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -51,8 +52,6 @@ internal static class DemoCommand
             }
 
             var directory = Path.GetFullPath(parsed.GetRequiredValue(stateDir));
-            var resuming = Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Any();
-            Directory.CreateDirectory(directory);
             var ranUrl = parsed.GetValue(ran);
             using var http = ranUrl is null ? null : new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
             IRanAdapter adapter = ranUrl is null
@@ -62,8 +61,16 @@ internal static class DemoCommand
                     Settings = ScenarioSettings.ParseAssignments(parsed.GetValue(common.Set) ?? []),
                     Regions = parsed.GetValue(regions),
                     Seed = parsed.GetValue(common.Seed),
+                    DemandSchedule = parsed.GetValue(schedule) ?? [],
                 })
                 : new RanHttpClient(http!, ParseRanUrl(ranUrl));
+            if (ranUrl is not null && parsed.GetValue(schedule) is { Length: > 0 })
+            {
+                throw new CliUsageException("--demand-change schedules the built-in simulator; with --ran, give it to 'controller ran-sim' instead.");
+            }
+            // Only once the inputs are known good does the demo touch the disk.
+            var resuming = Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Any();
+            Directory.CreateDirectory(directory);
             ControlPlane plane;
             try
             {

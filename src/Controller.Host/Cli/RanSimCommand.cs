@@ -23,9 +23,10 @@ internal static class RanSimCommand
             DefaultValueFactory = _ => RanSimulatorOptions.DefaultScenario,
         };
         var regions = CommonOptions.PositiveInt("--regions", "independent regions, one scenario configuration each", 8, RanSimulatorOptions.MaxRegions);
+        var schedule = CommonOptions.DemandChanges();
         var command = new Command("ran-sim", "Serve the RAN simulator over HTTP until Ctrl+C or SIGTERM.")
         {
-            listen, scenario, common.Set, regions, common.Seed,
+            listen, scenario, common.Set, regions, common.Seed, schedule,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -36,6 +37,7 @@ internal static class RanSimCommand
                 Settings = ScenarioSettings.ParseAssignments(parsed.GetValue(common.Set) ?? []),
                 Regions = parsed.GetValue(regions),
                 Seed = parsed.GetValue(common.Seed),
+                DemandSchedule = parsed.GetValue(schedule) ?? [],
             });
             RanHttpServer server;
             try

@@ -1,6 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Controller.Grains;
+using Controller.Ran.Http;
+using Controller.Ran.Simulation;
+using Controller.Runtime.Grains;
+using Controller.Runtime.Storage;
 
 namespace Controller.Host.Tests.Cli;
 
@@ -31,6 +36,70 @@ public sealed partial class DemoCommandTests
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Demo_controls_an_external_RAN_over_HTTP()
+    {
+        var simulator = new RanSimulator(new RanSimulatorOptions { Regions = 2, Settings = [new("users", "8"), new("aps", "2")] });
+        await using var server = await RanHttpServer.StartAsync(simulator, new RanHttpServerOptions(), CancellationToken.None);
+        var directory = Directory.CreateTempSubdirectory("demo-ran-");
+        try
+        {
+            var run = await Task.Run(() => CliRun.Of("demo", "--ran", server.Address.ToString(), "--duration", "2", "--period", "50", "--listen", "none", "--view", "lines", "--state-dir", directory.FullName));
+            Assert.True(run.ExitCode == 0, run.Error);
+            Assert.Contains($"from {server.Address}", run.Error, StringComparison.Ordinal);
+            Assert.True(Loops(run.Output) >= 10, run.Output);
+            // The decisions reached the RAN in the other "process": its regions moved on by one slot per loop.
+            Assert.True(simulator.PullTelemetry("r000").Slot >= 5);
+            Assert.True(simulator.PullTelemetry("r001").Slot >= 5);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Demo_with_unreachable_RAN_is_one_line_error()
+    {
+        var run = CliRun.Of("demo", "--ran", "http://127.0.0.1:9/", "--duration", "1", "--listen", "none");
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith("error: Cannot reach the RAN at http://127.0.0.1:9/", run.Error, StringComparison.Ordinal);
+        Assert.Single(run.Error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Demo_demand_schedule_reaches_the_user_grain()
+    {
+        var directory = Directory.CreateTempSubdirectory("demo-schedule-");
+        try
+        {
+            var run = CliRun.Of("demo", "--regions", "1", "--period", "10", "--duration", "2", "--listen", "none", "--view", "lines", "--state-dir", directory.FullName, "--demand-change", "5:r000/u003=0.125");
+            Assert.True(run.ExitCode == 0, run.Error);
+            var storage = new FileGrainStorage(directory.FullName);
+            var changed = await PersistentState.ReadAsync<UserState>(storage, new GrainId("user", "r000/u003"), "user", CancellationToken.None);
+            var unchanged = await PersistentState.ReadAsync<UserState>(storage, new GrainId("user", "r000/u004"), "user", CancellationToken.None);
+            Assert.Equal(0.125, changed.Value.Demand);
+            Assert.Equal(1, unchanged.Value.Demand);
+            Assert.True(changed.Value.Observations > 5);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("5:r000/u999=1", "error: Demand schedule entry 0 names unknown user 'r000/u999'")]
+    [InlineData("5:r000/u001=-2", "error: Demand schedule entry 0: the demand of user 'r000/u001' must be a finite number >= 0")]
+    [InlineData("five:r000/u001=2", "error: --demand-change must look like SLOT:USER=DEMAND")]
+    public void Demo_bad_demand_schedule_is_one_line_error(string change, string message)
+    {
+        var run = CliRun.Of("demo", "--duration", "1", "--listen", "none", "--demand-change", change);
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith(message, run.Error, StringComparison.Ordinal);
+        Assert.Single(run.Error.Trim().Split('\n'));
     }
 
     [Fact]
