@@ -21,27 +21,40 @@ public sealed class AlcorPolicy : IAllocationPolicy
     /// </summary>
     public const ulong RandomStreamOffset = 1UL << 32;
 
-    private readonly SelectThenAllocatePolicy _inner;
+    private readonly IMaskablePolicy _inner;
     private readonly AlcorSettings _settings;
     private readonly SeededRandom _random;
     private AlcorUserState[] _users = [];
     private bool[] _on = [];
     private int _slotsInBatch;
 
-    /// <summary>Wraps <paramref name="allocator"/>; on-off draws come from <paramref name="random"/>.</summary>
+    /// <summary>Wraps <paramref name="allocator"/> (after PF selection); on-off draws come from <paramref name="random"/>.</summary>
     public AlcorPolicy(IPowerAllocator allocator, AlcorSettings settings, SeededRandom random)
+        : this(new SelectThenAllocatePolicy(allocator ?? throw new ArgumentNullException(nameof(allocator))), settings, random)
     {
-        ArgumentNullException.ThrowIfNull(allocator);
+    }
+
+    /// <summary>Wraps any policy that accepts an eligibility mask (a learned policy, say); on-off draws come from <paramref name="random"/>.</summary>
+    public AlcorPolicy(IMaskablePolicy inner, AlcorSettings settings, SeededRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(random);
-        _inner = new SelectThenAllocatePolicy(allocator);
+        _inner = inner;
         _settings = settings;
         _random = random;
     }
 
     /// <summary>ALCOR for configuration <paramref name="configurationIndex"/> of a run with <paramref name="seed"/>, drawing from its own stream.</summary>
     public static AlcorPolicy Create(IPowerAllocator allocator, AlcorSettings settings, ulong seed, int configurationIndex)
-        => new(allocator, settings, SeededRandom.ForStream(seed, RandomStreams.Policy, RandomStreamOffset + (ulong)configurationIndex));
+        => new(allocator, settings, StreamFor(seed, configurationIndex));
+
+    /// <summary>ALCOR around any maskable policy, drawing from the same stream as <see cref="Create(IPowerAllocator, AlcorSettings, ulong, int)"/>.</summary>
+    public static AlcorPolicy Create(IMaskablePolicy inner, AlcorSettings settings, ulong seed, int configurationIndex)
+        => new(inner, settings, StreamFor(seed, configurationIndex));
+
+    private static SeededRandom StreamFor(ulong seed, int configurationIndex) =>
+        SeededRandom.ForStream(seed, RandomStreams.Policy, RandomStreamOffset + (ulong)configurationIndex);
 
     /// <summary>Each user's state (empty before the first slot).</summary>
     public ReadOnlySpan<AlcorUserState> Users => _users;
@@ -89,10 +102,12 @@ public sealed class AlcorPolicy : IAllocationPolicy
         _inner.Decide(configuration, fairness, decision, _on);
     }
 
+
     /// <inheritdoc />
     public void Learn(NetworkConfiguration configuration, ReadOnlySpan<double> receiverRates)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        _inner.Learn(configuration, receiverRates);
         Follow(configuration);
         for (var i = 0; i < _users.Length; i++)
         {

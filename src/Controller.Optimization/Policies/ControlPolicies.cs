@@ -11,7 +11,24 @@ namespace Controller.Optimization.Policies;
 /// </summary>
 public sealed class ControlPolicies : IPolicyProvider
 {
-    /// <summary>The shared instance.</summary>
+    private readonly IPolicyProvider? _more;
+
+    /// <summary>The baselines and wrappers alone.</summary>
+    public ControlPolicies()
+    {
+    }
+
+    /// <summary>
+    /// The baselines and wrappers plus the policies of <paramref name="more"/> (learned policies such as
+    /// <c>gnn:NAME</c>); wrappers accept them inside, e.g. <c>alcor(gnn:NAME)</c>, when they take an eligibility mask.
+    /// </summary>
+    public ControlPolicies(IPolicyProvider more)
+    {
+        ArgumentNullException.ThrowIfNull(more);
+        _more = more;
+    }
+
+    /// <summary>The shared instance (baselines and wrappers).</summary>
     public static ControlPolicies Provider { get; } = new();
 
     private static readonly (string Name, string Description)[] Wrappers =
@@ -23,7 +40,7 @@ public sealed class ControlPolicies : IPolicyProvider
     private static readonly (string Name, string Description)[] All = [.. PolicyCatalog.Policies, .. Wrappers];
 
     /// <inheritdoc />
-    public IReadOnlyList<(string Name, string Description)> Policies => All;
+    public IReadOnlyList<(string Name, string Description)> Policies => _more is null ? All : [.. All, .. _more.Policies];
 
     /// <inheritdoc />
     public void Validate(string spec) => _ = Create(spec, seed: 0, configurationIndex: 0);
@@ -35,7 +52,7 @@ public sealed class ControlPolicies : IPolicyProvider
         spec = spec.Trim();
         if (SplitWrapper(spec) is not { } wrapper)
         {
-            return PolicyCatalog.Create(spec, seed, configurationIndex);
+            return IsMore(spec) ? _more!.Create(spec, seed, configurationIndex) : PolicyCatalog.Create(spec, seed, configurationIndex);
         }
 
         if (wrapper.Inner.Length == 0)
@@ -43,14 +60,43 @@ public sealed class ControlPolicies : IPolicyProvider
             throw new RadioInputException($"Policy '{spec}' wraps nothing; name a baseline inside the parentheses, for example {wrapper.Name}(wmmse).");
         }
 
-        return wrapper.Name switch
+        var settings = wrapper.Name switch
         {
-            "alcor" => AlcorPolicy.Create(PolicyCatalog.CreateAllocator(wrapper.Inner, seed, configurationIndex), AlcorSettings.Default, seed, configurationIndex),
-            "alcor-simple" => AlcorPolicy.Create(
-                PolicyCatalog.CreateAllocator(wrapper.Inner, seed, configurationIndex), AlcorSettings.Default with { Variant = AlcorVariant.Simple }, seed, configurationIndex),
+            "alcor" => AlcorSettings.Default,
+            "alcor-simple" => AlcorSettings.Default with { Variant = AlcorVariant.Simple },
             _ => throw new RadioInputException(
                 $"Unknown policy wrapper '{wrapper.Name}' in '{spec}'; known wrappers: {string.Join(", ", Wrappers.Select(w => w.Name[..w.Name.IndexOf('(', StringComparison.Ordinal)]))}."),
         };
+        if (!IsMore(wrapper.Inner))
+        {
+            return AlcorPolicy.Create(PolicyCatalog.CreateAllocator(wrapper.Inner, seed, configurationIndex), settings, seed, configurationIndex);
+        }
+
+        return _more!.Create(wrapper.Inner, seed, configurationIndex) is IMaskablePolicy inner
+            ? AlcorPolicy.Create(inner, settings, seed, configurationIndex)
+            : throw new RadioInputException($"Policy '{wrapper.Inner}' cannot run inside {wrapper.Name}(...): it does not take the users ALCOR switches on and off.");
+    }
+
+    /// <summary>True when <paramref name="spec"/> belongs to the extra provider (its names have a prefix such as "gnn:").</summary>
+    private bool IsMore(string spec)
+    {
+        if (_more is null)
+        {
+            return false;
+        }
+
+        var colon = spec.IndexOf(':', StringComparison.Ordinal);
+        var prefix = colon < 0 ? spec : spec[..colon];
+        foreach (var (name, _) in _more.Policies)
+        {
+            var known = name.IndexOf(':', StringComparison.Ordinal) is var c and >= 0 ? name[..c] : name;
+            if (string.Equals(known, prefix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Splits <c>name(inner)</c> into its parts; null when <paramref name="spec"/> has no parentheses.</summary>

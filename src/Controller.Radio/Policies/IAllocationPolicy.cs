@@ -25,10 +25,20 @@ public interface IAllocationPolicy
 }
 
 /// <summary>
+/// A policy that can be told which receivers may be served this slot (the others are treated as having no
+/// traffic): what a wrapper such as ALCOR needs from the policy it switches users on and off for.
+/// </summary>
+public interface IMaskablePolicy : IAllocationPolicy
+{
+    /// <summary>Like <see cref="IAllocationPolicy.Decide"/>, serving only receivers marked in <paramref name="eligible"/> (empty: all).</summary>
+    void Decide(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision, ReadOnlySpan<bool> eligible);
+}
+
+/// <summary>
 /// A classic baseline: PF user selection (trivial for one-to-one links: every active link) followed by a
 /// power allocator over the selected links.
 /// </summary>
-public sealed class SelectThenAllocatePolicy(IPowerAllocator allocator) : IAllocationPolicy
+public sealed class SelectThenAllocatePolicy(IPowerAllocator allocator) : IMaskablePolicy
 {
     private readonly LinkSet _links = new();
     private double[] _linkPower = [];
