@@ -135,6 +135,7 @@ internal static class DemoCommand
     {
         var started = DateTime.UtcNow;
         var end = durationSeconds > 0 ? started.AddSeconds(durationSeconds) : DateTime.MaxValue;
+        var lastLine = -1L;
         while (!cancellationToken.IsCancellationRequested && DateTime.UtcNow < end)
         {
             var remaining = end - DateTime.UtcNow;
@@ -160,8 +161,9 @@ internal static class DemoCommand
                 output.Write("\u001b[H\u001b[2J");
                 output.Write(Render(viewNow, elapsed));
             }
-            else
+            else if ((long)Math.Round(elapsed.TotalSeconds) != lastLine)
             {
+                lastLine = (long)Math.Round(elapsed.TotalSeconds);
                 output.WriteLine(Line(viewNow, elapsed));
             }
 
