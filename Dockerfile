@@ -9,6 +9,7 @@ COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Controller.Radio/Controller.Radio.csproj src/Controller.Radio/
 COPY src/Controller.Runtime/Controller.Runtime.csproj src/Controller.Runtime/
 COPY src/Controller.Optimization/Controller.Optimization.csproj src/Controller.Optimization/
+COPY src/Controller.Policies/Controller.Policies.csproj src/Controller.Policies/
 COPY src/Controller.Ran/Controller.Ran.csproj src/Controller.Ran/
 COPY src/Controller.Grains/Controller.Grains.csproj src/Controller.Grains/
 COPY src/Controller.Host/Controller.Host.csproj src/Controller.Host/

@@ -73,7 +73,7 @@ internal static class LoopBenchmark
                 new("users", settings.UsersPerRegion.ToString(CultureInfo.InvariantCulture)),
             ],
         });
-        using var plane = new ControlPlane(simulator, simulator.Topology, new ControlPlaneOptions { Policy = settings.Policy, PeriodMs = settings.PeriodMs, Seed = settings.Seed });
+        using var plane = new ControlPlane(simulator, simulator.Topology, new ControlPlaneOptions { Policy = settings.Policy, PeriodMs = settings.PeriodMs, Seed = settings.Seed }, Cli.HostPolicies.Provider);
         await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
         // Activate every grain before the clock starts (activation reads state and is not part of a loop).
         await Task.WhenAll(simulator.Topology.Regions.Select(r => runtime.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(cancellationToken))).ConfigureAwait(false);

@@ -6,14 +6,124 @@ using Controller.Optimization.Policies;
 
 namespace Controller.Host.Cli;
 
-/// <summary><c>controller bench runtime</c>: measurements a user can repeat on their own machine.</summary>
+/// <summary><c>controller bench runtime|loop|inference</c>: measurements a user can repeat on their own machine.</summary>
 internal static class BenchCommand
 {
     public static Command Create(CliStreams io) => new("bench", "Measure the controller's parts on this machine.")
     {
         CreateRuntime(io),
         CreateLoop(io),
+        CreateInference(io),
     };
+
+    private static Command CreateInference(CliStreams io)
+    {
+        var users = new Option<int[]>("--users")
+        {
+            Description = "network sizes n, comma-separated (m = n / 10 APs each)",
+            DefaultValueFactory = _ => [40, 100, 400],
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+                var sizes = new List<int>();
+                foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < 10 || n > 16_380 || n % 10 != 0)
+                    {
+                        result.AddError($"--users takes multiples of 10 in [10, 16380], comma-separated (got '{part}').");
+                        return [];
+                    }
+
+                    sizes.Add(n);
+                }
+
+                if (sizes.Count == 0)
+                {
+                    result.AddError("--users needs at least one size, e.g. 40,100,400.");
+                }
+
+                return [.. sizes];
+            },
+        };
+        var instances = CommonOptions.PositiveInt("--instances", "configurations per size", 5, 1_000);
+        var repetitions = CommonOptions.PositiveInt("--repetitions", "timed decisions per configuration and policy", 51, 100_000);
+        var artifact = new Option<string>("--artifact")
+        {
+            Description = "resilient-gnn artifact to time: a name under the artifacts folder or a directory (random weights of the same architecture when the default is not installed)",
+            DefaultValueFactory = _ => InferenceBenchmarkSettings.DefaultArtifact,
+        };
+        var common = new CommonOptions();
+        var command = new Command("inference", "GNN decision latency against 100-iteration WMMSE on the same instances, one pinned thread.")
+        {
+            users, instances, repetitions, artifact, common.Seed, common.Json,
+        };
+        command.SetAction((parsed, cancellationToken) =>
+        {
+            var settings = new InferenceBenchmarkSettings(
+                parsed.GetRequiredValue(users), parsed.GetValue(instances), parsed.GetValue(repetitions), parsed.GetValue(common.Seed), parsed.GetRequiredValue(artifact));
+            if (settings.Problem() is { } problem)
+            {
+                throw new CliUsageException(problem);
+            }
+
+            var result = InferenceBenchmark.Run(settings, io.Error, cancellationToken);
+            var hyperparameters = result.Hyperparameters;
+            if (parsed.GetValue(common.Json))
+            {
+                Json.Write(io.Output, writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("artifact", result.ArtifactName);
+                    writer.WriteString("artifactSource", result.ArtifactSource);
+                    writer.WriteNumber("layers", hyperparameters.Layers);
+                    writer.WriteNumber("hidden", hyperparameters.Hidden);
+                    writer.WriteString("wmmse", "wmmse (100 iterations on the PF-selected links)");
+                    writer.WriteNumber("instances", settings.Instances);
+                    writer.WriteNumber("repetitions", settings.Repetitions);
+                    writer.WriteNumber("processors", Environment.ProcessorCount);
+                    if (result.PinnedCpu is { } cpu)
+                    {
+                        writer.WriteNumber("pinnedCpu", cpu);
+                    }
+                    else
+                    {
+                        writer.WriteNull("pinnedCpu");
+                    }
+
+                    writer.WriteStartArray("rows");
+                    foreach (var row in result.Rows)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteNumber("users", row.Users);
+                        writer.WriteNumber("aps", row.Aps);
+                        writer.WriteNumber("edges", row.Edges);
+                        writer.WriteNumber("gnnMicros", Math.Round(row.GnnMicros, 2));
+                        writer.WriteNumber("gnnModelMicros", Math.Round(row.GnnModelMicros, 2));
+                        writer.WriteNumber("wmmseMicros", Math.Round(row.WmmseMicros, 2));
+                        writer.WriteNumber("ratio", Math.Round(row.Ratio, 3));
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                });
+            }
+            else
+            {
+                var c = CultureInfo.InvariantCulture;
+                io.Output.WriteLine($"gnn: {result.ArtifactName} ({hyperparameters.Layers} layers x {hyperparameters.Hidden}; {result.ArtifactSource})");
+                io.Output.WriteLine(string.Create(c, $"wmmse: 100 iterations on the PF-selected links; medians of {settings.Instances} instances x {settings.Repetitions} runs, one thread{(result.PinnedCpu is { } cpu ? $" pinned to cpu {cpu}" : string.Empty)}"));
+                io.Output.WriteLine("  users    aps      edges    gnn us  (model us)   wmmse us   wmmse/gnn");
+                foreach (var row in result.Rows)
+                {
+                    io.Output.WriteLine(string.Create(c, $"{row.Users,7} {row.Aps,6} {row.Edges,10} {row.GnnMicros,9:F1} {row.GnnModelMicros,11:F1} {row.WmmseMicros,10:F1} {row.Ratio,11:F3}"));
+                }
+            }
+
+            return Task.FromResult(0);
+        });
+        return command;
+    }
 
     private static Command CreateLoop(CliStreams io)
     {
@@ -39,7 +149,7 @@ internal static class BenchCommand
                 throw new CliUsageException(problem);
             }
 
-            ControlPolicies.Provider.Validate(settings.Policy);
+            HostPolicies.Provider.Validate(settings.Policy);
             var result = await LoopBenchmark.RunAsync(settings, io.Error, cancellationToken).ConfigureAwait(false);
             if (parsed.GetValue(common.Json))
             {

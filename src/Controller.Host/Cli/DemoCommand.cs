@@ -48,7 +48,7 @@ internal static class DemoCommand
             var spec = parsed.GetValue(policy);
             if (spec is not null)
             {
-                ControlPolicies.Provider.Validate(spec);
+                HostPolicies.Provider.Validate(spec);
             }
 
             var directory = Path.GetFullPath(parsed.GetRequiredValue(stateDir));
@@ -74,7 +74,7 @@ internal static class DemoCommand
             ControlPlane plane;
             try
             {
-                plane = await ControlPlane.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed) }, cancellationToken).ConfigureAwait(false);
+                plane = await ControlPlane.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed) }, cancellationToken, HostPolicies.Provider).ConfigureAwait(false);
             }
             catch (RanUnavailableException exception)
             {

@@ -14,7 +14,7 @@ internal static class EvalCommand
         var common = new CommonOptions();
         var policy = new Option<string>("--policy")
         {
-            Description = "policy: " + string.Join(", ", ControlPolicies.Provider.Policies.Select(p => p.Name)),
+            Description = "policy: " + string.Join(", ", HostPolicies.Provider.Policies.Select(p => p.Name)),
             Required = true,
         };
         var burnIn = new Option<int>("--burn-in")
@@ -30,10 +30,10 @@ internal static class EvalCommand
         {
             var (scenario, settings) = common.ResolveScenario(parsed);
             var policyName = parsed.GetRequiredValue(policy);
-            ControlPolicies.Provider.Validate(policyName);
+            HostPolicies.Provider.Validate(policyName);
             var configs = parsed.GetValue(common.Configs);
             var slots = parsed.GetValue(common.Slots) ?? scenario.DefaultSlots;
-            var request = new EvaluationRequest(scenario, settings, policyName, parsed.GetValue(common.Seed), configs, slots, ControlPolicies.Provider)
+            var request = new EvaluationRequest(scenario, settings, policyName, parsed.GetValue(common.Seed), configs, slots, HostPolicies.Provider)
             {
                 BurnInSlots = parsed.GetValue(burnIn),
             };

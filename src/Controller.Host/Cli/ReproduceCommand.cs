@@ -49,6 +49,7 @@ internal static class ReproduceCommand
             writer.WriteNumber("expected", row.Expected);
             writer.WriteNumber("tolerance", row.Tolerance);
             writer.WriteBoolean("withinTolerance", row.WithinTolerance);
+            writer.WriteString("check", row.Check switch { RowCheck.Above => "above", RowCheck.AtMost => "at-most", _ => "within" });
             foreach (var (key, value) in row.Extra ?? ReadOnlyDictionary<string, double>.Empty)
             {
                 writer.WriteNullableNumber(key, value);
@@ -70,7 +71,7 @@ internal static class ReproduceCommand
         output.WriteLine($"{"row".PadRight(width)}  {"obtained",9}  {"paper",9}  {"diff",8}  verdict");
         foreach (var row in rows)
         {
-            output.WriteLine(string.Create(culture, $"{row.Label.PadRight(width)}  {row.Obtained,9:F3}  {row.Expected,9:F3}  {row.Obtained - row.Expected,8:+0.000;-0.000;0.000}  {(row.WithinTolerance ? "within" : "OUTSIDE")} {row.Tolerance}"));
+            output.WriteLine(string.Create(culture, $"{row.Label.PadRight(width)}  {row.Obtained,9:F3}  {row.Expected,9:F3}  {row.Obtained - row.Expected,8:+0.000;-0.000;0.000}  {row.Verdict}"));
         }
     }
 }

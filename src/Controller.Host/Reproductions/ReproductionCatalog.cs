@@ -11,6 +11,8 @@ internal static class ReproductionCatalog
         new AlcorTable4Reproduction(),
         new DbinumSingleLinkReproduction(),
         new AggGnnExactnessReproduction(),
+        new ResilientGnnReproduction(),
+        new AggGnnReproduction(),
     ];
 
     public static IReadOnlyList<Reproduction> Reproductions => All;

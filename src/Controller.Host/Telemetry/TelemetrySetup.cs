@@ -193,13 +193,16 @@ internal static class TelemetrySetup
         /// <summary>The interval the periodic metric reader was given.</summary>
         public int MetricExportIntervalMilliseconds { get; } = metricExportIntervalMilliseconds;
 
+        /// <summary>How long disposing waits for the last export (tests on a loaded machine wait longer).</summary>
+        public int FlushTimeout { get; set; } = FlushTimeoutMilliseconds;
+
         public void Dispose()
         {
             // Shutdown exports what the batch processor and the metric reader still hold; Dispose alone would
             // wait for that without a bound. Both at once, so a stalled collector costs one timeout, not two.
             Parallel.Invoke(
-                () => tracerProvider.Shutdown(FlushTimeoutMilliseconds),
-                () => meterProvider.Shutdown(FlushTimeoutMilliseconds));
+                () => tracerProvider.Shutdown(FlushTimeout),
+                () => meterProvider.Shutdown(FlushTimeout));
             tracerProvider.Dispose();
             meterProvider.Dispose();
         }

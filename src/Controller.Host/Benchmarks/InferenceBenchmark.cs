@@ -1,0 +1,320 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Controller.Policies;
+using Controller.Policies.Artifacts;
+using Controller.Policies.Models;
+using Controller.Radio.Allocation;
+using Controller.Radio.Evaluation;
+using Controller.Radio.Policies;
+using Controller.Radio.Scenarios;
+
+namespace Controller.Host.Benchmarks;
+
+/// <summary>Settings of one inference benchmark run.</summary>
+/// <param name="Users">Network sizes n (users); each runs with m = n / 10 APs.</param>
+/// <param name="Instances">Configurations (independent networks) per size.</param>
+/// <param name="Repetitions">Timed decisions per instance and policy.</param>
+/// <param name="Seed">Scenario seed.</param>
+/// <param name="Artifact">Name (under the artifacts folder) or directory of the resilient-gnn artifact to time.</param>
+internal sealed record InferenceBenchmarkSettings(IReadOnlyList<int> Users, int Instances, int Repetitions, ulong Seed, string Artifact)
+{
+    /// <summary>The artifact committed with the controller, used when the user names none.</summary>
+    public const string DefaultArtifact = "resilient-gnn-m4-n40";
+
+    /// <summary>Why the settings cannot run, or null.</summary>
+    public string? Problem() => Users.FirstOrDefault(n => n < 10 || n % 10 != 0) is var bad and not 0
+        ? string.Create(CultureInfo.InvariantCulture, $"--users must be multiples of 10 (m = n / 10 APs), got {bad}.")
+        : null;
+}
+
+/// <summary>Medians for one network size.</summary>
+/// <param name="Users">n.</param>
+/// <param name="Aps">m = n / 10.</param>
+/// <param name="Edges">Edges of the user graph the GNN runs on (all users active).</param>
+/// <param name="GnnMicros">One <c>gnn:</c> decision: PF features, graph, forward pass, selection and power.</param>
+/// <param name="GnnModelMicros">The forward pass alone (model over a prepared batch).</param>
+/// <param name="WmmseMicros">One <c>wmmse</c> decision: PF selection, link gains, 100 WMMSE iterations.</param>
+internal sealed record InferenceBenchmarkRow(int Users, int Aps, long Edges, double GnnMicros, double GnnModelMicros, double WmmseMicros)
+{
+    /// <summary>WMMSE's time over the GNN's: above 1 the GNN decides faster.</summary>
+    public double Ratio => WmmseMicros / GnnMicros;
+}
+
+/// <summary>What the inference benchmark measured.</summary>
+/// <param name="ArtifactName">The timed artifact's manifest name.</param>
+/// <param name="ArtifactSource">Where its weights came from (the committed artifact, a named one, or random weights).</param>
+/// <param name="Hyperparameters">The timed architecture's hyperparameters.</param>
+/// <param name="PinnedCpu">The CPU the measuring thread was pinned to, or null where pinning is not supported.</param>
+/// <param name="Rows">One row per size.</param>
+internal sealed record InferenceBenchmarkResult(string ArtifactName, string ArtifactSource, ResilientGnnHyperparameters Hyperparameters, int? PinnedCpu, IReadOnlyList<InferenceBenchmarkRow> Rows);
+
+/// <summary>
+/// <c>controller bench inference</c>: decision latency of the resilient GNN (<c>gnn:</c>) against WMMSE with 100
+/// iterations (<c>wmmse</c>) on the same instances of paper 003's scenario, n users and m = n / 10 APs. Each
+/// instance runs its warm-up slots (full power, round-robin, as the evaluator does) so that the rate averages
+/// behind the PF features are realistic; then both policies decide the same slot, alternating, on one thread
+/// pinned to one CPU (Linux; the rest of the process is left alone), without parallel loops. WMMSE runs on the
+/// PF-selected links of the slot, as the <c>wmmse</c> policy does. Medians over instances x repetitions after a
+/// timed warm-up that lets the JIT reach its optimized tier.
+/// </summary>
+internal static class InferenceBenchmark
+{
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(2);
+
+    public static InferenceBenchmarkResult Run(InferenceBenchmarkSettings settings, TextWriter progress, CancellationToken cancellationToken)
+    {
+        InferenceBenchmarkResult? result = null;
+        Exception? failure = null;
+        // A dedicated thread: pinning it leaves the thread pool (and everything else in the process) untouched.
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                result = RunPinned(settings, progress, cancellationToken);
+            }
+            catch (Exception exception)
+            {
+                failure = exception;
+            }
+        })
+        {
+            Name = "bench inference",
+            IsBackground = true,
+        };
+        thread.Start();
+        thread.Join();
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+
+        return result!;
+    }
+
+    private static InferenceBenchmarkResult RunPinned(InferenceBenchmarkSettings settings, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var pinned = CurrentThreadAffinity.PinToCurrentCpu();
+        var (weights, name, source, temporary) = LoadWeights(settings.Artifact);
+        try
+        {
+            progress.WriteLine($"bench inference: {name} ({source}); measuring thread {(pinned is { } cpu ? $"pinned to cpu {cpu}" : "not pinned (unsupported here)")}");
+            var scenario = ScenarioCatalog.Get("resilient-rrm");
+            var sizes = new List<Instance[]>();
+            foreach (var users in settings.Users)
+            {
+                var aps = users / 10;
+                var scenarioSettings = scenario.Resolve([new("aps", aps.ToString(CultureInfo.InvariantCulture)), new("users", users.ToString(CultureInfo.InvariantCulture))]);
+                var instances = new Instance[settings.Instances];
+                for (var i = 0; i < instances.Length; i++)
+                {
+                    instances[i] = Instance.Prepare(scenario, scenarioSettings, weights, settings.Seed, i);
+                }
+
+                sizes.Add(instances);
+            }
+
+            // Warm-up over every size until the JIT has promoted the hot paths to their optimized tier: tiering
+            // waits for a quiet period without new tier-0 code, so a fixed number of calls is not enough.
+            progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench inference: warm-up {Warmup.TotalSeconds:F1} s"));
+            var warmup = Stopwatch.StartNew();
+            for (var round = 0; round < 50 || warmup.Elapsed < Warmup; round++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var instances in sizes)
+                {
+                    var instance = instances[round % instances.Length];
+                    instance.DecideGnn();
+                    instance.RunModel();
+                    instance.DecideWmmse();
+                }
+            }
+
+            var rows = new List<InferenceBenchmarkRow>();
+            foreach (var instances in sizes)
+            {
+                var configuration = instances[0].Configuration;
+                progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench inference: n = {configuration.Receivers}, m = {configuration.Transmitters}: {settings.Instances} instances x {settings.Repetitions} runs"));
+                rows.Add(Measure(instances, settings.Repetitions, cancellationToken));
+            }
+
+            return new InferenceBenchmarkResult(name, source, weights.Hyperparameters, pinned, rows);
+        }
+        finally
+        {
+            if (temporary is not null)
+            {
+                Directory.Delete(temporary, recursive: true);
+            }
+        }
+    }
+
+    private static InferenceBenchmarkRow Measure(Instance[] instances, int repetitions, CancellationToken cancellationToken)
+    {
+        var samples = instances.Length * repetitions;
+        var gnn = new double[samples];
+        var model = new double[samples];
+        var wmmse = new double[samples];
+        var k = 0;
+        for (var r = 0; r < repetitions; r++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var instance in instances)
+            {
+                // Alternate the order so that neither policy always runs with the other's data in cache.
+                if (r % 2 == 0)
+                {
+                    gnn[k] = Time(instance.DecideGnn);
+                    wmmse[k] = Time(instance.DecideWmmse);
+                }
+                else
+                {
+                    wmmse[k] = Time(instance.DecideWmmse);
+                    gnn[k] = Time(instance.DecideGnn);
+                }
+
+                model[k] = Time(instance.RunModel);
+                k++;
+            }
+        }
+
+        var first = instances[0];
+        return new InferenceBenchmarkRow(
+            first.Configuration.Receivers, first.Configuration.Transmitters, first.Edges, RateStatistics.Percentile(gnn, 50), RateStatistics.Percentile(model, 50), RateStatistics.Percentile(wmmse, 50));
+    }
+
+    private static double Time(Action action)
+    {
+        var started = Stopwatch.GetTimestamp();
+        action();
+        return Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+    }
+
+    /// <summary>The named artifact when it exists (the committed one by default), else random weights of the contract's default architecture.</summary>
+    private static (ResilientGnnWeights Weights, string Name, string Source, string? Temporary) LoadWeights(string artifact)
+    {
+        var provider = new LearnedPolicies();
+        var named = artifact.Contains('/', StringComparison.Ordinal) || artifact.StartsWith('.') ? Path.GetFullPath(artifact) : Path.Combine(provider.ArtifactsRoot, artifact);
+        if (Directory.Exists(named))
+        {
+            var loaded = provider.Load(named);
+            if (loaded.Manifest.Hyperparameters is not ResilientGnnHyperparameters)
+            {
+                throw new Controller.Radio.RadioInputException($"Artifact '{artifact}' is {loaded.Manifest.Architecture}; bench inference times a resilient-gnn artifact.");
+            }
+
+            var source = artifact == InferenceBenchmarkSettings.DefaultArtifact ? $"committed artifact, {named}" : $"artifact {named}";
+            return (ResilientGnnWeights.From(loaded), loaded.Manifest.Name, source, null);
+        }
+
+        if (artifact != InferenceBenchmarkSettings.DefaultArtifact)
+        {
+            throw new Controller.Radio.RadioInputException($"Artifact '{artifact}' not found (looked for {named}).");
+        }
+
+        // Latency does not depend on the weights' values, only on the architecture: time random weights of the
+        // contract's default shape (2 layers, 64 wide) when the trained artifact is not installed.
+        var temporary = Path.Combine(Path.GetTempPath(), "controller-bench-" + Guid.NewGuid().ToString("N"));
+        var manifest = new PolicyManifest("random-resilient-gnn", new ResilientGnnHyperparameters(2, 64, 0.01, 10), new PfRatioInputs());
+        PolicyArtifact.WriteRandom(temporary, manifest, seed: 1);
+        return (ResilientGnnWeights.From(PolicyArtifact.Load(temporary)), manifest.Name, $"random weights: {named} is not installed", temporary);
+    }
+
+    /// <summary>One network at one slot after its warm-up, with both policies and their decisions.</summary>
+    private sealed class Instance
+    {
+        private readonly ResilientGnnPolicy _gnn;
+        private readonly IAllocationPolicy _wmmse;
+        private readonly ProportionalFairSelector _fairness;
+        private readonly SlotDecision _gnnDecision;
+        private readonly SlotDecision _wmmseDecision;
+        private readonly ResilientGnnBatch _batch = new();
+
+        private Instance(NetworkConfiguration configuration, ResilientGnnPolicy gnn, IAllocationPolicy wmmse, ProportionalFairSelector fairness)
+        {
+            Configuration = configuration;
+            _gnn = gnn;
+            _wmmse = wmmse;
+            _fairness = fairness;
+            _gnnDecision = new SlotDecision(configuration.Transmitters);
+            _wmmseDecision = new SlotDecision(configuration.Transmitters);
+        }
+
+        public NetworkConfiguration Configuration { get; }
+
+        public long Edges => _gnn.Graph.Edges;
+
+        public static Instance Prepare(Scenario scenario, ScenarioSettings settings, ResilientGnnWeights weights, ulong seed, int index)
+        {
+            var configuration = scenario.CreateConfiguration(settings, seed, index);
+            var fairness = new ProportionalFairSelector(configuration.Receivers, configuration.Transmitters);
+            var warmup = new SlotDecision(configuration.Transmitters);
+            var rates = new double[configuration.Receivers];
+            // The evaluator's warm-up: full power, round-robin, so that every average fbar has seen a few slots.
+            for (var slot = 0; slot < configuration.WarmupSlots; slot++)
+            {
+                configuration.Advance();
+                fairness.SelectRoundRobin(configuration, warmup.ServedReceiver);
+                for (var t = 0; t < warmup.Power.Length; t++)
+                {
+                    warmup.Power[t] = warmup.ServedReceiver[t] >= 0 ? configuration.Constants.MaxPower : 0;
+                }
+
+                Sinr.ComputeRates(configuration.Gains, warmup.ServedReceiver, warmup.Power, configuration.Constants.Noise, rates);
+                fairness.Update(rates);
+            }
+
+            configuration.Advance();
+            var instance = new Instance(configuration, new ResilientGnnPolicy(weights), PolicyCatalog.Create("wmmse", seed, index), fairness);
+            instance.DecideGnn();
+            instance._batch.Add(instance._gnn.Graph, instance._gnn.Features, configuration.Active, configuration.Constants.MaxPower);
+            return instance;
+        }
+
+        public void DecideGnn() => _gnn.Decide(Configuration, _fairness, _gnnDecision);
+
+        public void RunModel() => _gnn.Model.Run(_batch);
+
+        public void DecideWmmse() => _wmmse.Decide(Configuration, _fairness, _wmmseDecision);
+    }
+
+    /// <summary>Pins the calling thread (only it) to the CPU it runs on; Linux only.</summary>
+    private static class CurrentThreadAffinity
+    {
+        public static int? PinToCurrentCpu()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return null;
+            }
+
+            try
+            {
+                var cpu = GetCpu();
+                if (cpu < 0 || cpu >= 1024)
+                {
+                    return null;
+                }
+
+                var mask = new byte[128];
+                mask[cpu / 8] = (byte)(1 << (cpu % 8));
+                // pid 0: the calling thread, not the process.
+                return SetAffinity(0, mask.Length, mask) == 0 ? cpu : null;
+            }
+            catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return null;
+            }
+        }
+
+        // DllImport rather than LibraryImport: the generated marshalling code would need unsafe blocks in this
+        // project for two calls made once per run.
+        [DllImport("libc", EntryPoint = "sched_getcpu")]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        private static extern int GetCpu();
+
+        [DllImport("libc", EntryPoint = "sched_setaffinity")]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        private static extern int SetAffinity(int pid, nint size, byte[] mask);
+    }
+}

@@ -1,0 +1,181 @@
+using Controller.Optimization.Aggregation;
+using Controller.Policies.Models;
+using Controller.Radio;
+using Controller.Radio.Allocation;
+using Controller.Radio.Policies;
+using Controller.Radio.Randomness;
+using Controller.Radio.Scenarios;
+
+namespace Controller.Policies;
+
+/// <summary>
+/// <c>agg-gnn:&lt;artifact&gt;</c>: paper 004's Agg-GNN as a policy for one-to-one links. Each transmitter keeps
+/// an <see cref="AggregationNode"/> of the artifact's length K; every slot an active node observes its state
+/// <c>x_i(t) = log2(1 + p0 G_ii / N0)</c> (p0 the artifact's), folds in the messages of its active neighbours
+/// (<c>|h_ij| = sqrt(G_ij) &gt;= eta0</c>, weighted by |h_ij|, self included: the edges of
+/// <see cref="Controller.Radio.Graphs.InterferenceGraph.ForAggregation"/>, walked without building the graph),
+/// runs the model on its sequence and transmits at p0 (at most the configuration's Pmax) with probability
+/// q_i, drawn from its own seeded stream. Inactive links are off. No allocation per slot after the first.
+/// </summary>
+public sealed class AggGnnPolicy : IMaskablePolicy
+{
+    /// <summary>
+    /// Added to the configuration index to name this policy's stream of <see cref="RandomStreams.Policy"/>, so
+    /// that its draws are independent of random-full-power's (plain index) and ALCOR's (2^32 + index).
+    /// </summary>
+    public const ulong RandomStreamOffset = 2UL << 32;
+
+    private readonly AggGnnModel _model;
+    private readonly SeededRandom _random;
+    private AggregationNode[] _nodes = [];
+    private double[] _states = [];
+    private double[] _sequences = [];
+    private double[] _activeProbability = [];
+    private double[] _probability = [];
+    private int[] _activeNodes = [];
+
+    /// <summary>Creates the policy over shared <paramref name="weights"/>, with neighbour threshold <paramref name="edgeThreshold"/> (eta0) and draws from <paramref name="random"/>.</summary>
+    public AggGnnPolicy(AggGnnWeights weights, double edgeThreshold, SeededRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(random);
+        if (!(edgeThreshold >= 0) || double.IsInfinity(edgeThreshold))
+        {
+            throw new ArgumentOutOfRangeException(nameof(edgeThreshold), edgeThreshold, "eta0 must be finite and not negative.");
+        }
+
+        _model = new AggGnnModel(weights);
+        EdgeThreshold = edgeThreshold;
+        _random = random;
+    }
+
+    /// <summary>eta0: the smallest amplitude |h_ij| kept as a neighbour edge.</summary>
+    public double EdgeThreshold { get; }
+
+    /// <summary>The nodes, one per transmitter (empty before the first slot).</summary>
+    public IReadOnlyList<AggregationNode> Nodes => _nodes;
+
+    /// <summary>q_i of the last slot per transmitter (0 for inactive links).</summary>
+    public ReadOnlySpan<double> Probability => _probability;
+
+    /// <summary>The policy for configuration <paramref name="configurationIndex"/> of a run with <paramref name="seed"/>, drawing from its own stream.</summary>
+    public static AggGnnPolicy Create(AggGnnWeights weights, double edgeThreshold, ulong seed, int configurationIndex)
+        => new(weights, edgeThreshold, SeededRandom.ForStream(seed, RandomStreams.Policy, RandomStreamOffset + (ulong)configurationIndex));
+
+    /// <summary>
+    /// Like <see cref="Decide(NetworkConfiguration, ProportionalFairSelector, SlotDecision)"/>, then switches off the
+    /// links not marked in <paramref name="eligible"/> (ALCOR's off users): they still take part in the aggregation
+    /// (their channel is measured and their messages sent), only their transmission is withheld.
+    /// </summary>
+    public void Decide(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision, ReadOnlySpan<bool> eligible)
+    {
+        Decide(configuration, fairness, decision);
+        if (eligible.IsEmpty)
+        {
+            return;
+        }
+
+        for (var i = 0; i < decision.Power.Length; i++)
+        {
+            if (!eligible[i])
+            {
+                decision.Power[i] = 0;
+                decision.ServedReceiver[i] = -1;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Decide(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(decision);
+        var links = configuration.Transmitters;
+        Follow(configuration);
+        var hyperparameters = _model.Weights.Hyperparameters;
+        var length = hyperparameters.SequenceLength;
+        var gains = configuration.Gains;
+        var noise = configuration.Constants.Noise;
+        var active = configuration.Active;
+        for (var i = 0; i < links; i++)
+        {
+            _states[i] = Math.Log2(1 + (hyperparameters.P0 * gains[i, i] / noise));
+            _nodes[i].BeginSlot(active[i], _states[i]);
+        }
+
+        // AggregationNetwork.Advance's exchange, edge for edge: sources in ascending order, inactive ones silent.
+        for (var i = 0; i < links; i++)
+        {
+            var row = gains.Row(i);
+            for (var j = 0; j < links; j++)
+            {
+                var amplitude = Math.Sqrt(row[j]);
+                if (active[j] && amplitude >= EdgeThreshold && amplitude > 0)
+                {
+                    _nodes[i].Receive(amplitude, _nodes[j].Outgoing);
+                }
+            }
+        }
+
+        var count = 0;
+        for (var i = 0; i < links; i++)
+        {
+            if (active[i])
+            {
+                _nodes[i].Sequence.CopyTo(_sequences.AsSpan(count * length, length));
+                _activeNodes[count++] = i;
+            }
+        }
+
+        _model.Run(_sequences.AsSpan(0, count * length), _activeProbability.AsSpan(0, count));
+        Array.Fill(decision.ServedReceiver, -1);
+        Array.Clear(decision.Power);
+        Array.Clear(_probability);
+        var power = Math.Min(hyperparameters.P0, configuration.Constants.MaxPower);
+        for (var k = 0; k < count; k++)
+        {
+            var i = _activeNodes[k];
+            _probability[i] = _activeProbability[k];
+            var on = _random.NextBernoulli(_activeProbability[k]);
+            _nodes[i].Decide(on ? power : 0);
+            decision.Power[i] = on ? power : 0;
+            decision.ServedReceiver[i] = on ? i : -1;
+        }
+    }
+
+    private void Follow(NetworkConfiguration configuration)
+    {
+        var links = configuration.Transmitters;
+        if (_nodes.Length == links)
+        {
+            return;
+        }
+
+        var serving = configuration.ServingTransmitter;
+        if (!configuration.OneToOne || serving.Length != links)
+        {
+            throw new RadioInputException("Agg-GNN policies decide for one-to-one links (receiver i served by transmitter i), as in the agg-gnn scenario; this configuration has users sharing transmitters.");
+        }
+
+        for (var i = 0; i < links; i++)
+        {
+            if (serving[i] != i)
+            {
+                throw new RadioInputException($"Agg-GNN policies need receiver i served by transmitter i; receiver {i} is served by transmitter {serving[i]}.");
+            }
+        }
+
+        var length = _model.Weights.Hyperparameters.SequenceLength;
+        _nodes = new AggregationNode[links];
+        for (var i = 0; i < links; i++)
+        {
+            _nodes[i] = new AggregationNode(length);
+        }
+
+        _states = new double[links];
+        _sequences = new double[links * length];
+        _activeProbability = new double[links];
+        _probability = new double[links];
+        _activeNodes = new int[links];
+    }
+}

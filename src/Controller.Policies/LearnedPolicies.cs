@@ -1,0 +1,253 @@
+using System.Globalization;
+using Controller.Policies.Artifacts;
+using Controller.Policies.Models;
+using Controller.Radio;
+using Controller.Radio.Policies;
+
+namespace Controller.Policies;
+
+/// <summary>
+/// Resolves the learned policies: <c>gnn:NAME</c> (a <c>resilient-gnn</c> artifact, <see cref="ResilientGnnPolicy"/>)
+/// and <c>agg-gnn:NAME[,eta0=X]</c> (an <c>agg-gnn</c> artifact, <see cref="AggGnnPolicy"/>; eta0 defaults to the
+/// artifact's training setting <c>edgeThreshold</c>, else 0). NAME is a directory path (it contains a path
+/// separator or starts with a dot) or the name of an artifact directory under <see cref="ArtifactsRoot"/>.
+/// Artifacts are loaded once and shared by every policy created from them (reloaded when their files change);
+/// thread-safe, as evaluations create policies from several threads.
+/// </summary>
+public sealed class LearnedPolicies : IPolicyProvider
+{
+    /// <summary>Prefix of resilient-GNN policy names.</summary>
+    public const string GnnPrefix = "gnn:";
+
+    /// <summary>Prefix of Agg-GNN policy names.</summary>
+    public const string AggGnnPrefix = "agg-gnn:";
+
+    private readonly Dictionary<string, LoadedArtifact> _cache = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    /// <summary>Creates the provider over <paramref name="artifactsRoot"/> (default: <see cref="DefaultArtifactsRoot"/>).</summary>
+    public LearnedPolicies(string? artifactsRoot = null)
+    {
+        ArtifactsRoot = Path.GetFullPath(artifactsRoot ?? DefaultArtifactsRoot);
+    }
+
+    /// <summary>The <c>artifacts</c> folder copied next to the assembly at build time.</summary>
+    public static string DefaultArtifactsRoot => Path.Combine(AppContext.BaseDirectory, "artifacts");
+
+    /// <summary>Where artifact names are looked up.</summary>
+    public string ArtifactsRoot { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<(string Name, string Description)> Policies
+    {
+        get
+        {
+            var policies = new List<(string, string)>
+            {
+                ($"{GnnPrefix}<artifact>", $"resilient GNN (paper 003) from a resilient-gnn artifact: a directory, or a name under {ArtifactsRoot}"),
+                ($"{AggGnnPrefix}<artifact>[,eta0=X]", "Agg-GNN (paper 004) from an agg-gnn artifact; eta0 defaults to the artifact's training edgeThreshold"),
+            };
+            foreach (var name in AvailableArtifacts())
+            {
+                try
+                {
+                    var manifest = PolicyManifest.Read(Path.Combine(ArtifactsRoot, name, PolicyManifest.FileName));
+                    var prefix = manifest.Hyperparameters is AggGnnHyperparameters ? AggGnnPrefix : GnnPrefix;
+                    policies.Add((prefix + name, Describe(manifest)));
+                }
+                catch (PolicyArtifactException exception)
+                {
+                    policies.Add(($"<unusable> {name}", exception.Message));
+                }
+            }
+
+            return policies;
+        }
+    }
+
+    /// <summary>True when <paramref name="spec"/> names a learned policy (starts with <c>gnn:</c> or <c>agg-gnn:</c>).</summary>
+    public static bool Recognizes(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var trimmed = spec.Trim();
+        return trimmed.StartsWith(GnnPrefix, StringComparison.Ordinal) || trimmed.StartsWith(AggGnnPrefix, StringComparison.Ordinal);
+    }
+
+    /// <summary>Names of the artifact directories under <see cref="ArtifactsRoot"/> (those holding a manifest), sorted.</summary>
+    public IReadOnlyList<string> AvailableArtifacts()
+    {
+        if (!Directory.Exists(ArtifactsRoot))
+        {
+            return [];
+        }
+
+        return
+        [
+            .. Directory.EnumerateDirectories(ArtifactsRoot)
+                .Where(d => File.Exists(Path.Combine(d, PolicyManifest.FileName)))
+                .Select(Path.GetFileName)
+                .OfType<string>()
+                .Order(StringComparer.Ordinal),
+        ];
+    }
+
+    /// <inheritdoc />
+    public void Validate(string spec) => _ = Resolve(spec);
+
+    /// <inheritdoc />
+    public IAllocationPolicy Create(string spec, ulong seed, int configurationIndex)
+    {
+        var (loaded, edgeThreshold) = Resolve(spec);
+        return loaded.Aggregation is { } aggregation
+            ? AggGnnPolicy.Create(aggregation, edgeThreshold ?? DefaultEdgeThreshold(loaded.Artifact), seed, configurationIndex)
+            : new ResilientGnnPolicy(loaded.Resilient!);
+    }
+
+    /// <summary>Loads (or takes from the cache) the artifact that <paramref name="nameOrPath"/> names; throws <see cref="RadioInputException"/>.</summary>
+    public PolicyArtifact Load(string nameOrPath) => LoadCached(nameOrPath, nameOrPath).Artifact;
+
+    /// <summary>The edge threshold eta0 an Agg-GNN artifact was trained with (training setting <c>edgeThreshold</c>), or 0.</summary>
+    public static double DefaultEdgeThreshold(PolicyArtifact artifact)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        return artifact.Manifest.Training?.SettingAsNumber("edgeThreshold") is { } eta0 && eta0 >= 0 && double.IsFinite(eta0) ? eta0 : 0;
+    }
+
+    private static string Describe(PolicyManifest manifest)
+    {
+        var kind = manifest.Hyperparameters is AggGnnHyperparameters ? "Agg-GNN (paper 004)" : "resilient GNN (paper 003)";
+        if (manifest.Training is not { } training)
+        {
+            return kind;
+        }
+
+        var settings = string.Join(" ", training.Settings.Select(s => $"{s.Key}={s.Value}"));
+        return $"{kind} trained on {training.Scenario ?? "an unnamed scenario"}{(settings.Length > 0 ? " " + settings : string.Empty)}";
+    }
+
+    private (LoadedArtifact Loaded, double? EdgeThreshold) Resolve(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var trimmed = spec.Trim();
+        string architecture;
+        string rest;
+        if (trimmed.StartsWith(GnnPrefix, StringComparison.Ordinal))
+        {
+            architecture = ResilientGnnHyperparameters.Name;
+            rest = trimmed[GnnPrefix.Length..];
+        }
+        else if (trimmed.StartsWith(AggGnnPrefix, StringComparison.Ordinal))
+        {
+            architecture = AggGnnHyperparameters.Name;
+            rest = trimmed[AggGnnPrefix.Length..];
+        }
+        else
+        {
+            throw new RadioInputException($"'{spec}' is not a learned policy; write {GnnPrefix}<artifact> or {AggGnnPrefix}<artifact>.");
+        }
+
+        double? edgeThreshold = null;
+        var comma = rest.LastIndexOf(',');
+        if (comma >= 0 && architecture == AggGnnHyperparameters.Name)
+        {
+            var option = rest[(comma + 1)..].Trim();
+            rest = rest[..comma];
+            if (!option.StartsWith("eta0=", StringComparison.Ordinal)
+                || !double.TryParse(option.AsSpan(5), NumberStyles.Float, CultureInfo.InvariantCulture, out var eta0) || !(eta0 >= 0) || double.IsInfinity(eta0))
+            {
+                throw new RadioInputException($"Policy '{spec}': the option after the comma must be eta0=X with X a number >= 0 (got '{option}').");
+            }
+
+            edgeThreshold = eta0;
+        }
+
+        var name = rest.Trim();
+        if (name.Length == 0)
+        {
+            throw new RadioInputException($"Policy '{spec}' names no artifact; write {(architecture == ResilientGnnHyperparameters.Name ? GnnPrefix : AggGnnPrefix)}<artifact>{AvailableText()}.");
+        }
+
+        var loaded = LoadCached(name, spec);
+        if (loaded.Artifact.Manifest.Architecture != architecture)
+        {
+            var other = loaded.Artifact.Manifest.Hyperparameters is AggGnnHyperparameters ? AggGnnPrefix : GnnPrefix;
+            throw new RadioInputException($"Policy '{spec}' needs an artifact of architecture {architecture}, but '{name}' is {loaded.Artifact.Manifest.Architecture}; use {other}{name}.");
+        }
+
+        return (loaded, edgeThreshold);
+    }
+
+    private LoadedArtifact LoadCached(string name, string spec)
+    {
+        var directory = Locate(name, spec);
+        var stamp = Stamp(directory);
+        lock (_gate)
+        {
+            if (_cache.TryGetValue(directory, out var cached) && cached.Stamp == stamp)
+            {
+                return cached;
+            }
+        }
+
+        PolicyArtifact artifact;
+        try
+        {
+            artifact = PolicyArtifact.Load(directory);
+        }
+        catch (PolicyArtifactException exception)
+        {
+            throw new RadioInputException($"Policy '{spec}': {exception.Message}", exception);
+        }
+
+        var loaded = new LoadedArtifact(
+            artifact,
+            stamp,
+            artifact.Manifest.Hyperparameters is ResilientGnnHyperparameters ? ResilientGnnWeights.From(artifact) : null,
+            artifact.Manifest.Hyperparameters is AggGnnHyperparameters ? AggGnnWeights.From(artifact) : null);
+        lock (_gate)
+        {
+            // Two threads may load the same artifact at once; the first one stored wins so that policies share weights.
+            if (_cache.TryGetValue(directory, out var cached) && cached.Stamp == stamp)
+            {
+                return cached;
+            }
+
+            _cache[directory] = loaded;
+            return loaded;
+        }
+    }
+
+    private string Locate(string name, string spec)
+    {
+        var looksLikePath = Path.IsPathRooted(name) || name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal) || name.StartsWith('.');
+        if (looksLikePath)
+        {
+            var full = Path.GetFullPath(name);
+            return Directory.Exists(full) ? full : throw new RadioInputException($"Policy '{spec}': artifact directory '{full}' does not exist.");
+        }
+
+        var underRoot = Path.Combine(ArtifactsRoot, name);
+        if (Directory.Exists(underRoot))
+        {
+            return underRoot;
+        }
+
+        if (Directory.Exists(name))
+        {
+            return Path.GetFullPath(name);
+        }
+
+        throw new RadioInputException($"Unknown policy artifact '{name}' in '{spec}': no directory '{name}' under {ArtifactsRoot}{AvailableText()}; or give an artifact directory path.");
+    }
+
+    private string AvailableText()
+    {
+        var available = AvailableArtifacts();
+        return available.Count == 0 ? " (no artifacts are installed there)" : $" (available: {string.Join(", ", available)})";
+    }
+
+    private static (DateTime, DateTime) Stamp(string directory)
+        => (File.GetLastWriteTimeUtc(Path.Combine(directory, PolicyManifest.FileName)), File.GetLastWriteTimeUtc(Path.Combine(directory, PolicyArtifact.WeightsFileName)));
+
+    private sealed record LoadedArtifact(PolicyArtifact Artifact, (DateTime Manifest, DateTime Weights) Stamp, ResilientGnnWeights? Resilient, AggGnnWeights? Aggregation);
+}
