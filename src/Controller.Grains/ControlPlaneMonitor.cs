@@ -64,6 +64,8 @@ public sealed record ConstrainedUser(string UserId, double RateAverage, double D
 /// <param name="RejectedTelemetry">Telemetry samples rejected.</param>
 /// <param name="Unavailable">Loops that found the RAN unreachable.</param>
 /// <param name="Overruns">Timer ticks skipped.</param>
+/// <param name="FailedLoops">Loops that failed (policy could not be built or threw).</param>
+/// <param name="LastFailure">Region and reason of the latest failed loop, null when none failed.</param>
 /// <param name="Policies">Regions per policy.</param>
 /// <param name="TopConstrained">Users with the largest duals.</param>
 public sealed record ControlPlaneView(
@@ -79,6 +81,8 @@ public sealed record ControlPlaneView(
     long RejectedTelemetry,
     long Unavailable,
     long Overruns,
+    long FailedLoops,
+    string? LastFailure,
     IReadOnlyDictionary<string, int> Policies,
     IReadOnlyList<ConstrainedUser> TopConstrained);
 
@@ -99,6 +103,8 @@ public sealed class ControlPlaneMonitor
     private long _rejected;
     private long _unavailable;
     private long _overruns;
+    private long _failed;
+    private string? _lastFailure;
 
     /// <summary>Creates an empty monitor.</summary>
     public ControlPlaneMonitor(TimeProvider? time = null) => _time = time ?? TimeProvider.System;
@@ -116,6 +122,12 @@ public sealed class ControlPlaneMonitor
     internal void TelemetryRejected() => Interlocked.Increment(ref _rejected);
 
     internal void Unavailable() => Interlocked.Increment(ref _unavailable);
+
+    internal void LoopFailed(string regionId, string reason)
+    {
+        Interlocked.Increment(ref _failed);
+        Volatile.Write(ref _lastFailure, $"{regionId}: {reason}");
+    }
 
     internal void Overruns(long count) => Interlocked.Add(ref _overruns, count);
 
@@ -219,6 +231,8 @@ public sealed class ControlPlaneMonitor
             Interlocked.Read(ref _rejected),
             Interlocked.Read(ref _unavailable),
             Interlocked.Read(ref _overruns),
+            Interlocked.Read(ref _failed),
+            Volatile.Read(ref _lastFailure),
             policies,
             top);
     }

@@ -123,6 +123,9 @@ public enum LoopOutcome
 
     /// <summary>The RAN refused the decision (for example a slot that moved on); nothing was learned.</summary>
     DecisionRejected,
+
+    /// <summary>The loop itself failed (a policy that could not be loaded or threw); the reason says why, the next tick tries again.</summary>
+    Failed,
 }
 
 /// <summary>A region's status for the API and tests.</summary>
@@ -139,6 +142,7 @@ public enum LoopOutcome
 /// <param name="Unavailable">Loops that found the RAN unreachable.</param>
 /// <param name="RejectedDecisions">Decisions the RAN refused.</param>
 /// <param name="HeldDecisions">Loops that re-applied the last good decision instead of deciding anew.</param>
+/// <param name="FailedLoops">Loops that failed (a policy that could not be built or threw); <c>LastReason</c> says why.</param>
 /// <param name="Overruns">Timer ticks skipped because a loop was still running (since this activation started).</param>
 public sealed record RegionStatus(
     string RegionId,
@@ -154,4 +158,5 @@ public sealed record RegionStatus(
     long Unavailable,
     long RejectedDecisions,
     long HeldDecisions,
+    long FailedLoops,
     long Overruns);

@@ -46,6 +46,9 @@ public sealed class RegionState
 
     /// <summary>Loops that re-applied the last good decision.</summary>
     public long HeldDecisions { get; set; }
+
+    /// <summary>Loops that failed (policy could not be built or threw).</summary>
+    public long FailedLoops { get; set; }
 }
 
 /// <summary>
@@ -217,6 +220,7 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
             state.Unavailable,
             state.RejectedDecisions,
             state.HeldDecisions,
+            state.FailedLoops,
             _overrunsOfStoppedTimers + (_timer?.Overruns ?? 0)));
     }
 
@@ -249,7 +253,6 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         // Each loop is its own trace, whatever was ambient when the tick or call arrived.
         Activity.Current = null;
         using var loop = ControlTelemetry.Source.StartActivity(ControlTelemetry.LoopSpan, ActivityKind.Internal, parentContext: default);
-        UsePendingPolicy();
         if (loop is not null)
         {
             loop.SetTag("region", Key);
@@ -261,12 +264,16 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         LoopOutcome outcome;
         try
         {
+            UsePendingPolicy();
             outcome = await RunStagesAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            loop?.SetStatus(ActivityStatusCode.Error, exception.Message);
-            throw;
+            // A policy that cannot be built or throws must not stop the region: count it, say why, try again next tick.
+            _state.Value.FailedLoops++;
+            plane.Monitor.LoopFailed(Key, exception.Message);
+            _lastReason = exception.Message;
+            outcome = LoopOutcome.Failed;
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;

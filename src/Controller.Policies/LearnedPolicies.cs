@@ -37,6 +37,12 @@ public sealed class LearnedPolicies : IPolicyProvider
     /// <summary>Where artifact names are looked up.</summary>
     public string ArtifactsRoot { get; }
 
+    /// <summary>
+    /// Consulted for a name that is not under <see cref="ArtifactsRoot"/>: returns the directory of an artifact
+    /// kept elsewhere (a silo's policy registry, materialized on demand), or null.
+    /// </summary>
+    public Func<string, string?>? FindElsewhere { get; set; }
+
     /// <inheritdoc />
     public IReadOnlyList<(string Name, string Description)> Policies
     {
@@ -235,6 +241,11 @@ public sealed class LearnedPolicies : IPolicyProvider
         if (Directory.Exists(name))
         {
             return Path.GetFullPath(name);
+        }
+
+        if (FindElsewhere?.Invoke(name) is { } elsewhere && Directory.Exists(elsewhere))
+        {
+            return elsewhere;
         }
 
         throw new RadioInputException($"Unknown policy artifact '{name}' in '{spec}': no directory '{name}' under {ArtifactsRoot}{AvailableText()}; or give an artifact directory path.");

@@ -103,6 +103,46 @@ public sealed class FaultTests
         Assert.True(status.Iterations > 5);
     }
 
+    [Fact]
+    public async Task A_policy_that_fails_to_build_fails_the_loop_not_the_region()
+    {
+        var sim = new RanSimulator(ControlHarness.SmallNetwork(regions: 1));
+        using var plane = new ControlPlane(sim, sim.Topology, new ControlPlaneOptions(), new BrokenPolicyProvider());
+        await using var runtime = plane.Register(new Controller.Runtime.Grains.GrainRuntimeBuilder()).Build();
+        var region = runtime.GetGrain<IRegionGrain>("r000");
+        Assert.Equal(LoopOutcome.Completed, await region.RunLoopAsync(CancellationToken.None));
+
+        await region.SetPolicyAsync("broken", CancellationToken.None);
+        Assert.Equal(LoopOutcome.Failed, await region.RunLoopAsync(CancellationToken.None));
+        var status = await region.GetStatusAsync(CancellationToken.None);
+        Assert.Equal(1, status.FailedLoops);
+        Assert.Equal("the weights went missing", status.LastReason);
+        Assert.Equal(1, plane.Monitor.Aggregate().FailedLoops);
+        Assert.Equal("r000: the weights went missing", plane.Monitor.Aggregate().LastFailure);
+
+        await region.SetPolicyAsync("itlinq", CancellationToken.None);
+        Assert.Equal(LoopOutcome.Completed, await region.RunLoopAsync(CancellationToken.None));
+        Assert.Equal(2, (await region.GetStatusAsync(CancellationToken.None)).Iterations);
+    }
+
+    /// <summary>Accepts the name "broken" but cannot build it (an artifact deleted after validation, say).</summary>
+    private sealed class BrokenPolicyProvider : Controller.Radio.Policies.IPolicyProvider
+    {
+        public IReadOnlyList<(string Name, string Description)> Policies => Controller.Optimization.Policies.ControlPolicies.Provider.Policies;
+
+        public void Validate(string spec)
+        {
+            if (spec != "broken")
+            {
+                Controller.Optimization.Policies.ControlPolicies.Provider.Validate(spec);
+            }
+        }
+
+        public Controller.Radio.Policies.IAllocationPolicy Create(string spec, ulong seed, int configurationIndex) => spec == "broken"
+            ? throw new InvalidOperationException("the weights went missing")
+            : Controller.Optimization.Policies.ControlPolicies.Provider.Create(spec, seed, configurationIndex);
+    }
+
     private static async Task WaitForAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

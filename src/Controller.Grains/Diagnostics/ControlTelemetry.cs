@@ -79,6 +79,7 @@ internal sealed class ControlInstruments : IDisposable
         LoopOutcome.TelemetryRejected => "telemetry-rejected",
         LoopOutcome.RanUnavailable => "ran-unavailable",
         LoopOutcome.DecisionRejected => "decision-rejected",
+        LoopOutcome.Failed => "failed",
         _ => "none",
     };
 }

@@ -27,6 +27,7 @@ internal static class ControllerCli
             BenchCommand.Create(io),
             RanSimCommand.Create(io),
             DemoCommand.Create(io),
+            PolicyCommand.Create(io),
         };
 
         var parsed = root.Parse(args);

@@ -3,6 +3,7 @@ using System.Globalization;
 using Controller.Grains;
 using Controller.Host.Api;
 using Controller.Optimization.Policies;
+using Controller.Policies;
 using Controller.Radio.Scenarios;
 using Controller.Ran.Contract;
 using Controller.Ran.Http;
@@ -46,12 +47,13 @@ internal static class DemoCommand
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var spec = parsed.GetValue(policy);
-            if (spec is not null)
+            var directory = Path.GetFullPath(parsed.GetRequiredValue(stateDir));
+            if (spec is not null && !LearnedPolicies.Recognizes(spec) && !spec.Contains("gnn:", StringComparison.Ordinal))
             {
+                // Baselines are checked before anything starts; learned names may live in the registry, checked once it is open.
                 HostPolicies.Provider.Validate(spec);
             }
 
-            var directory = Path.GetFullPath(parsed.GetRequiredValue(stateDir));
             var ranUrl = parsed.GetValue(ran);
             using var http = ranUrl is null ? null : new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
             IRanAdapter adapter = ranUrl is null
@@ -71,6 +73,8 @@ internal static class DemoCommand
             // Only once the inputs are known good does the demo touch the disk.
             var resuming = Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Any();
             Directory.CreateDirectory(directory);
+            // Policies imported into this silo's registry ('controller policy import') are selectable by name.
+            PolicyCommand.UseRegistry(new ArtifactRegistry(new FileGrainStorage(directory), PolicyCommand.RegistryKind), Path.Combine(directory, ".policies"));
             ControlPlane plane;
             try
             {
@@ -83,6 +87,11 @@ internal static class DemoCommand
 
             using (plane)
             {
+                if (spec is not null)
+                {
+                    HostPolicies.Provider.Validate(spec);
+                }
+
                 var runtime = plane.Register(new GrainRuntimeBuilder().UseStorage(new FileGrainStorage(directory))).Build();
                 await using (runtime.ConfigureAwait(false))
                 {
@@ -121,6 +130,10 @@ internal static class DemoCommand
 
                     var final = plane.Monitor.Aggregate();
                     io.Output.WriteLine(Summary(final));
+                    if (final.LastFailure is { } failure)
+                    {
+                        io.Error.WriteLine($"demo: {final.FailedLoops} loops failed; the last: {failure}");
+                    }
                 }
 
                 io.Error.WriteLine($"demo: state saved in {directory}; run the same command again to resume");
@@ -173,7 +186,7 @@ internal static class DemoCommand
 
     /// <summary>One line per refresh, for logs and pipes.</summary>
     internal static string Line(ControlPlaneView view, TimeSpan elapsed) => string.Create(CultureInfo.InvariantCulture,
-        $"t={elapsed.TotalSeconds:F0}s loops={view.Loops} loop-p50={view.LoopP50Ms:F2}ms loop-p99={view.LoopP99Ms:F2}ms mean-rate={view.MeanRate:F3} p5-rate={view.FifthPercentileRate:F3} violations={view.Violations}/{view.UsersWithDemand} rejected={view.RejectedTelemetry} unavailable={view.Unavailable} overruns={view.Overruns}");
+        $"t={elapsed.TotalSeconds:F0}s loops={view.Loops} loop-p50={view.LoopP50Ms:F2}ms loop-p99={view.LoopP99Ms:F2}ms mean-rate={view.MeanRate:F3} p5-rate={view.FifthPercentileRate:F3} violations={view.Violations}/{view.UsersWithDemand} rejected={view.RejectedTelemetry} unavailable={view.Unavailable} overruns={view.Overruns} failed={view.FailedLoops}");
 
     /// <summary>The live view: totals, then the most constrained users.</summary>
     internal static string Render(ControlPlaneView view, TimeSpan elapsed)
@@ -183,7 +196,12 @@ internal static class DemoCommand
         text.AppendLine(string.Create(c, $"controller demo  {elapsed:hh\\:mm\\:ss}   {view.Regions} regions, {view.Users} users   policies: {string.Join(", ", view.Policies.Select(p => $"{p.Key} x{p.Value}"))}"));
         text.AppendLine(string.Create(c, $"loops {view.Loops,10}   loop latency p50 {view.LoopP50Ms,7:F2} ms   p99 {view.LoopP99Ms,7:F2} ms   overruns {view.Overruns}"));
         text.AppendLine(string.Create(c, $"rate  mean {view.MeanRate,7:F3} bps/Hz   5th percentile {view.FifthPercentileRate,7:F3} bps/Hz"));
-        text.AppendLine(string.Create(c, $"demand violations {view.Violations} of {view.UsersWithDemand} users   rejected telemetry {view.RejectedTelemetry}   RAN unavailable {view.Unavailable}"));
+        text.AppendLine(string.Create(c, $"demand violations {view.Violations} of {view.UsersWithDemand} users   rejected telemetry {view.RejectedTelemetry}   RAN unavailable {view.Unavailable}   failed loops {view.FailedLoops}"));
+        if (view.LastFailure is { } failure)
+        {
+            text.AppendLine($"last failed loop: {failure}");
+        }
+
         text.AppendLine();
         text.AppendLine("most constrained users   rate avg   demand       mu    slack  alcor-lambda");
         foreach (var user in view.TopConstrained)
@@ -200,10 +218,10 @@ internal static class DemoCommand
     }
 
     internal static string Summary(ControlPlaneView view) => string.Create(CultureInfo.InvariantCulture,
-        $"demo summary: {view.Regions} regions, {view.Users} users, {view.Loops} loops; loop p50 {view.LoopP50Ms:F2} ms, p99 {view.LoopP99Ms:F2} ms; mean rate {view.MeanRate:F3}, 5th percentile {view.FifthPercentileRate:F3} bps/Hz; {view.Violations} of {view.UsersWithDemand} users below their demand; rejected telemetry {view.RejectedTelemetry}, RAN unavailable {view.Unavailable}, overruns {view.Overruns}");
+        $"demo summary: {view.Regions} regions, {view.Users} users, {view.Loops} loops; loop p50 {view.LoopP50Ms:F2} ms, p99 {view.LoopP99Ms:F2} ms; mean rate {view.MeanRate:F3}, 5th percentile {view.FifthPercentileRate:F3} bps/Hz; {view.Violations} of {view.UsersWithDemand} users below their demand; rejected telemetry {view.RejectedTelemetry}, RAN unavailable {view.Unavailable}, overruns {view.Overruns}, failed loops {view.FailedLoops}");
 
     /// <summary>$XDG_STATE_HOME/controller/demo, else ~/.local/state/controller/demo (the XDG default).</summary>
-    private static string DefaultStateDirectory()
+    internal static string DefaultStateDirectory()
     {
         var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
         if (string.IsNullOrEmpty(state))
