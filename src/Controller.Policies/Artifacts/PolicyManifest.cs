@@ -433,7 +433,9 @@ public sealed record AggregationInputs : PolicyInputs
 
     internal static AggregationInputs Parse(JsonElement element, int sequenceLength, string source)
     {
-        PolicyManifest.RejectUnknown(element, source, "inputs.", "state", "scale");
+        // "edgeThreshold" and "activity" are the trainer's informational echoes of its aggregation setup (the
+        // controller reads eta0 from the training settings); anything else is a mismatch.
+        PolicyManifest.RejectUnknown(element, source, "inputs.", "state", "scale", "edgeThreshold", "activity");
         var state = PolicyManifest.RequiredString(element, "state", source, "inputs.");
         if (!string.Equals(state.Replace(" ", string.Empty, StringComparison.Ordinal), State.Replace(" ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal))
         {
