@@ -29,6 +29,12 @@ public sealed class ControlPlaneOptions
     /// <summary>Weight of the newest rate in users' exponential rate averages (the PF averages, beta).</summary>
     public double RateAverageWeight { get; init; } = Controller.Radio.Allocation.ProportionalFairSelector.DefaultBeta;
 
+    /// <summary>
+    /// When true, regions run <c>gnn:NAME</c> through the inference silo role (an <c>inference</c> grain per
+    /// artifact that batches questions from many regions) instead of each region running the model itself.
+    /// </summary>
+    public bool InferenceSilo { get; init; }
+
     /// <summary>Step sizes of the users' resilient duals.</summary>
     public ResilientDualOptions Resilient { get; init; } = new() { RateStep = 0.05, SlackStep = 0.05, LambdaStep = 0.05, MuStep = 0.05 };
 

@@ -335,7 +335,14 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         using (ControlTelemetry.Source.StartActivity("decide"))
         {
             _configuration.Load(telemetry, _overrides);
-            _policy!.Decide(_configuration, _fairness, _decision);
+            if (_policy is Inference.IAsyncAllocationPolicy silo)
+            {
+                await silo.DecideAsync(_configuration, _fairness, _decision, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                _policy!.Decide(_configuration, _fairness, _decision);
+            }
         }
 
         DecisionReceipt receipt;
@@ -510,7 +517,9 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         }
 
         var spec = _pendingPolicy ?? _policySpec;
-        var policy = plane.Policies.Create(spec, plane.Options.Seed, _regionIndex);
+        var policy = plane.Options.InferenceSilo && spec.StartsWith(Controller.Policies.LearnedPolicies.GnnPrefix, StringComparison.Ordinal)
+            ? new Inference.SiloGnnPolicy(GrainFactory.GetGrain<Inference.IInferenceGrain>(spec[Controller.Policies.LearnedPolicies.GnnPrefix.Length..].Trim()))
+            : plane.Policies.Create(spec, plane.Options.Seed, _regionIndex);
         if (policy is AlcorPolicy alcor)
         {
             alcor.ImportUsers(_alcor);

@@ -38,11 +38,13 @@ internal static class DemoCommand
         var listen = new Option<string>("--listen") { Description = "URL of the silo's HTTP API (port 0: any free port; 'none': no API)", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var ran = new Option<string?>("--ran") { Description = "URL of an external RAN ('controller ran-sim --listen URL') instead of the built-in simulator" };
         var schedule = CommonOptions.DemandChanges();
+        var inference = new Option<string>("--inference") { Description = "where gnn: policies run: silo (inference grains batching all regions' questions) or region (each region runs the model)", DefaultValueFactory = _ => "silo" };
+        inference.AcceptOnlyFromAmong("silo", "region");
         var view = new Option<string>("--view") { Description = "console view: live (redrawn), lines (one line per refresh) or auto", DefaultValueFactory = _ => "auto" };
         view.AcceptOnlyFromAmong("auto", "live", "lines");
         var command = new Command("demo", "Run the embedded controller on a simulated network with a live console view.")
         {
-            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, listen, ran, view,
+            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, inference, listen, ran, view,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -78,7 +80,7 @@ internal static class DemoCommand
             ControlPlane plane;
             try
             {
-                plane = await ControlPlane.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed) }, cancellationToken, HostPolicies.Provider).ConfigureAwait(false);
+                plane = await ControlPlane.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed), InferenceSilo = parsed.GetRequiredValue(inference) == "silo" }, cancellationToken, HostPolicies.Provider).ConfigureAwait(false);
             }
             catch (RanUnavailableException exception)
             {

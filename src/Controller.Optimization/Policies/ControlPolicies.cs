@@ -28,6 +28,9 @@ public sealed class ControlPolicies : IPolicyProvider
         _more = more;
     }
 
+    /// <summary>The extra provider given at construction (learned policies), or null.</summary>
+    public IPolicyProvider? More => _more;
+
     /// <summary>The shared instance (baselines and wrappers).</summary>
     public static ControlPolicies Provider { get; } = new();
 

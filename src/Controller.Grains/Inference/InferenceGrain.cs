@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Controller.Policies;
+using Controller.Policies.Models;
+using Controller.Radio.Channels;
+using Controller.Runtime.Grains;
+
+namespace Controller.Grains.Inference;
+
+/// <summary>One region's slot for the resilient GNN: what the model needs, as plain data.</summary>
+/// <param name="Users">Users n.</param>
+/// <param name="Cells">Cells (APs) m.</param>
+/// <param name="Gains">Linear gains, row-major users x cells.</param>
+/// <param name="ServingCell">Each user's cell.</param>
+/// <param name="Active">Which users have traffic.</param>
+/// <param name="Features">Node features <c>log(1 + fhat/fbar)</c>, 0 for inactive users.</param>
+/// <param name="Noise">Noise power.</param>
+/// <param name="MaxPower">Largest power of a cell.</param>
+public sealed record GnnQuestion(int Users, int Cells, double[] Gains, int[] ServingCell, bool[] Active, double[] Features, double Noise, double MaxPower);
+
+/// <summary>The model's outputs for one question.</summary>
+/// <param name="Power">Power per cell.</param>
+/// <param name="Selection">Selection probability per user.</param>
+public sealed record GnnAnswer(double[] Power, double[] Selection);
+
+/// <summary>How much batching an inference grain did.</summary>
+/// <param name="Requests">Questions answered.</param>
+/// <param name="Batches">Model runs.</param>
+/// <param name="LargestBatch">Most questions in one run.</param>
+public sealed record InferenceStats(long Requests, long Batches, int LargestBatch);
+
+/// <summary>
+/// A stateless policy grain of the inference silo role: key = a resilient-GNN artifact name. Questions from
+/// many regions that arrive while a model run is in progress are answered together by the next run (one
+/// batched forward pass over all their graphs), so the model's fixed costs are shared as load grows.
+/// </summary>
+[GrainType("inference")]
+public interface IInferenceGrain : IGrain
+{
+    /// <summary>Runs the GNN on one region's slot (batched with concurrent questions).</summary>
+    [Reentrant]
+    Task<GnnAnswer> InferGnnAsync(GnnQuestion question, CancellationToken cancellationToken);
+
+    /// <summary>Batching counters since activation.</summary>
+    [Reentrant]
+    Task<InferenceStats> GetStatsAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The managed (CPU, System.Numerics.Tensors) backend of <see cref="IInferenceGrain"/>.</summary>
+internal sealed class InferenceGrain(LearnedPolicies policies) : Grain, IInferenceGrain
+{
+    private readonly ConcurrentQueue<(GnnQuestion Question, TaskCompletionSource<GnnAnswer> Answer)> _queue = new();
+    private readonly ResilientGnnBatch _batch = new();
+    private readonly UserGraph _graph = new();
+    private readonly List<(GnnQuestion Question, TaskCompletionSource<GnnAnswer> Answer)> _running = [];
+    private ResilientGnnModel _model = null!;
+    private int _draining;
+    private long _requests;
+    private long _batches;
+    private int _largest;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var artifact = policies.Load(Key);
+        _model = new ResilientGnnModel(ResilientGnnWeights.From(artifact));
+        return Task.CompletedTask;
+    }
+
+    public Task<GnnAnswer> InferGnnAsync(GnnQuestion question, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        Check(question);
+        var answer = new TaskCompletionSource<GnnAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _queue.Enqueue((question, answer));
+        Drain();
+        return answer.Task;
+    }
+
+    public Task<InferenceStats> GetStatsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(new InferenceStats(Interlocked.Read(ref _requests), Interlocked.Read(ref _batches), Volatile.Read(ref _largest)));
+
+    /// <summary>One caller at a time runs the model over everything queued; callers arriving meanwhile wait for the next run.</summary>
+    private void Drain()
+    {
+        while (!_queue.IsEmpty && Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        {
+            try
+            {
+                _running.Clear();
+                _batch.Clear();
+                while (_queue.TryDequeue(out var item))
+                {
+                    _running.Add(item);
+                    var q = item.Question;
+                    var gains = new GainMatrix(q.Users, q.Cells);
+                    q.Gains.CopyTo(gains.Values);
+                    _graph.Build(gains, q.ServingCell, q.Noise, q.MaxPower);
+                    _batch.Add(_graph, q.Features, q.Active, q.MaxPower);
+                }
+
+                RunAndAnswer();
+            }
+            finally
+            {
+                Volatile.Write(ref _draining, 0);
+            }
+        }
+    }
+
+    private void RunAndAnswer()
+    {
+        try
+        {
+            _model.Run(_batch);
+        }
+        catch (Exception exception) when (exception is ArgumentException or InvalidOperationException)
+        {
+            foreach (var (_, answer) in _running)
+            {
+                answer.TrySetException(exception);
+            }
+
+            return;
+        }
+
+        Interlocked.Add(ref _requests, _running.Count);
+        Interlocked.Increment(ref _batches);
+        if (_running.Count > _largest)
+        {
+            Volatile.Write(ref _largest, _running.Count);
+        }
+
+        var power = _model.Power;
+        var selection = _model.Selection;
+        for (var g = 0; g < _running.Count; g++)
+        {
+            var (question, answer) = _running[g];
+            var cells = power.Slice(_batch.CellStart(g), question.Cells).ToArray();
+            var users = selection.Slice(_batch.NodeStart(g), question.Users).ToArray();
+            answer.TrySetResult(new GnnAnswer(cells, users));
+        }
+    }
+
+    private void Check(GnnQuestion q)
+    {
+        string? problem = q.Users < 1 || q.Cells < 1 ? "needs at least one user and one cell"
+            : q.Gains is null || q.Gains.Length != q.Users * q.Cells ? $"has {q.Gains?.Length ?? 0} gains for {q.Users} users x {q.Cells} cells"
+            : q.ServingCell is null || q.ServingCell.Length != q.Users || q.ServingCell.Any(c => c < 0 || c >= q.Cells) ? "needs one serving cell in [0, cells) per user"
+            : q.Active is null || q.Active.Length != q.Users ? "needs one activity flag per user"
+            : q.Features is null || q.Features.Length != q.Users || q.Features.Any(f => !double.IsFinite(f) || f < 0) ? "needs one finite, non-negative feature per user"
+            : q.Gains.Any(g => !double.IsFinite(g) || g < 0) ? "has a gain that is negative or not finite"
+            : !(q.Noise > 0) || !double.IsFinite(q.Noise) || !(q.MaxPower > 0) || !double.IsFinite(q.MaxPower) ? "needs positive, finite noise and maximum power"
+            : null;
+        if (problem is not null)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Inference question for policy '{Key}' {problem}."));
+        }
+    }
+}

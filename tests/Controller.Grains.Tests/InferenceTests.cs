@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Controller.Grains.Inference;
+using Controller.Optimization.Policies;
+using Controller.Policies;
+using Controller.Policies.Artifacts;
+using Controller.Ran.Simulation;
+using Controller.Runtime.Grains;
+
+namespace Controller.Grains.Tests;
+
+public sealed class InferenceTests : IDisposable
+{
+    private readonly DirectoryInfo _artifacts = Directory.CreateTempSubdirectory("inference-");
+
+    public InferenceTests()
+    {
+        var manifest = new PolicyManifest("silo-gnn", new ResilientGnnHyperparameters(2, 16, 0.01, 10), new PfRatioInputs())
+        {
+            Training = new PolicyTraining("resilient-rrm", new Dictionary<string, string> { ["aps"] = "3", ["users"] = "12" }, new Dictionary<string, JsonElement>()),
+        };
+        PolicyArtifact.WriteRandom(Path.Combine(_artifacts.FullName, "silo-gnn"), manifest, seed: 11);
+    }
+
+    public void Dispose() => _artifacts.Delete(recursive: true);
+
+    [Fact]
+    public async Task Regions_through_the_inference_silo_decide_exactly_as_regions_running_the_model()
+    {
+        var viaSilo = await RunAsync(inferenceSilo: true, regions: 4, loops: 12);
+        var inRegion = await RunAsync(inferenceSilo: false, regions: 4, loops: 12);
+
+        Assert.Equal(inRegion.Rates, viaSilo.Rates);
+        Assert.Equal(4 * 12, viaSilo.Stats!.Requests);
+        Assert.InRange(viaSilo.Stats.Batches, 1, viaSilo.Stats.Requests);
+        Assert.Null(inRegion.Stats);
+    }
+
+    [Fact]
+    public async Task A_malformed_question_is_refused_with_its_reason()
+    {
+        var (plane, runtime) = Build(inferenceSilo: true, regions: 1);
+        await using (runtime)
+        using (plane)
+        {
+            var grain = runtime.GetGrain<IInferenceGrain>("silo-gnn");
+            var error = await Assert.ThrowsAsync<ArgumentException>(() => grain.InferGnnAsync(
+                new GnnQuestion(2, 1, [1.0, double.NaN], [0, 0], [true, true], [0.1, 0.2], 1e-3, 1), CancellationToken.None));
+            Assert.Equal("Inference question for policy 'silo-gnn' has a gain that is negative or not finite.", error.Message);
+            var wrongSize = await Assert.ThrowsAsync<ArgumentException>(() => grain.InferGnnAsync(
+                new GnnQuestion(2, 1, [1.0], [0, 0], [true, true], [0.1, 0.2], 1e-3, 1), CancellationToken.None));
+            Assert.Contains("has 1 gains for 2 users x 1 cells", wrongSize.Message, StringComparison.Ordinal);
+            Assert.Equal(0, (await grain.GetStatsAsync(CancellationToken.None)).Requests);
+        }
+    }
+
+    private async Task<(double[] Rates, InferenceStats? Stats)> RunAsync(bool inferenceSilo, int regions, int loops)
+    {
+        var (plane, runtime) = Build(inferenceSilo, regions);
+        await using (runtime)
+        using (plane)
+        {
+            for (var loop = 0; loop < loops; loop++)
+            {
+                // All regions at once, so that their questions meet in the inference grain.
+                var outcomes = await Task.WhenAll(Enumerable.Range(0, regions).Select(r => runtime.GetGrain<IRegionGrain>(RanIds.Region(r)).RunLoopAsync(CancellationToken.None)));
+                Assert.All(outcomes, o => Assert.Equal(LoopOutcome.Completed, o));
+            }
+
+            var rates = new List<double>();
+            for (var r = 0; r < regions; r++)
+            {
+                for (var u = 0; u < 12; u++)
+                {
+                    rates.Add((await runtime.GetGrain<IUserGrain>(RanIds.User(RanIds.Region(r), u)).GetStateAsync(CancellationToken.None)).RateAverage);
+                }
+            }
+
+            var stats = inferenceSilo ? await runtime.GetGrain<IInferenceGrain>("silo-gnn").GetStatsAsync(CancellationToken.None) : null;
+            return ([.. rates], stats);
+        }
+    }
+
+    private (ControlPlane Plane, GrainRuntime Runtime) Build(bool inferenceSilo, int regions)
+    {
+        var simulator = new RanSimulator(ControlHarness.SmallNetwork(regions: regions));
+        var provider = new ControlPolicies(new LearnedPolicies(_artifacts.FullName));
+        var plane = new ControlPlane(simulator, simulator.Topology, new ControlPlaneOptions { Policy = "gnn:silo-gnn", InferenceSilo = inferenceSilo }, provider);
+        return (plane, plane.Register(new GrainRuntimeBuilder()).Build());
+    }
+}
