@@ -95,7 +95,7 @@ internal sealed class AggGnnReproduction : Reproduction
     public override string Paper => "paper 004 (decentralized Agg-GNN), Sec. VI: sum rate against equal power, random full power and distributed WMMSE, budget met on average";
 
     public override string Setup => string.Create(CultureInfo.InvariantCulture,
-        $"agg-gnn scenario, pairs=25, delta=0.3 (other settings default), artifact agg-gnn:{Artifact} (see its manifest), {Configurations} test configurations x {Slots} slots; baselines equal-power, random-full-power, wmmse:K with K = the scenario's hops; rows: Agg-GNN sum rate minus the best baseline (claim: above 0), Agg-GNN mean total power over the budget (claim: at most 1)");
+        $"agg-gnn scenario, pairs=25, delta=0.3 (other settings default), artifact agg-gnn:{Artifact} (see its manifest), {Configurations} test configurations x {Slots} slots; baselines equal-power, random-full-power, wmmse:K with K = the scenario's hops; rows: Agg-GNN sum rate minus the best baseline (claim: above 0), Agg-GNN mean total power over the budget (claim: at most 1, with a 1 % allowance for the sampling noise of Bernoulli powers)");
 
     public override int WorkUnits => 4;
 
@@ -120,13 +120,16 @@ internal sealed class AggGnnReproduction : Reproduction
         {
             var metrics = Evaluate(baseline);
             extra[$"{ResilientGnnReproduction.Camel(baseline)}SumRate"] = metrics.SumRate;
+            extra[$"{ResilientGnnReproduction.Camel(baseline)}MeanPower"] = metrics.MeanPower;
             best = Math.Max(best, metrics.SumRate);
         }
 
         return
         [
             new ReproductionRow("Agg-GNN sum rate - best baseline sum rate", gnn.SumRate - best, 0, 0, extra, RowCheck.Above),
-            new ReproductionRow("Agg-GNN mean total power / budget", gnn.MeanPower / gnn.PowerBudget, 1, 0, null, RowCheck.AtMost),
+            // The dual keeps the policy at the budget, so the sample mean of Bernoulli powers sits around 1: a 1 %
+            // allowance covers the sampling noise of 32 x 200 slots (its standard error is about 0.2 %).
+            new ReproductionRow("Agg-GNN mean total power / budget (1 % sampling allowance)", gnn.MeanPower / gnn.PowerBudget, 1.01, 0, null, RowCheck.AtMost),
         ];
     }
 }

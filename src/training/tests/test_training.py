@@ -1,0 +1,64 @@
+import json
+
+import numpy as np
+import torch
+
+from training import train_agg, train_resilient
+from training.artifact import load_artifact
+
+
+def run(module, files, out, seed, extra=()):
+    train, val = files
+    args = module.parse_args(["--out", str(out), "--seed", str(seed), "--epochs", "2", "--batch", "2",
+                              "--train-file", train, "--val-file", val, "--test-configs", "0", "--quiet", *extra])
+    return module.train(args)
+
+
+def same_run(a, b):
+    state_a, state_b = a["model"].state_dict(), b["model"].state_dict()
+    weights_equal = all(torch.equal(state_a[k], state_b[k]) for k in state_a)
+    strip = lambda h: [{k: v for k, v in row.items() if k != "seconds"} for row in h]
+    return weights_equal and strip(a["history"]) == strip(b["history"])
+
+
+def test_resilient_training_is_reproducible_for_a_seed(resilient_files, tmp_path):
+    first = run(train_resilient, resilient_files, tmp_path / "a", seed=7)
+    again = run(train_resilient, resilient_files, tmp_path / "b", seed=7)
+    other = run(train_resilient, resilient_files, tmp_path / "c", seed=8)
+    assert same_run(first, again)
+    assert not same_run(first, other)
+    manifest, model = load_artifact(str(tmp_path / "a"))
+    assert manifest["architecture"] == "resilient-gnn" and manifest["training"]["seed"] == 7
+    assert manifest["training"]["configurations"] == {"train": 4, "validation": 2}
+    assert (tmp_path / "a" / "curves.png").stat().st_size > 0
+    assert len((tmp_path / "a" / "history.csv").read_text().splitlines()) == 3
+    # the saved weights are the best validation epoch's
+    assert manifest["validation"]["p5Rate"] == max(row["val_p5"] for row in first["history"])
+
+
+def test_resilient_variants_run(resilient_files, tmp_path):
+    mu0 = run(train_resilient, resilient_files, tmp_path / "mu0", seed=1, extra=["--mu-zero", "--follow", "sampled", "--utility", "sum"])
+    assert all(row["avg_mu"] == 0 for row in mu0["history"])
+
+
+def test_agg_training_is_reproducible_for_a_seed(agg_files, tmp_path):
+    first = run(train_agg, agg_files, tmp_path / "a", seed=3)
+    again = run(train_agg, agg_files, tmp_path / "b", seed=3)
+    assert same_run(first, again)
+    manifest, model = load_artifact(str(tmp_path / "a"))
+    assert manifest["architecture"] == "agg-gnn" and manifest["hyperparameters"]["sequenceLength"] == 3
+    assert len(manifest["inputs"]["scale"]) == 3 and all(s > 0 for s in manifest["inputs"]["scale"])
+    json.dumps(manifest)
+
+
+def test_evaluate_cli_scores_an_artifact_on_an_export(resilient_files, agg_files, tmp_path, capsys):
+    from training import evaluate
+
+    run(train_resilient, resilient_files, tmp_path / "r", seed=1)
+    run(train_agg, agg_files, tmp_path / "g", seed=1)
+    assert evaluate.main(["--artifact", str(tmp_path / "r"), "--export", resilient_files[1], "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["data"]["configurations"] == 2 and 0 <= result["model"]["p5Rate"] <= result["model"]["meanRate"]
+    assert evaluate.main(["--artifact", str(tmp_path / "g"), "--export", agg_files[1]]) == 0
+    assert "power" in capsys.readouterr().out
+    assert evaluate.main(["--artifact", str(tmp_path / "missing"), "--export", agg_files[1]]) == 2

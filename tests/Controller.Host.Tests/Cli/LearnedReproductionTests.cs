@@ -1,0 +1,48 @@
+using System.Text.Json;
+
+namespace Controller.Host.Tests.Cli;
+
+/// <summary>The learned-policy reproductions run on the committed artifacts; the claims they check are reported, not assumed.</summary>
+public sealed class LearnedReproductionTests
+{
+    private static readonly string[] P5Baselines = ["fullReuseP5Rate", "wmmseP5Rate", "itlinqP5Rate"];
+    private static readonly string[] SumBaselines = ["equalPowerSumRate", "randomFullPowerSumRate", "wmmse5SumRate"];
+
+    [Fact]
+    public void Reproduce_ResilientGnn_ReportsEverySizeAgainstTheBaselines()
+    {
+        var run = CliRun.Of("reproduce", "resilient-gnn", "--json");
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        var rows = json.RootElement.GetProperty("rows").EnumerateArray().ToArray();
+        Assert.Equal(["m=4 n=40", "m=6 n=60", "m=8 n=80"], rows.Where(r => r.GetProperty("label").GetString()!.Contains("best baseline", StringComparison.Ordinal)).Select(r => r.GetProperty("label").GetString()![..8].TrimEnd(':')));
+        foreach (var row in rows.Where(r => r.TryGetProperty("gnnP5Rate", out _)))
+        {
+            var best = P5Baselines.Max(k => row.GetProperty(k).GetDouble());
+            Assert.Equal(row.GetProperty("gnnP5Rate").GetDouble() - best, row.GetProperty("obtained").GetDouble(), 12);
+            Assert.Equal(row.GetProperty("obtained").GetDouble() > 0, row.GetProperty("withinTolerance").GetBoolean());
+            Assert.InRange(row.GetProperty("gnnMeanRate").GetDouble(), 0.05, 5);
+        }
+
+        // What README states: the GNN's 5th percentile is above every baseline's at the training size and at n = 60, 80.
+        Assert.All(rows.Where(r => r.TryGetProperty("gnnP5Rate", out _)), row => Assert.True(row.GetProperty("withinTolerance").GetBoolean(), row.GetRawText()));
+    }
+
+    [Fact]
+    public void Reproduce_AggGnn_ComparesSumRateAndBudget()
+    {
+        var run = CliRun.Of("reproduce", "agg-gnn", "--json");
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        var rows = json.RootElement.GetProperty("rows").EnumerateArray().ToArray();
+        var sum = rows[0];
+        Assert.Equal(
+            sum.GetProperty("aggGnnSumRate").GetDouble() - SumBaselines.Max(k => sum.GetProperty(k).GetDouble()),
+            sum.GetProperty("obtained").GetDouble(),
+            12);
+        // What README states: above equal power and random full power, within the budget on average.
+        Assert.True(sum.GetProperty("aggGnnSumRate").GetDouble() > sum.GetProperty("equalPowerSumRate").GetDouble());
+        Assert.True(sum.GetProperty("aggGnnSumRate").GetDouble() > sum.GetProperty("randomFullPowerSumRate").GetDouble());
+        Assert.True(rows[1].GetProperty("withinTolerance").GetBoolean(), rows[1].GetRawText());
+    }
+}
