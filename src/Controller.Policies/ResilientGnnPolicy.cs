@@ -59,14 +59,7 @@ public sealed class ResilientGnnPolicy : IMaskablePolicy
             _proportionalFairChoice = new int[configuration.Transmitters];
         }
 
-        // The selector's ratios are the contract's fhat / max(fbar, 1e-9), 0 for inactive users; its own
-        // choice is not used.
-        fairness.Select(configuration, _proportionalFairChoice, eligible);
-        var ratio = fairness.Ratio;
-        for (var j = 0; j < users; j++)
-        {
-            _features[j] = double.LogP1(ratio[j]);
-        }
+        ComputeFeatures(configuration, fairness, eligible, _proportionalFairChoice, _features);
 
         var constants = configuration.Constants;
         ReadOnlySpan<bool> active = configuration.Active;
@@ -90,6 +83,23 @@ public sealed class ResilientGnnPolicy : IMaskablePolicy
         _batch.Add(_graph, _features, active, constants.MaxPower);
         _model.Run(_batch);
         Apply(_model.Selection, _model.Power, configuration.ServingTransmitter, active, constants.MaxPower, decision);
+    }
+
+    /// <summary>
+    /// The contract's node features: <c>log(1 + fhat_j / max(fbar_j, 1e-9))</c> from the selector's ratios, 0 for
+    /// inactive users and those not in <paramref name="eligible"/> (empty: all). <paramref name="choice"/> is
+    /// scratch space of one entry per transmitter (the selector's own choice is not used).
+    /// </summary>
+    public static void ComputeFeatures(NetworkConfiguration configuration, ProportionalFairSelector fairness, ReadOnlySpan<bool> eligible, Span<int> choice, Span<double> features)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(fairness);
+        fairness.Select(configuration, choice, eligible);
+        var ratio = fairness.Ratio;
+        for (var j = 0; j < features.Length; j++)
+        {
+            features[j] = double.LogP1(ratio[j]);
+        }
     }
 
     /// <summary>

@@ -36,13 +36,8 @@ internal sealed class SiloGnnPolicy(IInferenceGrain grain) : IAsyncAllocationPol
             _choice = new int[configuration.Transmitters];
         }
 
-        fairness.Select(configuration, _choice);
         var features = new double[users];
-        var ratio = fairness.Ratio;
-        for (var j = 0; j < users; j++)
-        {
-            features[j] = double.LogP1(ratio[j]);
-        }
+        ResilientGnnPolicy.ComputeFeatures(configuration, fairness, eligible: default, _choice, features);
 
         var constants = configuration.Constants;
         var question = new GnnQuestion(
