@@ -77,8 +77,7 @@ public sealed class ControlPlane : IDisposable
             .AddGrain<IRegionGrain, RegionGrain>(_ => new RegionGrain(this))
             .AddGrain<ICellGrain, CellGrain>(_ => new CellGrain(this))
             .AddGrain<IUserGrain, UserGrain>(_ => new UserGrain(this))
-            .AddGrain<Inference.IInferenceGrain, Inference.InferenceGrain>(_ => new Inference.InferenceGrain(
-                (Policies as Controller.Optimization.Policies.ControlPolicies)?.More as Controller.Policies.LearnedPolicies ?? throw new InvalidOperationException("The inference silo needs a policy provider with learned policies.")))
+            .AddGrain<Inference.IInferenceGrain, Inference.InferenceGrain>(_ => new Inference.InferenceGrain(this))
             .AddGrain<ILinkGrain, LinkGrain>(_ => new LinkGrain(this));
     }
 

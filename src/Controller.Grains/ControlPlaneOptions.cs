@@ -35,6 +35,9 @@ public sealed class ControlPlaneOptions
     /// </summary>
     public bool InferenceSilo { get; init; }
 
+    /// <summary>Backend of the inference silo: "managed" (CPU, default) or "torch" (a PyTorch worker process, CUDA when available).</summary>
+    public string InferenceBackend { get; init; } = "managed";
+
     /// <summary>Step sizes of the users' resilient duals.</summary>
     public ResilientDualOptions Resilient { get; init; } = new() { RateStep = 0.05, SlackStep = 0.05, LambdaStep = 0.05, MuStep = 0.05 };
 
@@ -55,6 +58,11 @@ public sealed class ControlPlaneOptions
         if (!(RateAverageWeight > 0 && RateAverageWeight <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(RateAverageWeight), RateAverageWeight, "The rate average weight must be in (0, 1].");
+        }
+
+        if (InferenceBackend is not ("managed" or "torch"))
+        {
+            throw new ArgumentOutOfRangeException(nameof(InferenceBackend), InferenceBackend, "The inference backend must be 'managed' or 'torch'.");
         }
 
         ArgumentNullException.ThrowIfNull(Resilient);

@@ -53,6 +53,78 @@ public sealed class InferenceTests : IDisposable
         }
     }
 
+    [Fact]
+    [Trait("Category", "Process")]
+    public async Task The_torch_backend_answers_as_the_managed_one_within_1e4()
+    {
+        if (!TorchAvailable(out var why))
+        {
+            Assert.True(Environment.GetEnvironmentVariable("CONTROLLER_REQUIRE_TORCH") != "1", why);
+            Console.WriteLine($"skipped in effect: {why}");
+            return;
+        }
+
+        var simulator = new RanSimulator(ControlHarness.SmallNetwork(regions: 3));
+        var questions = simulator.Topology.Regions.Select((region, r) =>
+        {
+            var telemetry = simulator.PullTelemetry(region.RegionId);
+            var users = region.UserIds.Count;
+            var cells = region.CellIds.Count;
+            return new GnnQuestion(
+                users,
+                cells,
+                [.. telemetry.Gains.SelectMany(row => row)],
+                [.. region.ServingCell],
+                [.. telemetry.Active],
+                [.. Enumerable.Range(0, users).Select(j => 0.1 + (0.37 * ((j * 7) + r) % 3))],
+                region.Noise,
+                region.MaxPower);
+        }).ToArray();
+
+        var managed = await AnswerAsync("managed", questions);
+        var torch = await AnswerAsync("torch", questions);
+        for (var q = 0; q < questions.Length; q++)
+        {
+            AssertClose(managed[q].Power, torch[q].Power);
+            AssertClose(managed[q].Selection, torch[q].Selection);
+        }
+    }
+
+    private async Task<GnnAnswer[]> AnswerAsync(string backend, GnnQuestion[] questions)
+    {
+        var simulator = new RanSimulator(ControlHarness.SmallNetwork(regions: 1));
+        var provider = new ControlPolicies(new LearnedPolicies(_artifacts.FullName));
+        using var plane = new ControlPlane(simulator, simulator.Topology, new ControlPlaneOptions { InferenceSilo = true, InferenceBackend = backend }, provider);
+        await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
+        var grain = runtime.GetGrain<IInferenceGrain>("silo-gnn");
+        return await Task.WhenAll(questions.Select(q => grain.InferGnnAsync(q, CancellationToken.None)));
+    }
+
+    private static void AssertClose(double[] expected, double[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * Math.Max(1e-12, Math.Abs(expected[i])) + 1e-9, $"{i}: managed {expected[i]}, torch {actual[i]}");
+        }
+    }
+
+    private static bool TorchAvailable(out string why)
+    {
+        try
+        {
+            using var probe = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/bin/python3", "-c \"import torch\"") { RedirectStandardError = true, UseShellExecute = false })!;
+            probe.WaitForExit();
+            why = probe.ExitCode == 0 ? "" : "/usr/bin/python3 cannot import torch";
+            return probe.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception exception)
+        {
+            why = $"/usr/bin/python3 is not available: {exception.Message}";
+            return false;
+        }
+    }
+
     private async Task<(double[] Rates, InferenceStats? Stats)> RunAsync(bool inferenceSilo, int regions, int loops)
     {
         var (plane, runtime) = Build(inferenceSilo, regions);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text.Json;
 using Controller.Policies;
 using Controller.Policies.Models;
 using Controller.Radio.Channels;
@@ -46,24 +47,41 @@ public interface IInferenceGrain : IGrain
     Task<InferenceStats> GetStatsAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>The managed (CPU, System.Numerics.Tensors) backend of <see cref="IInferenceGrain"/>.</summary>
-internal sealed class InferenceGrain(LearnedPolicies policies) : Grain, IInferenceGrain
+/// <summary>
+/// <see cref="IInferenceGrain"/> with the backend of <see cref="ControlPlaneOptions.InferenceBackend"/>: <c>managed</c>
+/// (CPU, System.Numerics.Tensors, default) or <c>torch</c> (a PyTorch worker process; CUDA when available).
+/// </summary>
+internal sealed class InferenceGrain(ControlPlane plane) : Grain, IInferenceGrain
 {
     private readonly ConcurrentQueue<(GnnQuestion Question, TaskCompletionSource<GnnAnswer> Answer)> _queue = new();
     private readonly ResilientGnnBatch _batch = new();
     private readonly UserGraph _graph = new();
     private readonly List<(GnnQuestion Question, TaskCompletionSource<GnnAnswer> Answer)> _running = [];
     private ResilientGnnModel _model = null!;
+    private TorchWorker? _torch;
     private int _draining;
     private long _requests;
     private long _batches;
     private int _largest;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        var policies = (plane.Policies as Controller.Optimization.Policies.ControlPolicies)?.More as LearnedPolicies
+            ?? throw new InvalidOperationException("The inference silo needs a policy provider with learned policies.");
         var artifact = policies.Load(Key);
         _model = new ResilientGnnModel(ResilientGnnWeights.From(artifact));
-        return Task.CompletedTask;
+        if (plane.Options.InferenceBackend == "torch")
+        {
+            _torch = await TorchWorker.StartAsync(artifact.Directory, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override async Task OnDeactivateAsync(CancellationToken cancellationToken)
+    {
+        if (_torch is not null)
+        {
+            await _torch.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     public Task<GnnAnswer> InferGnnAsync(GnnQuestion question, CancellationToken cancellationToken)
@@ -72,7 +90,15 @@ internal sealed class InferenceGrain(LearnedPolicies policies) : Grain, IInferen
         Check(question);
         var answer = new TaskCompletionSource<GnnAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
         _queue.Enqueue((question, answer));
-        Drain();
+        if (_torch is null)
+        {
+            Drain();
+        }
+        else
+        {
+            _ = DrainTorchAsync();
+        }
+
         return answer.Task;
     }
 
@@ -99,6 +125,53 @@ internal sealed class InferenceGrain(LearnedPolicies policies) : Grain, IInferen
                 }
 
                 RunAndAnswer();
+            }
+            finally
+            {
+                Volatile.Write(ref _draining, 0);
+            }
+        }
+    }
+
+    /// <summary>The torch backend's drain: everything queued goes to the worker as one request per (cells, Pmax) group.</summary>
+    private async Task DrainTorchAsync()
+    {
+        while (!_queue.IsEmpty && Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        {
+            var running = new List<(GnnQuestion Question, TaskCompletionSource<GnnAnswer> Answer)>();
+            try
+            {
+                while (_queue.TryDequeue(out var item))
+                {
+                    running.Add(item);
+                }
+
+                foreach (var group in running.GroupBy(r => (r.Question.Cells, r.Question.MaxPower)))
+                {
+                    var items = group.ToArray();
+                    try
+                    {
+                        var answers = await _torch!.ResilientAsync([.. items.Select(i => i.Question)], CancellationToken.None).ConfigureAwait(false);
+                        for (var i = 0; i < items.Length; i++)
+                        {
+                            items[i].Answer.TrySetResult(answers[i]);
+                        }
+                    }
+                    catch (Exception exception) when (exception is ArgumentException or InvalidOperationException or IOException or JsonException)
+                    {
+                        foreach (var item in items)
+                        {
+                            item.Answer.TrySetException(exception);
+                        }
+                    }
+                }
+
+                Interlocked.Add(ref _requests, running.Count);
+                Interlocked.Increment(ref _batches);
+                if (running.Count > _largest)
+                {
+                    Volatile.Write(ref _largest, running.Count);
+                }
             }
             finally
             {

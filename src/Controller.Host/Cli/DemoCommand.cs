@@ -40,11 +40,13 @@ internal static class DemoCommand
         var schedule = CommonOptions.DemandChanges();
         var inference = new Option<string>("--inference") { Description = "where gnn: policies run: silo (inference grains batching all regions' questions) or region (each region runs the model)", DefaultValueFactory = _ => "silo" };
         inference.AcceptOnlyFromAmong("silo", "region");
+        var backend = new Option<string>("--inference-backend") { Description = "backend of the inference silo: managed (CPU, default) or torch (PyTorch worker process, CUDA when available)", DefaultValueFactory = _ => "managed" };
+        backend.AcceptOnlyFromAmong("managed", "torch");
         var view = new Option<string>("--view") { Description = "console view: live (redrawn), lines (one line per refresh) or auto", DefaultValueFactory = _ => "auto" };
         view.AcceptOnlyFromAmong("auto", "live", "lines");
         var command = new Command("demo", "Run the embedded controller on a simulated network with a live console view.")
         {
-            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, inference, listen, ran, view,
+            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, inference, backend, listen, ran, view,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -80,7 +82,7 @@ internal static class DemoCommand
             ControlPlane plane;
             try
             {
-                plane = await ControlPlane.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed), InferenceSilo = parsed.GetRequiredValue(inference) == "silo" }, cancellationToken, HostPolicies.Provider).ConfigureAwait(false);
+                plane = await ControlPlane.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed), InferenceSilo = parsed.GetRequiredValue(inference) == "silo", InferenceBackend = parsed.GetRequiredValue(backend) }, cancellationToken, HostPolicies.Provider).ConfigureAwait(false);
             }
             catch (RanUnavailableException exception)
             {
