@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Controller.Host.Telemetry;
 
 namespace Controller.Host.Tests.Telemetry;
@@ -65,36 +64,6 @@ public sealed class TelemetryProcessTests
         }
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(Dictionary<string, string?> environment, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        // Only what the test sets: an OTEL_* variable of the runner's own environment must not leak in.
-        foreach (var name in start.Environment.Keys.Where(name => name.StartsWith("OTEL_", StringComparison.Ordinal)).ToArray())
-        {
-            start.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "controller.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Code, string Stdout, string Stderr)> RunAsync(Dictionary<string, string?> environment, params string[] args) =>
+        ControllerProcess.RunAsync(environment, args);
 }
