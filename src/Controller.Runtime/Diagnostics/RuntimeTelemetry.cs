@@ -11,6 +11,9 @@ public static class RuntimeTelemetry
     /// <summary>Span tag holding "type/key" of the grain a call ran on.</summary>
     public const string GrainIdTag = "grain.id";
 
+    /// <summary>Span tag holding the ordinal of the silo a remote call went to.</summary>
+    public const string SiloTag = "silo";
+
     /// <summary>Metric tag holding the grain type.</summary>
     public const string GrainTypeTag = "grain.type";
 

@@ -121,3 +121,6 @@ public sealed class GrainCallSerializationException : Exception
     {
     }
 }
+
+/// <summary>A call names a grain type or method this silo does not host.</summary>
+internal sealed class UnknownGrainException(string message) : Exception(message);

@@ -51,6 +51,9 @@ internal sealed class GrainInterfaceMap
         ? method
         : throw new GrainCallSerializationException($"Grain type '{TypeName}' has no method named '{name}'.");
 
+    /// <summary>The method called <paramref name="name"/>, or null.</summary>
+    public GrainMethod? TryGetMethod(string name) => _byName.GetValueOrDefault(name);
+
     private static string DefaultTypeName(Type grainInterface)
     {
         var name = grainInterface.Name;

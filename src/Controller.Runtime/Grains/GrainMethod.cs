@@ -104,6 +104,14 @@ internal sealed class GrainMethod<TResult> : GrainMethod
     public override object Send(GrainProxy proxy, object?[] arguments)
     {
         var cancellationToken = CancellationTokenIndex >= 0 ? (CancellationToken)arguments[CancellationTokenIndex]! : default;
+        // A reference that reached a live local activation stays local; only the others ask the locator.
+        if (proxy.CachedActivation is null && proxy.Runtime.TryLocateRemote(proxy.GrainId, out var transport, out var silo))
+        {
+#pragma warning disable CA2012 // As below: boxed once to become the interface method's return value.
+            return Shape(CallRemoteAsync(transport, silo, proxy.GrainId, arguments, cancellationToken));
+#pragma warning restore CA2012
+        }
+
         var serialize = proxy.Runtime.Options.SerializeCalls;
         if (serialize)
         {
@@ -128,6 +136,39 @@ internal sealed class GrainMethod<TResult> : GrainMethod
             _ => DropResult(Reply(proxy, message, cancellationToken)).AsTask(),
         };
 #pragma warning restore CA2012
+    }
+
+    /// <summary>The interface method's return value for a reply.</summary>
+    private object Shape(ValueTask<TResult> reply)
+    {
+#pragma warning disable CA2012 // The value task is consumed once, by the caller of the interface method.
+        return _kind switch
+        {
+            ReturnKind.ValueTaskOfT => reply,
+            ReturnKind.TaskOfT => reply.AsTask(),
+            ReturnKind.ValueTask => DropResult(reply),
+            _ => DropResult(reply).AsTask(),
+        };
+#pragma warning restore CA2012
+    }
+
+    /// <summary>A call to a grain on another silo: the wire form goes through the transport, with a client span around it.</summary>
+    private async ValueTask<TResult> CallRemoteAsync(Cluster.IClusterTransport transport, Placement.SiloId silo, GrainId grain, object?[] arguments, CancellationToken cancellationToken)
+    {
+        using var span = Diagnostics.RuntimeTelemetry.Source.StartActivity(SpanName, System.Diagnostics.ActivityKind.Client);
+        span?.SetTag(Diagnostics.RuntimeTelemetry.GrainIdTag, grain.ToString());
+        span?.SetTag(Diagnostics.RuntimeTelemetry.SiloTag, silo.Ordinal);
+        try
+        {
+            var wire = GrainCallCodec.EncodeCall(grain, this, arguments, System.Diagnostics.Activity.Current?.Context ?? default);
+            var reply = await transport.CallAsync(silo, wire, cancellationToken).ConfigureAwait(false);
+            return GrainCallCodec.DecodeResult<TResult>(reply);
+        }
+        catch (Exception exception)
+        {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, exception.Message);
+            throw;
+        }
     }
 
     public override async Task<byte[]> DispatchAsync(GrainRuntime runtime, DecodedCall call, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
+using Controller.Runtime.Cluster;
 using Controller.Runtime.Diagnostics;
 using Controller.Runtime.Placement;
 using Controller.Runtime.Storage;
@@ -19,6 +20,7 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
     private readonly FrozenDictionary<string, GrainInterfaceMap> _byTypeName;
     private readonly IGrainLocator _locator;
     private readonly SiloId _localSilo;
+    private readonly IClusterTransport? _transport;
     private readonly ILogger _logger;
     private readonly ITimer _collector;
     private int _disposed;
@@ -32,6 +34,7 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
         System.Diagnostics.Metrics.IMeterFactory? meterFactory,
         IGrainLocator locator,
         SiloId localSilo,
+        IClusterTransport? transport,
         IServiceProvider? services)
     {
         _byInterface = grains.ToFrozenDictionary(g => g.Interface);
@@ -43,6 +46,7 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
         Services = services;
         _locator = locator;
         _localSilo = localSilo;
+        _transport = transport;
         _logger = loggerFactory.CreateLogger("Controller.Runtime");
         _collector = timeProvider.CreateTimer(static state => ((GrainRuntime)state!).CollectIdle(), this, options.CollectionInterval, options.CollectionInterval);
     }
@@ -82,8 +86,33 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
     /// </summary>
     public Task<byte[]> DispatchEncodedCallAsync(ReadOnlyMemory<byte> call, CancellationToken cancellationToken)
     {
-        var decoded = GrainCallCodec.DecodeCall(call.Span, ResolveMethod, cancellationToken);
+        var decoded = DecodeCall(call.Span, cancellationToken);
         return decoded.Method.DispatchAsync(this, decoded, cancellationToken);
+    }
+
+    /// <summary>Reads a call's wire form; throws <see cref="UnknownGrainException"/> for a type or method this silo does not host.</summary>
+    internal DecodedCall DecodeCall(ReadOnlySpan<byte> call, CancellationToken cancellationToken)
+        => GrainCallCodec.DecodeCall(call, ResolveMethod, cancellationToken);
+
+    /// <summary>
+    /// The transport and silo of a grain homed on another silo; false for a local grain. Without a transport every
+    /// grain is local, and one placed elsewhere fails when the call is delivered.
+    /// </summary>
+    internal bool TryLocateRemote(GrainId grain, out IClusterTransport transport, out SiloId silo)
+    {
+        if (_transport is not null)
+        {
+            silo = _locator.Locate(grain);
+            if (silo != _localSilo)
+            {
+                transport = _transport;
+                return true;
+            }
+        }
+
+        transport = null!;
+        silo = default;
+        return false;
     }
 
     /// <summary>The runtime's (instrumented) storage, for host code that reads or repairs grain state.</summary>
@@ -200,9 +229,15 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
 
     internal void Remove(Activation activation) => _activations.TryRemove(new KeyValuePair<GrainId, Activation>(activation.Id, activation));
 
-    private GrainMethod ResolveMethod(GrainId grain, string method) => _byTypeName.TryGetValue(grain.Type, out var map)
-        ? map.Method(method)
-        : throw new GrainCallSerializationException($"Unknown grain type '{grain.Type}' in a call to {grain}.");
+    private GrainMethod ResolveMethod(GrainId grain, string method)
+    {
+        if (!_byTypeName.TryGetValue(grain.Type, out var map))
+        {
+            throw new UnknownGrainException($"Unknown grain type '{grain.Type}' in a call to {grain}; this silo hosts {string.Join(", ", _byTypeName.Keys.Order(StringComparer.Ordinal))}.");
+        }
+
+        return map.TryGetMethod(method) ?? throw new UnknownGrainException($"Grain type '{grain.Type}' has no method named '{method}'.");
+    }
 
     private Activation GetOrActivate(GrainId grain)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Controller.Runtime.Cluster;
 using Controller.Runtime.Placement;
 using Controller.Runtime.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +20,7 @@ public sealed class GrainRuntimeBuilder
     private IGrainLocator _locator = new LocalGrainLocator();
     private SiloId _localSilo = LocalGrainLocator.Silo;
     private IServiceProvider? _services;
+    private IClusterTransport? _transport;
 
     /// <summary>
     /// Registers <typeparamref name="TImplementation"/> for <typeparamref name="TInterface"/>. Without a
@@ -72,6 +74,17 @@ public sealed class GrainRuntimeBuilder
         return this;
     }
 
+    /// <summary>
+    /// Joins a cluster: <paramref name="locator"/> places grains, this silo is <paramref name="localSilo"/>, and calls to
+    /// grains placed on other silos go through <paramref name="transport"/> (the runtime does not own it).
+    /// </summary>
+    public GrainRuntimeBuilder UseCluster(IGrainLocator locator, SiloId localSilo, IClusterTransport transport)
+    {
+        UseLocator(locator, localSilo);
+        _transport = transport ?? throw new ArgumentNullException(nameof(transport));
+        return this;
+    }
+
     /// <summary>Services for grain constructors.</summary>
     public GrainRuntimeBuilder UseServices(IServiceProvider services)
     {
@@ -97,6 +110,6 @@ public sealed class GrainRuntimeBuilder
             throw new InvalidOperationException($"Two grain interfaces share the type name '{duplicate.Key}'; give one a [GrainType] name.");
         }
 
-        return new GrainRuntime(_grains, _storage, _timeProvider, _options, _loggerFactory, _meterFactory, _locator, _localSilo, _services);
+        return new GrainRuntime(_grains, _storage, _timeProvider, _options, _loggerFactory, _meterFactory, _locator, _localSilo, _transport, _services);
     }
 }
