@@ -73,12 +73,15 @@ public sealed class ControlPlane : IDisposable
     public GrainRuntimeBuilder Register(GrainRuntimeBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder
+        builder = builder
             .AddGrain<IRegionGrain, RegionGrain>(_ => new RegionGrain(this))
             .AddGrain<ICellGrain, CellGrain>(_ => new CellGrain(this))
             .AddGrain<IUserGrain, UserGrain>(_ => new UserGrain(this))
-            .AddGrain<Inference.IInferenceGrain, Inference.InferenceGrain>(_ => new Inference.InferenceGrain(this))
             .AddGrain<ILinkGrain, LinkGrain>(_ => new LinkGrain(this));
+        // The inference role: in this silo (embedded), or placed on inference silos by the runtime's locator, in
+        // which case these registrations only give regions their references.
+        builder = Inference.InferenceSilo.Register(builder, (Policies as ControlPolicies)?.More as Controller.Policies.LearnedPolicies ?? new Controller.Policies.LearnedPolicies(), Options.InferenceBackend);
+        return builder;
     }
 
     /// <summary>Starts every region's loop (see <see cref="IRegionGrain.StartAsync"/>).</summary>

@@ -337,7 +337,17 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
             _configuration.Load(telemetry, _overrides);
             if (_policy is Inference.IAsyncAllocationPolicy silo)
             {
-                await silo.DecideAsync(_configuration, _fairness, _decision, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await silo.DecideAsync(_configuration, _fairness, _decision, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Controller.Runtime.Cluster.SiloUnavailableException)
+                {
+                    // The inference silo is down or restarting: the RAN keeps the last good decision (fail-static), and
+                    // the loop counts as failed with the silo's reason; the next tick asks again.
+                    await HoldLastDecisionAsync(telemetry.Slot, cancellationToken).ConfigureAwait(false);
+                    throw;
+                }
             }
             else
             {

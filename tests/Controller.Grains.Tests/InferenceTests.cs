@@ -4,7 +4,9 @@ using Controller.Optimization.Policies;
 using Controller.Policies;
 using Controller.Policies.Artifacts;
 using Controller.Ran.Simulation;
+using Controller.Runtime.Cluster;
 using Controller.Runtime.Grains;
+using Controller.Runtime.Placement;
 
 namespace Controller.Grains.Tests;
 
@@ -33,6 +35,59 @@ public sealed class InferenceTests : IDisposable
         Assert.Equal(4 * 12, viaSilo.Stats!.Requests);
         Assert.InRange(viaSilo.Stats.Batches, 1, viaSilo.Stats.Requests);
         Assert.Null(inRegion.Stats);
+    }
+
+    [Fact]
+    public async Task Regions_through_an_inference_silo_of_its_own_decide_exactly_as_regions_running_the_model()
+    {
+        await using var silo = await InferenceSiloHarness.StartAsync(_artifacts.FullName);
+        var viaRemote = await RunAsync(inferenceSilo: true, regions: 4, loops: 12, silo);
+        var inRegion = await RunAsync(inferenceSilo: false, regions: 4, loops: 12);
+
+        Assert.Equal(inRegion.Rates, viaRemote.Rates);
+        Assert.Equal(4 * 12, viaRemote.Stats!.Requests);
+        // The model ran in the inference silo's process, not in the control silo's.
+        Assert.True(silo.Runtime.IsActive(new GrainId(InferenceSilo.GrainType, "silo-gnn")));
+    }
+
+    [Fact]
+    public async Task A_malformed_question_to_an_inference_silo_is_refused_with_the_same_reason()
+    {
+        await using var silo = await InferenceSiloHarness.StartAsync(_artifacts.FullName);
+        var (plane, runtime) = Build(inferenceSilo: true, regions: 1, silo);
+        await using (runtime)
+        using (plane)
+        {
+            var error = await Assert.ThrowsAsync<ArgumentException>(() => runtime.GetGrain<IInferenceGrain>("silo-gnn").InferGnnAsync(
+                new GnnQuestion(2, 1, [1.0, -2.0], [0, 0], [true, true], [0.1, 0.2], 1e-3, 1), CancellationToken.None));
+
+            Assert.Equal("Inference question for policy 'silo-gnn' has a gain that is negative or not finite.", error.Message);
+        }
+    }
+
+    [Fact]
+    public async Task Inference_silo_down_holds_the_last_decision_counts_the_loop_failed_and_recovers()
+    {
+        await using var silo = await InferenceSiloHarness.StartAsync(_artifacts.FullName);
+        var (plane, runtime) = Build(inferenceSilo: true, regions: 1, silo);
+        await using (runtime)
+        using (plane)
+        {
+            var region = runtime.GetGrain<IRegionGrain>(RanIds.Region(0));
+            Assert.Equal(LoopOutcome.Completed, await region.RunLoopAsync(CancellationToken.None));
+
+            await silo.StopAsync();
+            Assert.Equal(LoopOutcome.Failed, await region.RunLoopAsync(CancellationToken.None));
+            var down = await region.GetStatusAsync(CancellationToken.None);
+            Assert.Contains("Silo 1", down.LastReason, StringComparison.Ordinal);
+            Assert.Equal(1, down.FailedLoops);
+            Assert.Equal(1, down.HeldDecisions);
+
+            // The silo comes back on the same address (as a restarted pod under its stable name).
+            await using var back = await InferenceSiloHarness.StartAsync(_artifacts.FullName, silo.Port);
+            Assert.Equal(LoopOutcome.Completed, await region.RunLoopAsync(CancellationToken.None));
+            Assert.Equal(2, (await region.GetStatusAsync(CancellationToken.None)).Iterations);
+        }
     }
 
     [Fact]
@@ -125,9 +180,9 @@ public sealed class InferenceTests : IDisposable
         }
     }
 
-    private async Task<(double[] Rates, InferenceStats? Stats)> RunAsync(bool inferenceSilo, int regions, int loops)
+    private async Task<(double[] Rates, InferenceStats? Stats)> RunAsync(bool inferenceSilo, int regions, int loops, InferenceSiloHarness? remote = null)
     {
-        var (plane, runtime) = Build(inferenceSilo, regions);
+        var (plane, runtime) = Build(inferenceSilo, regions, remote);
         await using (runtime)
         using (plane)
         {
@@ -152,11 +207,18 @@ public sealed class InferenceTests : IDisposable
         }
     }
 
-    private (ControlPlane Plane, GrainRuntime Runtime) Build(bool inferenceSilo, int regions)
+    private (ControlPlane Plane, GrainRuntime Runtime) Build(bool inferenceSilo, int regions, InferenceSiloHarness? remote = null)
     {
         var simulator = new RanSimulator(ControlHarness.SmallNetwork(regions: regions));
         var provider = new ControlPolicies(new LearnedPolicies(_artifacts.FullName));
         var plane = new ControlPlane(simulator, simulator.Topology, new ControlPlaneOptions { Policy = "gnn:silo-gnn", InferenceSilo = inferenceSilo }, provider);
-        return (plane, plane.Register(new GrainRuntimeBuilder()).Build());
+        var builder = plane.Register(new GrainRuntimeBuilder());
+        if (remote is not null)
+        {
+            var roles = new Dictionary<string, IReadOnlyList<SiloId>> { [InferenceSilo.GrainType] = [InferenceSiloHarness.Silo] };
+            builder.UseCluster(new RoleGrainLocator(LocalGrainLocator.Silo, roles), LocalGrainLocator.Silo, remote.Transport);
+        }
+
+        return (plane, builder.Build());
     }
 }

@@ -35,7 +35,7 @@ public sealed record InferenceStats(long Requests, long Batches, int LargestBatc
 /// many regions that arrive while a model run is in progress are answered together by the next run (one
 /// batched forward pass over all their graphs), so the model's fixed costs are shared as load grows.
 /// </summary>
-[GrainType("inference")]
+[GrainType(InferenceSilo.GrainType)]
 public interface IInferenceGrain : IGrain
 {
     /// <summary>Runs the GNN on one region's slot (batched with concurrent questions).</summary>
@@ -48,10 +48,34 @@ public interface IInferenceGrain : IGrain
 }
 
 /// <summary>
-/// <see cref="IInferenceGrain"/> with the backend of <see cref="ControlPlaneOptions.InferenceBackend"/>: <c>managed</c>
-/// (CPU, System.Numerics.Tensors, default) or <c>torch</c> (a PyTorch worker process; CUDA when available).
+/// The inference silo role: what its <see cref="IInferenceGrain"/>s share (where artifacts are found, which backend
+/// runs them). A control silo registers it beside its control grains (the embedded default); <c>controller silo
+/// --role inference</c> runs a process with nothing else, which control silos reach through the cluster transport.
 /// </summary>
-internal sealed class InferenceGrain(ControlPlane plane) : Grain, IInferenceGrain
+public static class InferenceSilo
+{
+    /// <summary>The grain type of the inference grains, as placed by a cluster's locator.</summary>
+    public const string GrainType = "inference";
+
+    /// <summary>The backends: <c>managed</c> (CPU, System.Numerics.Tensors, default) or <c>torch</c> (a PyTorch worker process; CUDA when available).</summary>
+    public static IReadOnlyList<string> Backends { get; } = ["managed", "torch"];
+
+    /// <summary>Adds the inference grains, loading artifacts through <paramref name="policies"/> and running them on <paramref name="backend"/>.</summary>
+    public static GrainRuntimeBuilder Register(GrainRuntimeBuilder builder, LearnedPolicies policies, string backend)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(policies);
+        if (!Backends.Contains(backend))
+        {
+            throw new ArgumentOutOfRangeException(nameof(backend), backend, "The inference backend must be 'managed' or 'torch'.");
+        }
+
+        return builder.AddGrain<IInferenceGrain, InferenceGrain>(_ => new InferenceGrain(policies, backend));
+    }
+}
+
+/// <summary><see cref="IInferenceGrain"/> on the backend its silo was given (see <see cref="InferenceSilo"/>).</summary>
+internal sealed class InferenceGrain(LearnedPolicies policies, string backend) : Grain, IInferenceGrain
 {
     private readonly ConcurrentQueue<(GnnQuestion Question, TaskCompletionSource<GnnAnswer> Answer)> _queue = new();
     private readonly ResilientGnnBatch _batch = new();
@@ -66,11 +90,9 @@ internal sealed class InferenceGrain(ControlPlane plane) : Grain, IInferenceGrai
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var policies = (plane.Policies as Controller.Optimization.Policies.ControlPolicies)?.More as LearnedPolicies
-            ?? throw new InvalidOperationException("The inference silo needs a policy provider with learned policies.");
         var artifact = policies.Load(Key);
         _model = new ResilientGnnModel(ResilientGnnWeights.From(artifact));
-        if (plane.Options.InferenceBackend == "torch")
+        if (backend == "torch")
         {
             _torch = await TorchWorker.StartAsync(artifact.Directory, cancellationToken).ConfigureAwait(false);
         }

@@ -28,6 +28,7 @@ internal static class ControllerCli
             RanSimCommand.Create(io),
             DemoCommand.Create(io),
             PolicyCommand.Create(io),
+            SiloCommand.Create(io),
         };
 
         var parsed = root.Parse(args);

@@ -8,7 +8,10 @@ using Controller.Radio.Scenarios;
 using Controller.Ran.Contract;
 using Controller.Ran.Http;
 using Controller.Ran.Simulation;
+using Controller.Grains.Inference;
+using Controller.Runtime.Cluster;
 using Controller.Runtime.Grains;
+using Controller.Runtime.Placement;
 using Controller.Runtime.Storage;
 
 namespace Controller.Host.Cli;
@@ -40,13 +43,18 @@ internal static class DemoCommand
         var schedule = CommonOptions.DemandChanges();
         var inference = new Option<string>("--inference") { Description = "where gnn: policies run: silo (inference grains batching all regions' questions) or region (each region runs the model)", DefaultValueFactory = _ => "silo" };
         inference.AcceptOnlyFromAmong("silo", "region");
+        var inferenceSilos = new Option<string[]>("--inference-silo")
+        {
+            Description = "URL of an inference silo process ('controller silo --role inference'); repeat or separate with commas for several. gnn: policies then run there",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var backend = new Option<string>("--inference-backend") { Description = "backend of the inference silo: managed (CPU, default) or torch (PyTorch worker process, CUDA when available)", DefaultValueFactory = _ => "managed" };
         backend.AcceptOnlyFromAmong("managed", "torch");
         var view = new Option<string>("--view") { Description = "console view: live (redrawn), lines (one line per refresh) or auto", DefaultValueFactory = _ => "auto" };
         view.AcceptOnlyFromAmong("auto", "live", "lines");
         var command = new Command("demo", "Run the embedded controller on a simulated network with a live console view.")
         {
-            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, inference, backend, listen, ran, view,
+            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, inference, inferenceSilos, backend, listen, ran, view,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -74,6 +82,12 @@ internal static class DemoCommand
             {
                 throw new CliUsageException("--demand-change schedules the built-in simulator; with --ran, give it to 'controller ran-sim' instead.");
             }
+            var remoteInference = InferenceSilos(parsed.GetValue(inferenceSilos) ?? []);
+            if (remoteInference.Count > 0 && parsed.GetRequiredValue(inference) == "region")
+            {
+                throw new CliUsageException("--inference-silo sends gnn: questions to inference silos; it cannot be combined with --inference region.");
+            }
+
             // Only once the inputs are known good does the demo touch the disk.
             var resuming = Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Any();
             Directory.CreateDirectory(directory);
@@ -82,7 +96,7 @@ internal static class DemoCommand
             ControlPlane plane;
             try
             {
-                plane = await ControlPlane.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed), InferenceSilo = parsed.GetRequiredValue(inference) == "silo", InferenceBackend = parsed.GetRequiredValue(backend) }, cancellationToken, HostPolicies.Provider).ConfigureAwait(false);
+                plane = await ControlPlane.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed), InferenceSilo = parsed.GetRequiredValue(inference) == "silo" || remoteInference.Count > 0, InferenceBackend = parsed.GetRequiredValue(backend) }, cancellationToken, HostPolicies.Provider).ConfigureAwait(false);
             }
             catch (RanUnavailableException exception)
             {
@@ -96,9 +110,23 @@ internal static class DemoCommand
                     HostPolicies.Provider.Validate(spec);
                 }
 
-                var runtime = plane.Register(new GrainRuntimeBuilder().UseStorage(new FileGrainStorage(directory))).Build();
+                var builder = plane.Register(new GrainRuntimeBuilder().UseStorage(new FileGrainStorage(directory)));
+                using var transport = remoteInference.Count == 0 ? null : new HttpClusterTransport(remoteInference);
+                if (transport is not null)
+                {
+                    // This silo is 0; the inference silos are 1..k, and only the inference grains live there.
+                    var roles = new Dictionary<string, IReadOnlyList<SiloId>> { [InferenceSilo.GrainType] = [.. remoteInference.Keys] };
+                    builder.UseCluster(new RoleGrainLocator(LocalGrainLocator.Silo, roles), LocalGrainLocator.Silo, transport);
+                }
+
+                var runtime = builder.Build();
                 await using (runtime.ConfigureAwait(false))
                 {
+                    if (transport is not null)
+                    {
+                        io.Error.WriteLine($"demo: gnn: policies run on the inference silo{(remoteInference.Count > 1 ? "s" : "")} {string.Join(", ", remoteInference.Values)}");
+                    }
+
                     var cells = plane.CellCount;
                     io.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"demo: {plane.Topology.Regions.Count} regions, {cells} cells, {plane.UserCount} users from {(ranUrl is null ? "the built-in simulator" : ranUrl)}; state in {directory}{(resuming ? " (resuming)" : "")}"));
@@ -134,6 +162,11 @@ internal static class DemoCommand
 
                     var final = plane.Monitor.Aggregate();
                     io.Output.WriteLine(Summary(final));
+                    if (plane.Options.InferenceSilo)
+                    {
+                        await ReportInferenceAsync(runtime, final, io.Error).ConfigureAwait(false);
+                    }
+
                     if (final.LastFailure is { } failure)
                     {
                         io.Error.WriteLine($"demo: {final.FailedLoops} loops failed; the last: {failure}");
@@ -234,6 +267,43 @@ internal static class DemoCommand
         }
 
         return Path.Combine(state, "controller", "demo");
+    }
+
+    /// <summary>How much batching each inference grain in use did (local or on an inference silo).</summary>
+    private static async Task ReportInferenceAsync(GrainRuntime grains, ControlPlaneView view, TextWriter error)
+    {
+        foreach (var spec in view.Policies.Keys.Where(p => p.StartsWith(LearnedPolicies.GnnPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            var name = spec[LearnedPolicies.GnnPrefix.Length..].Trim();
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                var stats = await grains.GetGrain<IInferenceGrain>(name).GetStatsAsync(timeout.Token).ConfigureAwait(false);
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"demo: inference grain {name}: {stats.Requests} questions in {stats.Batches} model runs (largest batch {stats.LargestBatch})"));
+            }
+            catch (Exception exception) when (exception is SiloUnavailableException or OperationCanceledException)
+            {
+                error.WriteLine($"demo: inference grain {name}: no statistics ({exception.Message})");
+            }
+        }
+    }
+
+    /// <summary>Inference silos 1..k from --inference-silo values (each may hold several comma-separated URLs).</summary>
+    private static Dictionary<SiloId, Uri> InferenceSilos(string[] values)
+    {
+        var silos = new Dictionary<SiloId, Uri>();
+        foreach (var text in values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || uri.AbsolutePath != "/")
+            {
+                throw new CliUsageException($"--inference-silo must be an http URL without a path, such as http://127.0.0.1:{SiloCommand.DefaultPort} (got '{text}').");
+            }
+
+            silos[new SiloId(silos.Count + 1)] = uri;
+        }
+
+        return silos;
     }
 
     private static Uri ParseRanUrl(string text) =>

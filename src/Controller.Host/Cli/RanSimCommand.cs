@@ -30,7 +30,7 @@ internal static class RanSimCommand
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            var url = CheckListen(parsed.GetRequiredValue(listen));
+            var url = CheckListen(parsed.GetRequiredValue(listen), "the RAN serves under /ran");
             var simulator = new RanSimulator(new RanSimulatorOptions
             {
                 Scenario = parsed.GetRequiredValue(scenario),
@@ -74,7 +74,8 @@ internal static class RanSimCommand
         return command;
     }
 
-    private static string CheckListen(string text)
+    /// <summary>A Kestrel --listen URL with a port and no path; <paramref name="servesUnder"/> ends the error for a path.</summary>
+    internal static string CheckListen(string text, string servesUnder)
     {
         // Kestrel also accepts '*' and '+' for "every address", which System.Uri does not parse.
         var probe = text.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
@@ -85,7 +86,7 @@ internal static class RanSimCommand
 
         if (uri.AbsolutePath != "/" || uri.Query.Length > 0)
         {
-            throw new CliUsageException($"--listen takes no path or query; the RAN serves under /ran (got '{text}').");
+            throw new CliUsageException($"--listen takes no path or query; {servesUnder} (got '{text}').");
         }
 
         return text;
@@ -98,7 +99,8 @@ internal static class RanSimCommand
         return authority.LastIndexOf(':') > authority.LastIndexOf(']');
     }
 
-    private static void LogWarningsTo(ILoggingBuilder logging) => logging
+    /// <summary>Server warnings and errors, one line each, on stderr.</summary>
+    internal static void LogWarningsTo(ILoggingBuilder logging) => logging
         .SetMinimumLevel(LogLevel.Warning)
         .AddSimpleConsole(console => console.SingleLine = true)
         // Standard output stays free for results, as in every verb.
