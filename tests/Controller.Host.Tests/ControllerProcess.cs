@@ -11,6 +11,19 @@ internal static class ControllerProcess
     /// </summary>
     public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
+        using var process = Process.Start(StartInfo(environment, args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts <c>controller ARGS</c> and leaves it running (a silo, a long demo): see <see cref="RunningController"/>.</summary>
+    public static RunningController Start(params string[] args) => new(Process.Start(StartInfo(null, args))!);
+
+    private static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string?>? environment, string[] args)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -33,11 +46,96 @@ internal static class ControllerProcess
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
+        return start;
+    }
+}
+
+/// <summary>A controller child process that keeps running: its streams are collected line by line as they come.</summary>
+internal sealed class RunningController : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+    private readonly List<string> _error = [];
+
+    public RunningController(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => Add(_output, e.Data);
+        process.ErrorDataReceived += (_, e) => Add(_error, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Output => Text(_output);
+
+    public string Error => Text(_error);
+
+    /// <summary>Waits until a line of stdout or stderr matches (at most <paramref name="timeout"/>); returns it.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            lock (_output)
+            {
+                var found = _output.Concat(_error).FirstOrDefault(match);
+                if (found is not null)
+                {
+                    return found;
+                }
+            }
+
+            if (_process.HasExited)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"No matching line within {timeout} (exited: {_process.HasExited}).\nstdout:\n{Output}\nstderr:\n{Error}");
+    }
+
+    /// <summary>SIGKILL: the process dies at once, as a crashed pod.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>Waits for the process to exit by itself; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        // WaitForExitAsync returns when the process ends; the last lines may still be on their way.
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Add(List<string> lines, string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                lines.Add(line);
+            }
+        }
+    }
+
+    private string Text(List<string> lines)
+    {
+        lock (_output)
+        {
+            return string.Join('\n', lines);
+        }
     }
 }
