@@ -35,6 +35,13 @@ public sealed class ControlPlaneOptions
     /// </summary>
     public bool InferenceSilo { get; init; }
 
+    /// <summary>
+    /// When true (the default), regions run <c>agg-gnn:NAME</c> decentralized: the cell grains hold the aggregation
+    /// nodes and exchange each slot's K-1 scalars (paper 004 Algorithm 1); when false the region's policy keeps the
+    /// nodes itself. Both decide the same; <c>alcor(agg-gnn:...)</c> always runs in the region.
+    /// </summary>
+    public bool AggregationThroughCells { get; init; } = true;
+
     /// <summary>Backend of the inference silo: "managed" (CPU, default) or "torch" (a PyTorch worker process, CUDA when available).</summary>
     public string InferenceBackend { get; init; } = "managed";
 

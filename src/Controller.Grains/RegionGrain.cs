@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Controller.Grains.Diagnostics;
 using Controller.Optimization.Alcor;
+using Controller.Optimization.Policies;
 using Controller.Radio.Allocation;
 using Controller.Radio.Policies;
 using Controller.Ran.Contract;
@@ -527,9 +528,7 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         }
 
         var spec = _pendingPolicy ?? _policySpec;
-        var policy = plane.Options.InferenceSilo && spec.StartsWith(Controller.Policies.LearnedPolicies.GnnPrefix, StringComparison.Ordinal)
-            ? new Inference.SiloGnnPolicy(GrainFactory.GetGrain<Inference.IInferenceGrain>(spec[Controller.Policies.LearnedPolicies.GnnPrefix.Length..].Trim()))
-            : plane.Policies.Create(spec, plane.Options.Seed, _regionIndex);
+        var policy = CreatePolicy(spec);
         if (policy is AlcorPolicy alcor)
         {
             alcor.ImportUsers(_alcor);
@@ -538,6 +537,29 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         _policy = policy;
         _policySpec = spec;
         _pendingPolicy = null;
+    }
+
+    /// <summary>
+    /// The region's policy: <c>gnn:</c> through the inference silo role and <c>agg-gnn:</c> with its messages through
+    /// the cell grains when the options say so (the defaults), anything else (wrappers included) as eval runs it.
+    /// </summary>
+    private IAllocationPolicy CreatePolicy(string spec)
+    {
+        var trimmed = spec.Trim();
+        if (plane.Options.InferenceSilo && trimmed.StartsWith(Controller.Policies.LearnedPolicies.GnnPrefix, StringComparison.Ordinal))
+        {
+            return new Inference.SiloGnnPolicy(GrainFactory.GetGrain<Inference.IInferenceGrain>(trimmed[Controller.Policies.LearnedPolicies.GnnPrefix.Length..].Trim()));
+        }
+
+        if (plane.Options.AggregationThroughCells
+            && trimmed.StartsWith(Controller.Policies.LearnedPolicies.AggGnnPrefix, StringComparison.Ordinal)
+            && (plane.Policies as ControlPolicies)?.More is Controller.Policies.LearnedPolicies learned)
+        {
+            var (weights, edgeThreshold) = learned.ResolveAggGnn(trimmed);
+            return CellAggGnnPolicy.Create(GrainFactory, _topology.CellIds, weights, edgeThreshold, plane.Options.Seed, _regionIndex);
+        }
+
+        return plane.Policies.Create(spec, plane.Options.Seed, _regionIndex);
     }
 
     private void Publish(LoopOutcome outcome, double milliseconds) => plane.Monitor.Publish(

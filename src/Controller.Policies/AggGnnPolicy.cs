@@ -25,14 +25,11 @@ public sealed class AggGnnPolicy : IMaskablePolicy
     /// </summary>
     public const ulong RandomStreamOffset = 2UL << 32;
 
-    private readonly AggGnnModel _model;
-    private readonly SeededRandom _random;
+    private readonly AggGnnDecider _decider;
     private AggregationNode[] _nodes = [];
     private double[] _states = [];
     private double[] _sequences = [];
-    private double[] _activeProbability = [];
     private double[] _probability = [];
-    private int[] _activeNodes = [];
 
     /// <summary>Creates the policy over shared <paramref name="weights"/>, with neighbour threshold <paramref name="edgeThreshold"/> (eta0) and draws from <paramref name="random"/>.</summary>
     public AggGnnPolicy(AggGnnWeights weights, double edgeThreshold, SeededRandom random)
@@ -44,9 +41,8 @@ public sealed class AggGnnPolicy : IMaskablePolicy
             throw new ArgumentOutOfRangeException(nameof(edgeThreshold), edgeThreshold, "eta0 must be finite and not negative.");
         }
 
-        _model = new AggGnnModel(weights);
+        _decider = new AggGnnDecider(weights, random);
         EdgeThreshold = edgeThreshold;
-        _random = random;
     }
 
     /// <summary>eta0: the smallest amplitude |h_ij| kept as a neighbour edge.</summary>
@@ -92,14 +88,12 @@ public sealed class AggGnnPolicy : IMaskablePolicy
         ArgumentNullException.ThrowIfNull(decision);
         var links = configuration.Transmitters;
         Follow(configuration);
-        var hyperparameters = _model.Weights.Hyperparameters;
-        var length = hyperparameters.SequenceLength;
+        var length = _decider.SequenceLength;
         var gains = configuration.Gains;
-        var noise = configuration.Constants.Noise;
         var active = configuration.Active;
+        _decider.States(configuration, _states);
         for (var i = 0; i < links; i++)
         {
-            _states[i] = Math.Log2(1 + (hyperparameters.P0 * gains[i, i] / noise));
             _nodes[i].BeginSlot(active[i], _states[i]);
         }
 
@@ -117,29 +111,18 @@ public sealed class AggGnnPolicy : IMaskablePolicy
             }
         }
 
-        var count = 0;
+        for (var i = 0; i < links; i++)
+        {
+            _nodes[i].Sequence.CopyTo(_sequences.AsSpan(i * length, length));
+        }
+
+        _decider.Decide(configuration, _sequences, decision, _probability);
         for (var i = 0; i < links; i++)
         {
             if (active[i])
             {
-                _nodes[i].Sequence.CopyTo(_sequences.AsSpan(count * length, length));
-                _activeNodes[count++] = i;
+                _nodes[i].Decide(decision.Power[i]);
             }
-        }
-
-        _model.Run(_sequences.AsSpan(0, count * length), _activeProbability.AsSpan(0, count));
-        Array.Fill(decision.ServedReceiver, -1);
-        Array.Clear(decision.Power);
-        Array.Clear(_probability);
-        var power = Math.Min(hyperparameters.P0, configuration.Constants.MaxPower);
-        for (var k = 0; k < count; k++)
-        {
-            var i = _activeNodes[k];
-            _probability[i] = _activeProbability[k];
-            var on = _random.NextBernoulli(_activeProbability[k]);
-            _nodes[i].Decide(on ? power : 0);
-            decision.Power[i] = on ? power : 0;
-            decision.ServedReceiver[i] = on ? i : -1;
         }
     }
 
@@ -151,21 +134,8 @@ public sealed class AggGnnPolicy : IMaskablePolicy
             return;
         }
 
-        var serving = configuration.ServingTransmitter;
-        if (!configuration.OneToOne || serving.Length != links)
-        {
-            throw new RadioInputException("Agg-GNN policies decide for one-to-one links (receiver i served by transmitter i), as in the agg-gnn scenario; this configuration has users sharing transmitters.");
-        }
-
-        for (var i = 0; i < links; i++)
-        {
-            if (serving[i] != i)
-            {
-                throw new RadioInputException($"Agg-GNN policies need receiver i served by transmitter i; receiver {i} is served by transmitter {serving[i]}.");
-            }
-        }
-
-        var length = _model.Weights.Hyperparameters.SequenceLength;
+        AggGnnDecider.RequireOneToOne(configuration);
+        var length = _decider.SequenceLength;
         _nodes = new AggregationNode[links];
         for (var i = 0; i < links; i++)
         {
@@ -174,8 +144,6 @@ public sealed class AggGnnPolicy : IMaskablePolicy
 
         _states = new double[links];
         _sequences = new double[links * length];
-        _activeProbability = new double[links];
         _probability = new double[links];
-        _activeNodes = new int[links];
     }
 }

@@ -109,6 +109,18 @@ public sealed class LearnedPolicies : IPolicyProvider
             : new ResilientGnnPolicy(loaded.Resilient!);
     }
 
+    /// <summary>
+    /// The weights and edge threshold eta0 of an <c>agg-gnn:NAME[,eta0=X]</c> policy, for running its aggregation
+    /// elsewhere (through cell grains); throws <see cref="RadioInputException"/> as <see cref="Validate"/> does.
+    /// </summary>
+    public (AggGnnWeights Weights, double EdgeThreshold) ResolveAggGnn(string spec)
+    {
+        var (loaded, edgeThreshold) = Resolve(spec);
+        return loaded.Aggregation is { } aggregation
+            ? (aggregation, edgeThreshold ?? DefaultEdgeThreshold(loaded.Artifact))
+            : throw new RadioInputException($"Policy '{spec}' is not an Agg-GNN policy; write {AggGnnPrefix}<artifact>.");
+    }
+
     /// <summary>Loads (or takes from the cache) the artifact that <paramref name="nameOrPath"/> names; throws <see cref="RadioInputException"/>.</summary>
     public PolicyArtifact Load(string nameOrPath) => LoadCached(nameOrPath, nameOrPath).Artifact;
 

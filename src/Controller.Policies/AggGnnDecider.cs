@@ -1,0 +1,110 @@
+using Controller.Policies.Models;
+using Controller.Radio;
+using Controller.Radio.Policies;
+using Controller.Radio.Randomness;
+using Controller.Radio.Scenarios;
+
+namespace Controller.Policies;
+
+/// <summary>
+/// Paper 004's Agg-GNN decision once the aggregation is done, whoever ran it (the policy's own nodes in one region,
+/// or cell grains exchanging the messages): the node states <c>x_i(t) = log2(1 + p0 G_ii / N0)</c> that start a slot,
+/// and, from every node's sequence <c>y_i(t)</c>, the CNN's probability q_i for each active node (one batched run) and
+/// its Bernoulli draw, in node order from one seeded stream. No allocation per slot after the first.
+/// </summary>
+public sealed class AggGnnDecider
+{
+    private readonly AggGnnModel _model;
+    private readonly SeededRandom _random;
+    private double[] _activeSequences = [];
+    private double[] _activeProbability = [];
+    private int[] _activeNodes = [];
+
+    /// <summary>Decides with the model of <paramref name="weights"/>, drawing from <paramref name="random"/>.</summary>
+    public AggGnnDecider(AggGnnWeights weights, SeededRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(random);
+        _model = new AggGnnModel(weights);
+        _random = random;
+    }
+
+    /// <summary>K, the length of every node's sequence.</summary>
+    public int SequenceLength => _model.Weights.Hyperparameters.SequenceLength;
+
+    /// <summary>Throws <see cref="RadioInputException"/> unless receiver i is served by transmitter i for every i.</summary>
+    public static void RequireOneToOne(NetworkConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var serving = configuration.ServingTransmitter;
+        if (!configuration.OneToOne || serving.Length != configuration.Transmitters)
+        {
+            throw new RadioInputException("Agg-GNN policies decide for one-to-one links (receiver i served by transmitter i), as in the agg-gnn scenario; this configuration has users sharing transmitters.");
+        }
+
+        for (var i = 0; i < serving.Length; i++)
+        {
+            if (serving[i] != i)
+            {
+                throw new RadioInputException($"Agg-GNN policies need receiver i served by transmitter i; receiver {i} is served by transmitter {serving[i]}.");
+            }
+        }
+    }
+
+    /// <summary>Fills <paramref name="states"/> with every node's <c>x_i(t) = log2(1 + p0 G_ii / N0)</c> (p0 the artifact's).</summary>
+    public void States(NetworkConfiguration configuration, Span<double> states)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var p0 = _model.Weights.Hyperparameters.P0;
+        var gains = configuration.Gains;
+        var noise = configuration.Constants.Noise;
+        for (var i = 0; i < configuration.Transmitters; i++)
+        {
+            states[i] = Math.Log2(1 + (p0 * gains[i, i] / noise));
+        }
+    }
+
+    /// <summary>
+    /// Runs the model on the active nodes' rows of <paramref name="sequences"/> (node i's <c>y_i(t)</c> at
+    /// <c>[i K, (i + 1) K)</c>) and draws each one's transmission: p0 (at most Pmax) with probability q_i, else off.
+    /// Inactive links are off. <paramref name="probability"/> gets q_i per node (0 for inactive ones).
+    /// </summary>
+    public void Decide(NetworkConfiguration configuration, ReadOnlySpan<double> sequences, SlotDecision decision, Span<double> probability)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(decision);
+        var links = configuration.Transmitters;
+        var length = SequenceLength;
+        if (_activeNodes.Length != links)
+        {
+            _activeSequences = new double[links * length];
+            _activeProbability = new double[links];
+            _activeNodes = new int[links];
+        }
+
+        var active = configuration.Active;
+        var count = 0;
+        for (var i = 0; i < links; i++)
+        {
+            if (active[i])
+            {
+                sequences.Slice(i * length, length).CopyTo(_activeSequences.AsSpan(count * length, length));
+                _activeNodes[count++] = i;
+            }
+        }
+
+        _model.Run(_activeSequences.AsSpan(0, count * length), _activeProbability.AsSpan(0, count));
+        Array.Fill(decision.ServedReceiver, -1);
+        Array.Clear(decision.Power);
+        probability[..links].Clear();
+        var power = Math.Min(_model.Weights.Hyperparameters.P0, configuration.Constants.MaxPower);
+        for (var k = 0; k < count; k++)
+        {
+            var i = _activeNodes[k];
+            probability[i] = _activeProbability[k];
+            var on = _random.NextBernoulli(_activeProbability[k]);
+            decision.Power[i] = on ? power : 0;
+            decision.ServedReceiver[i] = on ? i : -1;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using Controller.Optimization.Policies;
+using Controller.Policies;
+using Controller.Radio.Evaluation;
+using Controller.Radio.Scenarios;
+using Controller.Ran.Contract;
+using Controller.Ran.Simulation;
+using Controller.Runtime.Grains;
+
+namespace Controller.Grains.Tests;
+
+/// <summary>
+/// <c>agg-gnn:NAME</c> in region grains, with the aggregation messages exchanged through the cell grains (the
+/// default) or kept in the region's policy: both must make exactly the decisions of <c>controller eval</c>.
+/// </summary>
+public sealed class AggGnnRegionTests
+{
+    private const string Policy = "agg-gnn:agg-gnn-m25";
+    private static readonly KeyValuePair<string, string>[] Settings = [new("pairs", "12"), new("delta", "0.3")];
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Agg_gnn_region_loops_give_the_rates_of_controller_eval(bool throughCells)
+    {
+        const int slots = 40;
+        var provider = new ControlPolicies(new LearnedPolicies());
+        var simulator = new RanSimulator(new RanSimulatorOptions { Scenario = "agg-gnn", Regions = 2, Seed = 5, Settings = Settings });
+        var recorder = new RecordingRan(simulator);
+        using var plane = new ControlPlane(recorder, simulator.Topology, new ControlPlaneOptions { Policy = Policy, Seed = 5, AggregationThroughCells = throughCells }, provider);
+        await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
+        for (var slot = 0; slot < slots; slot++)
+        {
+            var outcomes = await Task.WhenAll(Enumerable.Range(0, 2).Select(r => runtime.GetGrain<IRegionGrain>(RanIds.Region(r)).RunLoopAsync(CancellationToken.None)));
+            Assert.All(outcomes, o => Assert.Equal(LoopOutcome.Completed, o));
+        }
+
+        var scenario = ScenarioCatalog.Get("agg-gnn");
+        var expected = Evaluator.Run(new EvaluationRequest(scenario, scenario.Resolve(Settings), Policy, 5, 2, slots, provider), progress: null, CancellationToken.None);
+        for (var region = 0; region < 2; region++)
+        {
+            var averages = recorder.AverageRates(RanIds.Region(region));
+            var reference = expected.Configurations[region].AverageRates;
+            Assert.Equal(reference.Length, averages.Length);
+            for (var u = 0; u < averages.Length; u++)
+            {
+                Assert.Equal(reference[u], averages[u], 12);
+            }
+        }
+
+        // Through cells, every cell grain holds its node's sequence y_i(t); otherwise no cell joined an aggregation.
+        var cell = runtime.GetGrain<ICellGrain>(simulator.Topology.Regions[0].CellIds[3]);
+        if (throughCells)
+        {
+            var sequence = await cell.AggregationSequenceAsync(CancellationToken.None);
+            Assert.Equal(5, sequence.Length);
+            Assert.True(sequence[0] > 0 && sequence[^1] > 0, string.Join(", ", sequence));
+        }
+        else
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => cell.AggregationSequenceAsync(CancellationToken.None).AsTask());
+        }
+    }
+
+    [Fact]
+    public async Task Agg_gnn_on_a_region_whose_cells_serve_several_users_fails_the_loop_with_the_reason()
+    {
+        var provider = new ControlPolicies(new LearnedPolicies());
+        var simulator = new RanSimulator(ControlHarness.SmallNetwork(regions: 1));
+        using var plane = new ControlPlane(simulator, simulator.Topology, new ControlPlaneOptions { Policy = Policy }, provider);
+        await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
+        var region = runtime.GetGrain<IRegionGrain>(RanIds.Region(0));
+
+        Assert.Equal(LoopOutcome.Failed, await region.RunLoopAsync(CancellationToken.None));
+        var status = await region.GetStatusAsync(CancellationToken.None);
+        Assert.Contains("one-to-one links", status.LastReason, StringComparison.Ordinal);
+        // The region keeps running: a switch to a policy that fits takes effect on the next loop.
+        await region.SetPolicyAsync("itlinq", CancellationToken.None);
+        Assert.Equal(LoopOutcome.Completed, await region.RunLoopAsync(CancellationToken.None));
+    }
+}
