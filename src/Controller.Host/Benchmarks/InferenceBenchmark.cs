@@ -47,7 +47,21 @@ internal sealed record InferenceBenchmarkRow(int Users, int Aps, long Edges, dou
 /// <param name="Hyperparameters">The timed architecture's hyperparameters.</param>
 /// <param name="PinnedCpu">The CPU the measuring thread was pinned to, or null where pinning is not supported.</param>
 /// <param name="Rows">One row per size.</param>
-internal sealed record InferenceBenchmarkResult(string ArtifactName, string ArtifactSource, ResilientGnnHyperparameters Hyperparameters, int? PinnedCpu, IReadOnlyList<InferenceBenchmarkRow> Rows);
+internal sealed record InferenceBenchmarkResult(string ArtifactName, string ArtifactSource, ResilientGnnHyperparameters Hyperparameters, int? PinnedCpu, IReadOnlyList<InferenceBenchmarkRow> Rows)
+{
+    /// <summary>Paper 004's comparison on its own scenario (empty when the Agg-GNN artifact is not installed).</summary>
+    public IReadOnlyList<AggGnnBenchmarkRow> AggGnnRows { get; init; } = [];
+}
+
+/// <summary>Medians for one size of the agg-gnn scenario: n one-to-one links, every link a WMMSE variable.</summary>
+/// <param name="Pairs">n transmitter-receiver pairs.</param>
+/// <param name="AggGnnMicros">One <c>agg-gnn:</c> decision of the whole network (every node's aggregation step, the CNN on every active node, the draws), on one thread.</param>
+/// <param name="WmmseMicros">One <c>wmmse</c> decision: 100 WMMSE iterations over all n links.</param>
+internal sealed record AggGnnBenchmarkRow(int Pairs, double AggGnnMicros, double WmmseMicros)
+{
+    /// <summary>WMMSE's time over the Agg-GNN's.</summary>
+    public double Ratio => WmmseMicros / AggGnnMicros;
+}
 
 /// <summary>
 /// <c>controller bench inference</c>: decision latency of the resilient GNN (<c>gnn:</c>) against WMMSE with 100
@@ -138,7 +152,7 @@ internal static class InferenceBenchmark
                 rows.Add(Measure(instances, settings.Repetitions, cancellationToken));
             }
 
-            return new InferenceBenchmarkResult(name, source, weights.Hyperparameters, pinned, rows);
+            return new InferenceBenchmarkResult(name, source, weights.Hyperparameters, pinned, rows) { AggGnnRows = MeasureAggGnn(settings, progress, cancellationToken) };
         }
         finally
         {
@@ -182,6 +196,61 @@ internal static class InferenceBenchmark
         return new InferenceBenchmarkRow(
             first.Configuration.Receivers, first.Configuration.Transmitters, first.Edges, RateStatistics.Percentile(gnn, 50), RateStatistics.Percentile(model, 50), RateStatistics.Percentile(wmmse, 50));
     }
+
+    /// <summary>
+    /// The committed Agg-GNN artifact against WMMSE on paper 004's scenario, n = each size in pairs: there WMMSE (the
+    /// paper's baseline) optimizes every link, so this is the like-for-like comparison the GNN literature makes.
+    /// </summary>
+    private static List<AggGnnBenchmarkRow> MeasureAggGnn(InferenceBenchmarkSettings settings, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var learned = new LearnedPolicies();
+        var policy = LearnedPolicies.AggGnnPrefix + AggGnnArtifact;
+        try
+        {
+            learned.Validate(policy);
+        }
+        catch (Controller.Radio.RadioInputException exception)
+        {
+            progress.WriteLine($"bench inference: no Agg-GNN rows ({exception.Message})");
+            return [];
+        }
+
+        var scenario = ScenarioCatalog.Get("agg-gnn");
+        var rows = new List<AggGnnBenchmarkRow>();
+        foreach (var pairs in settings.Users)
+        {
+            var scenarioSettings = scenario.Resolve([new("pairs", pairs.ToString(CultureInfo.InvariantCulture))]);
+            var instances = Enumerable.Range(0, settings.Instances).Select(i => AggInstance.Prepare(scenario, scenarioSettings, learned.Create(policy, settings.Seed, i), settings.Seed, i)).ToArray();
+            progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench inference: agg-gnn, n = {pairs} pairs: {settings.Instances} instances x {settings.Repetitions} runs"));
+            var warmup = Stopwatch.StartNew();
+            for (var round = 0; round < 20 || warmup.Elapsed < Warmup / 2; round++)
+            {
+                instances[round % instances.Length].DecideAggGnn();
+                instances[round % instances.Length].DecideWmmse();
+            }
+
+            var agg = new double[instances.Length * settings.Repetitions];
+            var wmmse = new double[agg.Length];
+            var k = 0;
+            for (var r = 0; r < settings.Repetitions; r++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var instance in instances)
+                {
+                    agg[k] = Time(instance.DecideAggGnn);
+                    wmmse[k] = Time(instance.DecideWmmse);
+                    k++;
+                }
+            }
+
+            rows.Add(new AggGnnBenchmarkRow(pairs, RateStatistics.Percentile(agg, 50), RateStatistics.Percentile(wmmse, 50)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>The Agg-GNN artifact the Agg-GNN rows time.</summary>
+    public const string AggGnnArtifact = "agg-gnn-m25";
 
     private static double Time(Action action)
     {
@@ -276,6 +345,32 @@ internal static class InferenceBenchmark
         public void RunModel() => _gnn.Model.Run(_batch);
 
         public void DecideWmmse() => _wmmse.Decide(Configuration, _fairness, _wmmseDecision);
+    }
+
+    /// <summary>One agg-gnn network a few slots in (aggregation histories filled), with both policies.</summary>
+    private sealed class AggInstance(NetworkConfiguration configuration, IAllocationPolicy aggGnn, IAllocationPolicy wmmse)
+    {
+        private readonly ProportionalFairSelector _fairness = new(configuration.Receivers, configuration.Transmitters);
+        private readonly SlotDecision _aggDecision = new(configuration.Transmitters);
+        private readonly SlotDecision _wmmseDecision = new(configuration.Transmitters);
+
+        public static AggInstance Prepare(Scenario scenario, ScenarioSettings settings, IAllocationPolicy aggGnn, ulong seed, int index)
+        {
+            var configuration = scenario.CreateConfiguration(settings, seed, index);
+            var instance = new AggInstance(configuration, aggGnn, PolicyCatalog.Create("wmmse", seed, index));
+            // K slots fill every node's history, so the timed slots aggregate real K-hop information.
+            for (var slot = 0; slot < 8; slot++)
+            {
+                configuration.Advance();
+                instance.DecideAggGnn();
+            }
+
+            return instance;
+        }
+
+        public void DecideAggGnn() => aggGnn.Decide(configuration, _fairness, _aggDecision);
+
+        public void DecideWmmse() => wmmse.Decide(configuration, _fairness, _wmmseDecision);
     }
 
     /// <summary>Pins the calling thread (only it) to the CPU it runs on; Linux only.</summary>

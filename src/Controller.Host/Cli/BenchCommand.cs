@@ -105,6 +105,20 @@ internal static class BenchCommand
                     }
 
                     writer.WriteEndArray();
+                    writer.WriteString("aggGnnArtifact", InferenceBenchmark.AggGnnArtifact);
+                    writer.WriteString("aggGnnWmmse", "wmmse (100 iterations on all links of the agg-gnn scenario)");
+                    writer.WriteStartArray("aggGnnRows");
+                    foreach (var row in result.AggGnnRows)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteNumber("pairs", row.Pairs);
+                        writer.WriteNumber("aggGnnMicros", Math.Round(row.AggGnnMicros, 2));
+                        writer.WriteNumber("wmmseMicros", Math.Round(row.WmmseMicros, 2));
+                        writer.WriteNumber("ratio", Math.Round(row.Ratio, 3));
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
                     writer.WriteEndObject();
                 });
             }
@@ -117,6 +131,16 @@ internal static class BenchCommand
                 foreach (var row in result.Rows)
                 {
                     io.Output.WriteLine(string.Create(c, $"{row.Users,7} {row.Aps,6} {row.Edges,10} {row.GnnMicros,9:F1} {row.GnnModelMicros,11:F1} {row.WmmseMicros,10:F1} {row.Ratio,11:F3}"));
+                }
+
+                if (result.AggGnnRows.Count > 0)
+                {
+                    io.Output.WriteLine($"agg-gnn: {InferenceBenchmark.AggGnnArtifact} on the agg-gnn scenario; wmmse: 100 iterations on all links");
+                    io.Output.WriteLine("  pairs  agg-gnn us   wmmse us   wmmse/agg-gnn");
+                    foreach (var row in result.AggGnnRows)
+                    {
+                        io.Output.WriteLine(string.Create(c, $"{row.Pairs,7} {row.AggGnnMicros,11:F1} {row.WmmseMicros,10:F1} {row.Ratio,15:F3}"));
+                    }
                 }
             }
 
