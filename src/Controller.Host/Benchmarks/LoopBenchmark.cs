@@ -20,6 +20,12 @@ internal sealed record LoopBenchmarkSettings(int Cells, int Users, int CellsPerR
 {
     public int Regions => Cells / CellsPerRegion;
 
+    /// <summary>True: gnn: policies go through inference grains (this process, or <see cref="InferenceSilos"/>); false: each region runs the model.</summary>
+    public bool ThroughInferenceGrains { get; init; }
+
+    /// <summary>Inference silo processes (1..k) that host the inference grains; none: they run in this process.</summary>
+    public IReadOnlyDictionary<Controller.Runtime.Placement.SiloId, Uri> InferenceSilos { get; init; } = new Dictionary<Controller.Runtime.Placement.SiloId, Uri>();
+
     public int UsersPerRegion => Users / Regions;
 
     /// <summary>Why the settings cannot run, or null.</summary>
@@ -73,8 +79,10 @@ internal static class LoopBenchmark
                 new("users", settings.UsersPerRegion.ToString(CultureInfo.InvariantCulture)),
             ],
         });
-        using var plane = new ControlPlane(simulator, simulator.Topology, new ControlPlaneOptions { Policy = settings.Policy, PeriodMs = settings.PeriodMs, Seed = settings.Seed }, Cli.HostPolicies.Provider);
-        await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
+        using var plane = new ControlPlane(simulator, simulator.Topology, new ControlPlaneOptions { Policy = settings.Policy, PeriodMs = settings.PeriodMs, Seed = settings.Seed, InferenceSilo = settings.ThroughInferenceGrains }, Cli.HostPolicies.Provider);
+        var builder = plane.Register(new GrainRuntimeBuilder());
+        using var transport = Cli.InferenceOptions.Join(builder, settings.InferenceSilos);
+        await using var runtime = builder.Build();
         // Activate every grain before the clock starts (activation reads state and is not part of a loop).
         await Task.WhenAll(simulator.Topology.Regions.Select(r => runtime.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(cancellationToken))).ConfigureAwait(false);
         setup.Stop();

@@ -159,15 +159,18 @@ internal static class BenchCommand
         var warmup = CommonOptions.PositiveInt("--warmup", "seconds run before measuring", 3, 3600);
         var duration = CommonOptions.PositiveInt("--duration", "seconds measured", 10, 86_400);
         var common = new CommonOptions();
+        var inference = new InferenceOptions("region");
         var command = new Command("loop", "Region control loops at scale: loop latency, overruns, user updates per second, CPU.")
         {
-            cells, users, perRegion, period, policy, warmup, duration, common.Seed, common.Json,
+            cells, users, perRegion, period, policy, warmup, duration, inference.Place, inference.Silos, common.Seed, common.Json,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var settings = new LoopBenchmarkSettings(
                 parsed.GetValue(cells), parsed.GetValue(users), parsed.GetValue(perRegion), parsed.GetValue(period), parsed.GetRequiredValue(policy),
                 parsed.GetValue(warmup), parsed.GetValue(duration), parsed.GetValue(common.Seed));
+            var (silos, throughInferenceGrains) = inference.Read(parsed);
+            settings = settings with { ThroughInferenceGrains = throughInferenceGrains, InferenceSilos = silos };
             if (settings.Problem() is { } problem)
             {
                 throw new CliUsageException(problem);
@@ -185,6 +188,7 @@ internal static class BenchCommand
                     writer.WriteNumber("regions", settings.Regions);
                     writer.WriteNumber("periodMs", settings.PeriodMs);
                     writer.WriteString("policy", settings.Policy);
+                    writer.WriteString("inference", settings.InferenceSilos.Count > 0 ? string.Join(",", settings.InferenceSilos.Values) : settings.ThroughInferenceGrains ? "silo" : "region");
                     writer.WriteNumber("processors", Environment.ProcessorCount);
                     writer.WriteNumber("durationSeconds", settings.DurationSeconds);
                     writer.WriteNumber("loops", result.Loops);

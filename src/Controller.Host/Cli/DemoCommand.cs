@@ -11,7 +11,6 @@ using Controller.Ran.Simulation;
 using Controller.Grains.Inference;
 using Controller.Runtime.Cluster;
 using Controller.Runtime.Grains;
-using Controller.Runtime.Placement;
 using Controller.Runtime.Storage;
 
 namespace Controller.Host.Cli;
@@ -41,20 +40,14 @@ internal static class DemoCommand
         var listen = new Option<string>("--listen") { Description = "URL of the silo's HTTP API (port 0: any free port; 'none': no API)", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var ran = new Option<string?>("--ran") { Description = "URL of an external RAN ('controller ran-sim --listen URL') instead of the built-in simulator" };
         var schedule = CommonOptions.DemandChanges();
-        var inference = new Option<string>("--inference") { Description = "where gnn: policies run: silo (inference grains batching all regions' questions) or region (each region runs the model)", DefaultValueFactory = _ => "silo" };
-        inference.AcceptOnlyFromAmong("silo", "region");
-        var inferenceSilos = new Option<string[]>("--inference-silo")
-        {
-            Description = "URL of an inference silo process ('controller silo --role inference'); repeat or separate with commas for several. gnn: policies then run there",
-            AllowMultipleArgumentsPerToken = false,
-        };
+        var inference = new InferenceOptions("silo");
         var backend = new Option<string>("--inference-backend") { Description = "backend of the inference silo: managed (CPU, default) or torch (PyTorch worker process, CUDA when available)", DefaultValueFactory = _ => "managed" };
         backend.AcceptOnlyFromAmong("managed", "torch");
         var view = new Option<string>("--view") { Description = "console view: live (redrawn), lines (one line per refresh) or auto", DefaultValueFactory = _ => "auto" };
         view.AcceptOnlyFromAmong("auto", "live", "lines");
         var command = new Command("demo", "Run the embedded controller on a simulated network with a live console view.")
         {
-            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, inference, inferenceSilos, backend, listen, ran, view,
+            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, inference.Place, inference.Silos, backend, listen, ran, view,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -82,11 +75,7 @@ internal static class DemoCommand
             {
                 throw new CliUsageException("--demand-change schedules the built-in simulator; with --ran, give it to 'controller ran-sim' instead.");
             }
-            var remoteInference = InferenceSilos(parsed.GetValue(inferenceSilos) ?? []);
-            if (remoteInference.Count > 0 && parsed.GetRequiredValue(inference) == "region")
-            {
-                throw new CliUsageException("--inference-silo sends gnn: questions to inference silos; it cannot be combined with --inference region.");
-            }
+            var (remoteInference, throughInferenceGrains) = inference.Read(parsed);
 
             // Only once the inputs are known good does the demo touch the disk.
             var resuming = Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Any();
@@ -96,7 +85,7 @@ internal static class DemoCommand
             ControlPlane plane;
             try
             {
-                plane = await ControlPlane.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed), InferenceSilo = parsed.GetRequiredValue(inference) == "silo" || remoteInference.Count > 0, InferenceBackend = parsed.GetRequiredValue(backend) }, cancellationToken, HostPolicies.Provider).ConfigureAwait(false);
+                plane = await ControlPlane.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed), InferenceSilo = throughInferenceGrains, InferenceBackend = parsed.GetRequiredValue(backend) }, cancellationToken, HostPolicies.Provider).ConfigureAwait(false);
             }
             catch (RanUnavailableException exception)
             {
@@ -111,13 +100,7 @@ internal static class DemoCommand
                 }
 
                 var builder = plane.Register(new GrainRuntimeBuilder().UseStorage(new FileGrainStorage(directory)));
-                using var transport = remoteInference.Count == 0 ? null : new HttpClusterTransport(remoteInference);
-                if (transport is not null)
-                {
-                    // This silo is 0; the inference silos are 1..k, and only the inference grains live there.
-                    var roles = new Dictionary<string, IReadOnlyList<SiloId>> { [InferenceSilo.GrainType] = [.. remoteInference.Keys] };
-                    builder.UseCluster(new RoleGrainLocator(LocalGrainLocator.Silo, roles), LocalGrainLocator.Silo, transport);
-                }
+                using var transport = InferenceOptions.Join(builder, remoteInference);
 
                 var runtime = builder.Build();
                 await using (runtime.ConfigureAwait(false))
@@ -287,23 +270,6 @@ internal static class DemoCommand
                 error.WriteLine($"demo: inference grain {name}: no statistics ({exception.Message})");
             }
         }
-    }
-
-    /// <summary>Inference silos 1..k from --inference-silo values (each may hold several comma-separated URLs).</summary>
-    private static Dictionary<SiloId, Uri> InferenceSilos(string[] values)
-    {
-        var silos = new Dictionary<SiloId, Uri>();
-        foreach (var text in values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
-        {
-            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || uri.AbsolutePath != "/")
-            {
-                throw new CliUsageException($"--inference-silo must be an http URL without a path, such as http://127.0.0.1:{SiloCommand.DefaultPort} (got '{text}').");
-            }
-
-            silos[new SiloId(silos.Count + 1)] = uri;
-        }
-
-        return silos;
     }
 
     private static Uri ParseRanUrl(string text) =>
