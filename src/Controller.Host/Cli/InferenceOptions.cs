@@ -47,7 +47,8 @@ internal sealed class InferenceOptions
         }
 
         var place = parsed.GetRequiredValue(Place);
-        if (silos.Count > 0 && place == "region")
+        // Only an explicit --inference region conflicts; a verb's default gives way to --inference-silo.
+        if (silos.Count > 0 && place == "region" && parsed.GetResult(Place) is { Implicit: false })
         {
             throw new CliUsageException("--inference-silo sends gnn: questions to inference silos; it cannot be combined with --inference region.");
         }

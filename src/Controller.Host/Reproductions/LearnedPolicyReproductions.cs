@@ -8,66 +8,119 @@ using Controller.Radio.Scenarios;
 namespace Controller.Host.Reproductions;
 
 /// <summary>
-/// Paper 003's qualitative results with the committed artifact: on unseen test configurations (the run seed;
-/// training used other seeds, see the manifest) the resilient GNN's 5th-percentile rate is above full reuse,
-/// WMMSE and ITLinQ (each after PF selection) at n = 40 for m in {4, 6, 8, 10}; the model trained at (m, n) = (4, 40)
-/// keeps the lead at n = 60 and 80 with m = n/10; the model trained with mu = 0 has a lower 5th percentile. Mean rates are reported
-/// beside (the paper's GNN may be below WMMSE there).
+/// Paper 003's qualitative results with the committed artifacts: on unseen test configurations (the run seed;
+/// training used other seeds, see the manifests) the resilient GNN's 5th-percentile rate is above full reuse,
+/// WMMSE and ITLinQ (each after PF selection) at n = 40 for m in {4, 6, 8, 10}, each size with the model trained at
+/// its m (<c>resilient-gnn-m{m}-n40</c>; the paper trains one model per m) when that artifact is bundled, otherwise
+/// with the model trained at (m, n) = (4, 40); the m = 4 model is also scored at m in {6, 8, 10} (transfer rows) and
+/// at n = 60 and 80 with m = n/10; the model trained with mu = 0 (the matching <c>-mu0</c> artifact) has a lower
+/// 5th percentile. Mean rates are reported beside (the paper's GNN may be below WMMSE there).
 /// </summary>
 internal sealed class ResilientGnnReproduction : Reproduction
 {
     public const string Artifact = "resilient-gnn-m4-n40";
     public const string MuZeroArtifact = "resilient-gnn-m4-n40-mu0";
+    private const int TrainingUsers = 40;
+    private const int TrainingAps = 4;
     private const int Configurations = 64;
     private static readonly (int Aps, int Users)[] Sizes = [(4, 40), (6, 40), (8, 40), (10, 40), (6, 60), (8, 80)];
     private static readonly string[] Baselines = ["full-reuse", "wmmse", "itlinq"];
 
     public override string Name => "resilient-gnn";
 
-    public override string Paper => "paper 003 (resilient RRM with GNNs), Sec. V: 5th-percentile rate against the baselines, transfer to larger networks, mu = 0";
+    public override string Paper => "paper 003 (resilient RRM with GNNs), Sec. V: 5th-percentile rate against the baselines (one model per m at n = 40), transfer to other sizes, mu = 0";
 
-    public override string Setup => string.Create(CultureInfo.InvariantCulture,
-        $"resilient-rrm (fmin 1), artifact gnn:{Artifact} (trained at m=4, n=40; see its manifest for seeds and epochs), {Configurations} test configurations per size x 200 slots (100 warm-up, 100 scored), sizes (m, n) = {string.Join(", ", Sizes.Select(s => $"({s.Aps}, {s.Users})"))}; baselines {string.Join(", ", Baselines)} with PF selection; rows: GNN p5 minus the best baseline p5 (claim: above 0), and p5 of the resilient model minus the mu = 0 model (claim: above 0) when gnn:{MuZeroArtifact} is present");
+    public override string Setup
+    {
+        get
+        {
+            var plans = Plan(Cli.HostPolicies.Learned.AvailableArtifacts());
+            var rows = string.Join("; ", plans.Select(p => string.Create(CultureInfo.InvariantCulture,
+                $"({p.Aps}, {p.Users}){(p.Transfer ? " transfer" : "")} gnn:{p.Artifact}{(p.MuZeroArtifact is null ? "" : $" vs mu=0 gnn:{p.MuZeroArtifact}")}")));
+            return string.Create(CultureInfo.InvariantCulture,
+                $"resilient-rrm (fmin 1), {Configurations} test configurations per size x 200 slots (100 warm-up, 100 scored); baselines {string.Join(", ", Baselines)} with PF selection; artifacts per row (see their manifests for seeds and epochs): {rows}; rows: GNN p5 minus the best baseline p5 (claim: above 0), and p5 of the resilient model minus the mu = 0 model (claim: above 0) where a mu = 0 artifact is bundled");
+        }
+    }
 
     public override int WorkUnits => Sizes.Length;
 
+    /// <summary>One scored model at one size.</summary>
+    /// <param name="Aps">m.</param>
+    /// <param name="Users">n.</param>
+    /// <param name="Artifact">The resilient model scored.</param>
+    /// <param name="TrainedAps">The m that model was trained at (n = 40).</param>
+    /// <param name="MuZeroArtifact">The mu = 0 model compared with it, if bundled.</param>
+    /// <param name="Transfer">True for the m = 4 model scored at n = 40 beside a model trained at that m.</param>
+    internal sealed record RowPlan(int Aps, int Users, string Artifact, int TrainedAps, string? MuZeroArtifact, bool Transfer);
+
+    /// <summary>
+    /// The rows: at n = 40 the model trained at that m (and its -mu0 twin) when bundled, otherwise the m = 4 model
+    /// (and <see cref="MuZeroArtifact"/>); where a per-m model is used, also a transfer row with the m = 4 model;
+    /// at n = 60 and 80 the m = 4 models.
+    /// </summary>
+    internal static IReadOnlyList<RowPlan> Plan(IReadOnlyCollection<string> available)
+    {
+        string? MuZero(string name) => available.Contains(name + "-mu0") ? name + "-mu0" : null;
+        var plans = new List<RowPlan>();
+        foreach (var (aps, users) in Sizes)
+        {
+            var own = string.Create(CultureInfo.InvariantCulture, $"resilient-gnn-m{aps}-n{users}");
+            if (users == TrainingUsers && aps != TrainingAps && available.Contains(own))
+            {
+                plans.Add(new RowPlan(aps, users, own, aps, MuZero(own) ?? MuZero(Artifact), false));
+                plans.Add(new RowPlan(aps, users, Artifact, TrainingAps, null, true));
+            }
+            else
+            {
+                plans.Add(new RowPlan(aps, users, Artifact, TrainingAps, MuZero(Artifact), false));
+            }
+        }
+
+        return plans;
+    }
+
     public override IReadOnlyList<ReproductionRow> Run(ulong seed, IProgress<int>? progress, CancellationToken cancellationToken)
     {
-        var learned = Cli.HostPolicies.Learned;
         var provider = Cli.HostPolicies.Provider;
-        var hasMuZero = learned.AvailableArtifacts().Contains(MuZeroArtifact);
+        var plans = Plan(Cli.HostPolicies.Learned.AvailableArtifacts());
         var rows = new List<ReproductionRow>();
+        var done = 0;
         foreach (var (aps, users) in Sizes)
         {
             var scenario = ScenarioCatalog.Get("resilient-rrm");
             var settings = scenario.Resolve([new("aps", aps.ToString(CultureInfo.InvariantCulture)), new("users", users.ToString(CultureInfo.InvariantCulture))]);
             RateMetrics Evaluate(string policy) => Evaluator.Run(new EvaluationRequest(scenario, settings, policy, seed, Configurations, 200, provider), null, cancellationToken).Metrics;
-            var gnn = Evaluate($"gnn:{Artifact}");
-            var extra = new Dictionary<string, double> { ["gnnP5Rate"] = gnn.P5Rate, ["gnnMeanRate"] = gnn.MeanRate };
+            var baselines = new Dictionary<string, double>();
             var bestBaseline = double.NegativeInfinity;
             foreach (var baseline in Baselines)
             {
                 var metrics = Evaluate(baseline);
-                extra[$"{Camel(baseline)}P5Rate"] = metrics.P5Rate;
-                extra[$"{Camel(baseline)}MeanRate"] = metrics.MeanRate;
+                baselines[$"{Camel(baseline)}P5Rate"] = metrics.P5Rate;
+                baselines[$"{Camel(baseline)}MeanRate"] = metrics.MeanRate;
                 bestBaseline = Math.Max(bestBaseline, metrics.P5Rate);
             }
 
-            rows.Add(new ReproductionRow(
-                string.Create(CultureInfo.InvariantCulture, $"m={aps} n={users}: GNN p5 - best baseline p5"), gnn.P5Rate - bestBaseline, 0, 0, extra, RowCheck.Above));
-            if (hasMuZero)
+            foreach (var plan in plans.Where(p => p.Aps == aps && p.Users == users))
             {
-                var muZero = Evaluate($"gnn:{MuZeroArtifact}");
-                rows.Add(new ReproductionRow(
-                    string.Create(CultureInfo.InvariantCulture, $"m={aps} n={users}: GNN p5 - mu=0 GNN p5"),
-                    gnn.P5Rate - muZero.P5Rate,
-                    0,
-                    0,
-                    new Dictionary<string, double> { ["muZeroP5Rate"] = muZero.P5Rate, ["muZeroMeanRate"] = muZero.MeanRate },
-                    RowCheck.Above));
+                var gnn = Evaluate($"gnn:{plan.Artifact}");
+                var extra = new Dictionary<string, double>(baselines) { ["gnnP5Rate"] = gnn.P5Rate, ["gnnMeanRate"] = gnn.MeanRate, ["modelAps"] = plan.TrainedAps };
+                var size = string.Create(CultureInfo.InvariantCulture, $"m={aps} n={users}, model m={plan.TrainedAps}");
+                rows.Add(new ReproductionRow($"{size}: GNN p5 - best baseline p5", gnn.P5Rate - bestBaseline, 0, 0, extra, RowCheck.Above));
+                if (plan.MuZeroArtifact is { } muZeroArtifact)
+                {
+                    var muZero = Evaluate($"gnn:{muZeroArtifact}");
+                    var muZeroAps = muZeroArtifact == MuZeroArtifact ? TrainingAps : plan.TrainedAps;
+                    rows.Add(new ReproductionRow(
+                        string.Create(CultureInfo.InvariantCulture, $"{size}: GNN p5 - mu=0 GNN p5 (mu=0 model m={muZeroAps})"),
+                        gnn.P5Rate - muZero.P5Rate,
+                        0,
+                        0,
+                        new Dictionary<string, double> { ["muZeroP5Rate"] = muZero.P5Rate, ["muZeroMeanRate"] = muZero.MeanRate, ["muZeroModelAps"] = muZeroAps },
+                        RowCheck.Above));
+                }
             }
 
-            progress?.Report(rows.Count);
+            progress?.Report(++done);
         }
 
         return rows;

@@ -7,6 +7,7 @@ public sealed class LearnedReproductionTests
 {
     private static readonly string[] P5Baselines = ["fullReuseP5Rate", "wmmseP5Rate", "itlinqP5Rate"];
     private static readonly string[] SumBaselines = ["equalPowerSumRate", "randomFullPowerSumRate", "wmmse5SumRate"];
+    private static readonly string[] PerApModels = ["resilient-gnn-m6-n40", "resilient-gnn-m8-n40", "resilient-gnn-m10-n40"];
 
     [Fact]
     public void Reproduce_ResilientGnn_ReportsEverySizeAgainstTheBaselines()
@@ -15,7 +16,13 @@ public sealed class LearnedReproductionTests
         Assert.True(run.ExitCode == 0, run.Error);
         using var json = JsonDocument.Parse(run.Output);
         var rows = json.RootElement.GetProperty("rows").EnumerateArray().ToArray();
-        Assert.Equal(["m=4 n=40", "m=6 n=40", "m=8 n=40", "m=10 n=40", "m=6 n=60", "m=8 n=80"], rows.Where(r => r.GetProperty("label").GetString()!.Contains("best baseline", StringComparison.Ordinal)).Select(r => r.GetProperty("label").GetString()!.Split(':')[0]));
+        // One model per m at n = 40 (the paper's protocol; committed, so bundled next to the executable), the m = 4 model beside it
+        // at m in {6, 8, 10} (transfer) and alone at n = 60, 80.
+        Assert.All(PerApModels, name => Assert.True(Directory.Exists(Path.Combine(AppContext.BaseDirectory, "artifacts", name)), name));
+        Assert.Equal(
+            ["m=4 n=40, model m=4", "m=6 n=40, model m=6", "m=6 n=40, model m=4", "m=8 n=40, model m=8", "m=8 n=40, model m=4", "m=10 n=40, model m=10", "m=10 n=40, model m=4", "m=6 n=60, model m=4", "m=8 n=80, model m=4"],
+            rows.Where(r => r.GetProperty("label").GetString()!.Contains("best baseline", StringComparison.Ordinal)).Select(r => r.GetProperty("label").GetString()!.Split(':')[0]));
+        Assert.All(PerApModels, name => Assert.Contains($"gnn:{name}", json.RootElement.GetProperty("setup").GetString()!, StringComparison.Ordinal));
         foreach (var row in rows.Where(r => r.TryGetProperty("gnnP5Rate", out _)))
         {
             var best = P5Baselines.Max(k => row.GetProperty(k).GetDouble());
