@@ -11,6 +11,9 @@ public interface IBenchGrain : IGrain
 {
     /// <summary>Adds <paramref name="value"/> to the grain's counter and returns the new total.</summary>
     ValueTask<long> AddAsync(long value);
+
+    /// <summary>Adds the count of <paramref name="values"/> to the counter (a call with a payload, such as a GNN question).</summary>
+    ValueTask<long> AddAllAsync(double[] values);
 }
 
 /// <summary>Implementation of <see cref="IBenchGrain"/>.</summary>
@@ -19,6 +22,8 @@ internal sealed class BenchGrain : Grain, IBenchGrain
     private long _total;
 
     public ValueTask<long> AddAsync(long value) => ValueTask.FromResult(_total += value);
+
+    public ValueTask<long> AddAllAsync(double[] values) => ValueTask.FromResult(_total += values.Length);
 }
 
 /// <summary>Settings of one runtime benchmark run.</summary>
@@ -87,7 +92,7 @@ internal static class RuntimeBenchmark
             (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
     }
 
-    private static async Task<(double CallsPerSecond, double[] LatencyMicros)> ThroughputAsync(Func<int, long, ValueTask<long>> call, RuntimeBenchmarkSettings settings, CancellationToken cancellationToken)
+    internal static async Task<(double CallsPerSecond, double[] LatencyMicros)> ThroughputAsync(Func<int, long, ValueTask<long>> call, RuntimeBenchmarkSettings settings, CancellationToken cancellationToken)
     {
         var perCaller = settings.Calls / settings.Concurrency;
         var samples = new double[perCaller * settings.Concurrency];
@@ -120,7 +125,7 @@ internal static class RuntimeBenchmark
         return (samples.Length / seconds, samples);
     }
 
-    private static async Task<double[]> LatencyAsync(Func<int, long, ValueTask<long>> call, RuntimeBenchmarkSettings settings, CancellationToken cancellationToken)
+    internal static async Task<double[]> LatencyAsync(Func<int, long, ValueTask<long>> call, RuntimeBenchmarkSettings settings, CancellationToken cancellationToken)
     {
         var samples = new double[settings.LatencyCalls];
         for (var i = 0; i < samples.Length; i++)
