@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Controller.Grains;
 using Controller.Radio;
+using Controller.Runtime.Cluster;
 using Controller.Runtime.Grains;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -37,35 +38,13 @@ internal sealed class ControlApi : IAsyncDisposable
     /// <summary>Starts serving; throws <see cref="IOException"/> when <paramref name="listen"/> cannot be listened on.</summary>
     public static async Task<ControlApi> StartAsync(ControlPlane plane, IGrainFactory grains, string listen, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            EnvironmentName = Environments.Production,
-            ApplicationName = typeof(ControlApi).Assembly.GetName().Name,
-        });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<IHostLifetime, OwnerLifetime>();
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(1));
-        builder.Services.AddProblemDetails();
-        builder.WebHost.UseUrls(listen);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
-        });
+        var builder = OwnedWebApplication.CreateBuilder(listen, MaxRequestBodyBytes, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2, typeof(ControlApi).Assembly.GetName().Name!);
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         new Endpoints(plane, grains).Map(app);
-        try
-        {
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new ControlApi(app, new Uri(app.Urls.First()));
-        }
-        catch (Exception exception) when (exception is IOException or InvalidOperationException or FormatException or UriFormatException)
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw new IOException($"Cannot listen on '{listen}': {exception.Message}", exception);
-        }
+        var address = await OwnedWebApplication.StartAsync(app, listen, cancellationToken).ConfigureAwait(false);
+        return new ControlApi(app, address);
     }
 
     /// <inheritdoc />
@@ -73,13 +52,6 @@ internal sealed class ControlApi : IAsyncDisposable
     {
         await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private sealed class OwnerLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>A request the API refuses; <see cref="Status"/> is the HTTP status.</summary>
