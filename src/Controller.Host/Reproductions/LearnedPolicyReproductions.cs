@@ -54,9 +54,9 @@ internal sealed class ResilientGnnReproduction : Reproduction
     internal sealed record RowPlan(int Aps, int Users, string Artifact, int TrainedAps, string? MuZeroArtifact, bool Transfer);
 
     /// <summary>
-    /// The rows: at n = 40 the model trained at that m (and its -mu0 twin) when bundled, otherwise the m = 4 model
-    /// (and <see cref="MuZeroArtifact"/>); where a per-m model is used, also a transfer row with the m = 4 model;
-    /// at n = 60 and 80 the m = 4 models.
+    /// The rows: at n = 40 the model trained at that m (with its -mu0 twin when bundled) when bundled, otherwise the
+    /// m = 4 model (with <see cref="MuZeroArtifact"/>); where a per-m model is used, also a transfer row with the m = 4
+    /// model (with <see cref="MuZeroArtifact"/> when the per-m -mu0 twin is missing); at n = 60 and 80 the m = 4 models.
     /// </summary>
     internal static IReadOnlyList<RowPlan> Plan(IReadOnlyCollection<string> available)
     {
@@ -67,8 +67,11 @@ internal sealed class ResilientGnnReproduction : Reproduction
             var own = string.Create(CultureInfo.InvariantCulture, $"resilient-gnn-m{aps}-n{users}");
             if (users == TrainingUsers && aps != TrainingAps && available.Contains(own))
             {
-                plans.Add(new RowPlan(aps, users, own, aps, MuZero(own) ?? MuZero(Artifact), false));
-                plans.Add(new RowPlan(aps, users, Artifact, TrainingAps, null, true));
+                // The mu = 0 row compares two models trained alike but for mu: the per-m pair when both are bundled,
+                // otherwise the m = 4 pair on the transfer row.
+                var ownMuZero = MuZero(own);
+                plans.Add(new RowPlan(aps, users, own, aps, ownMuZero, false));
+                plans.Add(new RowPlan(aps, users, Artifact, TrainingAps, ownMuZero is null ? MuZero(Artifact) : null, true));
             }
             else
             {
@@ -109,13 +112,12 @@ internal sealed class ResilientGnnReproduction : Reproduction
                 if (plan.MuZeroArtifact is { } muZeroArtifact)
                 {
                     var muZero = Evaluate($"gnn:{muZeroArtifact}");
-                    var muZeroAps = muZeroArtifact == MuZeroArtifact ? TrainingAps : plan.TrainedAps;
                     rows.Add(new ReproductionRow(
-                        string.Create(CultureInfo.InvariantCulture, $"{size}: GNN p5 - mu=0 GNN p5 (mu=0 model m={muZeroAps})"),
+                        string.Create(CultureInfo.InvariantCulture, $"{size}: GNN p5 - mu=0 GNN p5"),
                         gnn.P5Rate - muZero.P5Rate,
                         0,
                         0,
-                        new Dictionary<string, double> { ["muZeroP5Rate"] = muZero.P5Rate, ["muZeroMeanRate"] = muZero.MeanRate, ["muZeroModelAps"] = muZeroAps },
+                        new Dictionary<string, double> { ["muZeroP5Rate"] = muZero.P5Rate, ["muZeroMeanRate"] = muZero.MeanRate, ["muZeroModelAps"] = plan.TrainedAps },
                         RowCheck.Above));
                 }
             }
