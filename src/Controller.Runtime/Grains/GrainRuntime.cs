@@ -86,7 +86,17 @@ public sealed partial class GrainRuntime : IGrainFactory, IAsyncDisposable
     /// </summary>
     public Task<byte[]> DispatchEncodedCallAsync(ReadOnlyMemory<byte> call, CancellationToken cancellationToken)
     {
-        var decoded = DecodeCall(call.Span, cancellationToken);
+        DecodedCall decoded;
+        try
+        {
+            decoded = DecodeCall(call.Span, cancellationToken);
+        }
+        catch (UnknownGrainException exception)
+        {
+            // Callers of the public entry point see one exception type for every call they cannot send here.
+            throw new GrainCallSerializationException(exception.Message, exception);
+        }
+
         return decoded.Method.DispatchAsync(this, decoded, cancellationToken);
     }
 

@@ -86,6 +86,56 @@ public sealed class ClusterTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Call_BurstBeyondTheConcurrentRequests_SharedBatchesGiveEachCallItsOwnOutcome()
+    {
+        // 200 calls at once: at most MaxConcurrentRequests single requests, the rest batched; half of them throw.
+        var calls = Enumerable.Range(0, 200).Select(async i =>
+        {
+            var counter = _caller.GetGrain<ICounterGrain>($"burst{i % 10}");
+            if (i % 2 == 1)
+            {
+                var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => counter.FailAsync($"call {i}"));
+                return thrown.Message;
+            }
+
+            return (await counter.EchoAsync(i)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }).ToArray();
+
+        var outcomes = await Task.WhenAll(calls);
+
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            Assert.Equal(i % 2 == 1 ? $"call {i}" : i.ToString(System.Globalization.CultureInfo.InvariantCulture), outcomes[i]);
+        }
+    }
+
+    [Fact]
+    public async Task Call_CancelledWhileQueued_ThrowsCancellationAndOthersComplete()
+    {
+        using var cancel = new CancellationTokenSource();
+        var counter = _caller.GetGrain<ICounterGrain>("cancel");
+        var others = Enumerable.Range(0, 50).Select(_ => counter.AddAsync(1, CancellationToken.None)).ToArray();
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => counter.AddAsync(1000, cancel.Token));
+        await Task.WhenAll(others);
+
+        Assert.Equal(50, await counter.GetAsync());
+    }
+
+    [Fact]
+    public async Task Post_BatchThatIsNotAnArray_Is400Problem()
+    {
+        using var http = H2Client();
+        using var content = new ByteArrayContent("""{"type": "counter"}"""u8.ToArray());
+
+        using var response = await http.PostAsync(SiloServer.BatchPath, content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("a batch is a JSON array of calls", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Call_SiloDown_FailsAsUnavailableThenResumesWithStateWhenItIsBack()
     {
         var counter = _caller.GetGrain<ICounterGrain>("c");
@@ -167,7 +217,7 @@ public sealed class ClusterTransportTests : IAsyncLifetime
     public async Task Post_CallAboveTheLimit_Is413Problem()
     {
         using var http = H2Client();
-        var huge = Encoding.UTF8.GetBytes($$"""{"type": "counter", "key": "k", "method": "EchoAsync", "arguments": [1], "pad": "{{new string('x', 8192)}}"}""");
+        var huge = Encoding.UTF8.GetBytes($$"""{"type": "counter", "key": "k", "method": "EchoAsync", "arguments": [1], "pad": "{{new string('x', 70_000)}}"}""");
 
         var (status, _) = await PostAsync(http, huge);
 
@@ -190,7 +240,7 @@ public sealed class ClusterTransportTests : IAsyncLifetime
     private async Task StartHostAsync()
     {
         _host = Register(new GrainRuntimeBuilder()).UseStorage(_hostStorage).Build();
-        _server = await SiloServer.StartAsync(_host, new SiloServerOptions { Listen = $"http://127.0.0.1:{_port}", MaxCallBytes = 4096 }, CancellationToken.None);
+        _server = await SiloServer.StartAsync(_host, new SiloServerOptions { Listen = $"http://127.0.0.1:{_port}", MaxCallBytes = 65536 }, CancellationToken.None);
     }
 
     private async Task StopHostAsync()
