@@ -101,20 +101,35 @@ public sealed class HttpClusterTransport : IClusterTransport, IDisposable
     private async Task SendLoopAsync(Outbox outbox)
     {
         var batch = new List<PendingCall>();
+        PendingCall? carried = null;
         while (true)
         {
             batch.Clear();
             var bytes = 0L;
-            // A batch stops at MaxBatch calls or MaxBatchBytes (kept well below the silo's body limit); a call too large
-            // to share a batch goes alone.
-            while (batch.Count < MaxBatch && outbox.Queue.TryPeek(out var next) && (batch.Count == 0 || bytes + next.Call.Length < MaxBatchBytes))
+            if (carried is not null)
             {
-                outbox.Queue.TryDequeue(out _);
-                if (!next.Reply.Task.IsCompleted)
+                batch.Add(carried);
+                bytes = carried.Call.Length + 1;
+                carried = null;
+            }
+
+            // A batch stops at MaxBatch calls or MaxBatchBytes (kept well below the silo's body limit); the call that
+            // would pass the limit is carried to this sender's next batch (a call too large to share goes alone).
+            while (batch.Count < MaxBatch && outbox.Queue.TryDequeue(out var next))
+            {
+                if (next.Reply.Task.IsCompleted)
                 {
-                    batch.Add(next);
-                    bytes += next.Call.Length + 1;
+                    continue;
                 }
+
+                if (batch.Count > 0 && bytes + next.Call.Length >= MaxBatchBytes)
+                {
+                    carried = next;
+                    break;
+                }
+
+                batch.Add(next);
+                bytes += next.Call.Length + 1;
             }
 
             if (batch.Count == 0)
