@@ -61,6 +61,9 @@ public sealed class ControlPlane : IDisposable
 
     internal ControlInstruments Instruments { get; }
 
+    /// <summary>The learned policies behind <see cref="Policies"/> (artifacts, registry), or null for a provider without them.</summary>
+    internal Controller.Policies.LearnedPolicies? Learned => (Policies as ControlPolicies)?.More as Controller.Policies.LearnedPolicies;
+
     /// <summary>Fetches the RAN's topology and creates the control plane.</summary>
     public static async Task<ControlPlane> ConnectAsync(IRanAdapter ran, ControlPlaneOptions options, CancellationToken cancellationToken, IPolicyProvider? policies = null, IMeterFactory? meterFactory = null)
     {
@@ -80,7 +83,7 @@ public sealed class ControlPlane : IDisposable
             .AddGrain<ILinkGrain, LinkGrain>(_ => new LinkGrain(this));
         // The inference role: in this silo (embedded), or placed on inference silos by the runtime's locator, in
         // which case these registrations only give regions their references.
-        builder = Inference.InferenceSilo.Register(builder, (Policies as ControlPolicies)?.More as Controller.Policies.LearnedPolicies ?? new Controller.Policies.LearnedPolicies(), Options.InferenceBackend);
+        builder = Inference.InferenceSilo.Register(builder, Learned ?? new Controller.Policies.LearnedPolicies(), Options.InferenceBackend);
         return builder;
     }
 

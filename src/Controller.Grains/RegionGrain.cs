@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Controller.Grains.Diagnostics;
 using Controller.Optimization.Alcor;
-using Controller.Optimization.Policies;
 using Controller.Radio.Allocation;
 using Controller.Radio.Policies;
 using Controller.Ran.Contract;
@@ -553,7 +552,7 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
 
         if (plane.Options.AggregationThroughCells
             && trimmed.StartsWith(Controller.Policies.LearnedPolicies.AggGnnPrefix, StringComparison.Ordinal)
-            && (plane.Policies as ControlPolicies)?.More is Controller.Policies.LearnedPolicies learned)
+            && plane.Learned is { } learned)
         {
             var (weights, edgeThreshold) = learned.ResolveAggGnn(trimmed);
             return CellAggGnnPolicy.Create(GrainFactory, _topology.CellIds, weights, edgeThreshold, plane.Options.Seed, _regionIndex);
