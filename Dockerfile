@@ -20,6 +20,8 @@ RUN dotnet publish src/Controller.Host/Controller.Host.csproj -c Release --no-re
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
+# 5080: the silo's HTTP API (`demo --listen`); 11111: silo-to-silo calls over HTTP/2 (`silo --role inference --listen`).
+EXPOSE 5080 11111
 # The runtime image's unprivileged user; state directories are mounted volumes owned by it.
 USER $APP_UID
 ENTRYPOINT ["dotnet", "/app/controller.dll"]
