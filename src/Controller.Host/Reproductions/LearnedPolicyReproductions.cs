@@ -56,7 +56,7 @@ internal sealed class ResilientGnnReproduction : Reproduction
     /// <summary>
     /// The rows: at n = 40 the model trained at that m (with its -mu0 twin when bundled) when bundled, otherwise the
     /// m = 4 model (with <see cref="MuZeroArtifact"/>); where a per-m model is used, also a transfer row with the m = 4
-    /// model (with <see cref="MuZeroArtifact"/> when the per-m -mu0 twin is missing); at n = 60 and 80 the m = 4 models.
+    /// model (with <see cref="MuZeroArtifact"/>); at n = 60 and 80 the m = 4 models.
     /// </summary>
     internal static IReadOnlyList<RowPlan> Plan(IReadOnlyCollection<string> available)
     {
@@ -67,11 +67,9 @@ internal sealed class ResilientGnnReproduction : Reproduction
             var own = string.Create(CultureInfo.InvariantCulture, $"resilient-gnn-m{aps}-n{users}");
             if (users == TrainingUsers && aps != TrainingAps && available.Contains(own))
             {
-                // The mu = 0 row compares two models trained alike but for mu: the per-m pair when both are bundled,
-                // otherwise the m = 4 pair on the transfer row.
-                var ownMuZero = MuZero(own);
-                plans.Add(new RowPlan(aps, users, own, aps, ownMuZero, false));
-                plans.Add(new RowPlan(aps, users, Artifact, TrainingAps, ownMuZero is null ? MuZero(Artifact) : null, true));
+                // Each mu = 0 row compares two models trained alike but for mu: the per-m pair, and the m = 4 pair on the transfer row.
+                plans.Add(new RowPlan(aps, users, own, aps, MuZero(own), false));
+                plans.Add(new RowPlan(aps, users, Artifact, TrainingAps, MuZero(Artifact), true));
             }
             else
             {
