@@ -227,10 +227,7 @@ internal static class BenchCommand
 
     private static Command CreateCluster(CliStreams io)
     {
-        var grains = CommonOptions.PositiveInt("--grains", "distinct grains on each silo, called round-robin", 1_000, 1_000_000);
-        var calls = CommonOptions.PositiveInt("--calls", "calls in each throughput phase", 100_000, 100_000_000);
-        var concurrency = CommonOptions.PositiveInt("--concurrency", "callers with a call in flight", 64, 10_000);
-        var latencyCalls = CommonOptions.PositiveInt("--latency-calls", "sequential calls timed for latency", 10_000, 10_000_000);
+        var load = new CallLoadOptions("distinct grains on each silo, called round-robin", grains: 1_000, calls: 100_000, latencyCalls: 10_000);
         var payload = new Option<int>("--payload") { Description = "doubles carried by each call (0: a bare call; 280: a 40-user, 4-cell GNN question)", DefaultValueFactory = _ => 0 };
         payload.Validators.Add(result =>
         {
@@ -240,14 +237,10 @@ internal static class BenchCommand
             }
         });
         var json = new Option<bool>("--json") { Description = "print one JSON object on stdout" };
-        var command = new Command("cluster", "Grain calls between two silos over the HTTP/2 transport against the same calls in one silo.") { grains, calls, concurrency, latencyCalls, payload, json };
+        var command = new Command("cluster", "Grain calls between two silos over the HTTP/2 transport against the same calls in one silo.") { load.Grains, load.Calls, load.Concurrency, load.LatencyCalls, payload, json };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            var run = new RuntimeBenchmarkSettings(parsed.GetValue(grains), parsed.GetValue(calls), parsed.GetValue(concurrency), parsed.GetValue(latencyCalls));
-            if (run.Concurrency > run.Calls)
-            {
-                throw new CliUsageException($"--concurrency ({run.Concurrency}) cannot exceed --calls ({run.Calls}).");
-            }
+            var run = load.Read(parsed);
 
             var settings = new ClusterBenchmarkSettings(run, parsed.GetValue(payload));
             var result = await ClusterBenchmark.RunAsync(settings, io.Error, cancellationToken).ConfigureAwait(false);
@@ -256,9 +249,7 @@ internal static class BenchCommand
                 Json.Write(io.Output, writer =>
                 {
                     writer.WriteStartObject();
-                    writer.WriteNumber("grains", run.Grains);
-                    writer.WriteNumber("calls", run.Calls);
-                    writer.WriteNumber("concurrency", run.Concurrency);
+                    CallLoadOptions.WriteLoad(writer, run);
                     writer.WriteNumber("payloadDoubles", settings.Payload);
                     writer.WriteNumber("processors", Environment.ProcessorCount);
                     foreach (var (name, phase) in new[] { ("remote", result.Remote), ("local", result.Local) })
@@ -294,19 +285,12 @@ internal static class BenchCommand
 
     private static Command CreateRuntime(CliStreams io)
     {
-        var grains = CommonOptions.PositiveInt("--grains", "distinct grains called round-robin", 10_000, 10_000_000);
-        var calls = CommonOptions.PositiveInt("--calls", "calls in each throughput phase", 2_000_000, 1_000_000_000);
-        var concurrency = CommonOptions.PositiveInt("--concurrency", "callers with a call in flight", 64, 100_000);
-        var latencyCalls = CommonOptions.PositiveInt("--latency-calls", "sequential calls timed for latency", 200_000, 100_000_000);
+        var load = new CallLoadOptions("distinct grains called round-robin", grains: 10_000, calls: 2_000_000, latencyCalls: 200_000);
         var json = new Option<bool>("--json") { Description = "print one JSON object on stdout" };
-        var command = new Command("runtime", "Grain call throughput and latency against a raw channel baseline.") { grains, calls, concurrency, latencyCalls, json };
+        var command = new Command("runtime", "Grain call throughput and latency against a raw channel baseline.") { load.Grains, load.Calls, load.Concurrency, load.LatencyCalls, json };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            var settings = new RuntimeBenchmarkSettings(parsed.GetValue(grains), parsed.GetValue(calls), parsed.GetValue(concurrency), parsed.GetValue(latencyCalls));
-            if (settings.Concurrency > settings.Calls)
-            {
-                throw new CliUsageException($"--concurrency ({settings.Concurrency}) cannot exceed --calls ({settings.Calls}).");
-            }
+            var settings = load.Read(parsed);
 
             var result = await RuntimeBenchmark.RunAsync(settings, io.Error, cancellationToken).ConfigureAwait(false);
             if (parsed.GetValue(json))
@@ -314,9 +298,7 @@ internal static class BenchCommand
                 Json.Write(io.Output, writer =>
                 {
                     writer.WriteStartObject();
-                    writer.WriteNumber("grains", settings.Grains);
-                    writer.WriteNumber("calls", settings.Calls);
-                    writer.WriteNumber("concurrency", settings.Concurrency);
+                    CallLoadOptions.WriteLoad(writer, settings);
                     writer.WriteNumber("processors", Environment.ProcessorCount);
                     writer.WriteNumber("callsPerSecond", Math.Round(result.CallsPerSecond));
                     writer.WriteNumber("p50Micros", Math.Round(result.P50Micros, 3));
@@ -343,5 +325,32 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The call load of <c>bench runtime</c> and <c>bench cluster</c>: grains, calls, callers, sequential calls.</summary>
+    private sealed class CallLoadOptions(string grainsDescription, int grains, int calls, int latencyCalls)
+    {
+        public Option<int> Grains { get; } = CommonOptions.PositiveInt("--grains", grainsDescription, grains, 10_000_000);
+
+        public Option<int> Calls { get; } = CommonOptions.PositiveInt("--calls", "calls in each throughput phase", calls, 1_000_000_000);
+
+        public Option<int> Concurrency { get; } = CommonOptions.PositiveInt("--concurrency", "callers with a call in flight", 64, 100_000);
+
+        public Option<int> LatencyCalls { get; } = CommonOptions.PositiveInt("--latency-calls", "sequential calls timed for latency", latencyCalls, 100_000_000);
+
+        public RuntimeBenchmarkSettings Read(ParseResult parsed)
+        {
+            var settings = new RuntimeBenchmarkSettings(parsed.GetValue(Grains), parsed.GetValue(Calls), parsed.GetValue(Concurrency), parsed.GetValue(LatencyCalls));
+            return settings.Concurrency <= settings.Calls
+                ? settings
+                : throw new CliUsageException($"--concurrency ({settings.Concurrency}) cannot exceed --calls ({settings.Calls}).");
+        }
+
+        public static void WriteLoad(System.Text.Json.Utf8JsonWriter writer, RuntimeBenchmarkSettings settings)
+        {
+            writer.WriteNumber("grains", settings.Grains);
+            writer.WriteNumber("calls", settings.Calls);
+            writer.WriteNumber("concurrency", settings.Concurrency);
+        }
     }
 }
