@@ -4,7 +4,10 @@ using Controller.Host.Telemetry;
 
 namespace Controller.Host.Tests.Telemetry;
 
-// One class, so its tests run one after another: two live providers would each export the other's spans.
+// A live provider exports every span and measurement of the controller's sources in the process, so these tests
+// run alone: in parallel, another test's traffic (bench cluster makes ~30,000 spans a second) fills the batch
+// processor's queue and the span under test is dropped.
+[Collection(TelemetryExportRunsAlone.Name)]
 public sealed class TelemetrySetupTests
 {
     private const string GrainsSource = "Controller.Grains";
@@ -174,4 +177,10 @@ public sealed class TelemetrySetupTests
 
         return setup;
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TelemetryExportRunsAlone
+{
+    public const string Name = "OTLP export (runs alone)";
 }
