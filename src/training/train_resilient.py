@@ -64,6 +64,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="utility pf: alpha of the alpha-fair utility, marginal utility fbar^-alpha (1 = proportional fair)")
     p.add_argument("--power-init", type=float, default=3.0,
                    help="initial power.bias (logit of p/Pmax; 3 starts near full reuse)")
+    p.add_argument("--fmin", type=float,
+                   help="per-user minimum rate f_min in bps/Hz, passed to the scenario export (default: the scenario's, "
+                        "paper 003's 1 bps/Hz); the channels do not depend on it")
     p.add_argument("--aps", type=int, default=4)
     p.add_argument("--users", type=int, default=40)
     p.add_argument("--slots", type=int, default=200, help="slots per configuration, warm-up included")
@@ -157,9 +160,17 @@ def _export(args, role: str, seed: int, configs: int) -> str:
     given = getattr(args, f"{role}_file")
     if given:
         return given
-    settings = {"aps": args.aps, "users": args.users}
-    path = os.path.join(args.data_dir, f"{SCENARIO}-m{args.aps}-n{args.users}-seed{seed}-c{configs}-s{args.slots}.json")
+    settings = _settings(args)
+    demand = "" if args.fmin is None else f"-fmin{args.fmin:g}"
+    path = os.path.join(args.data_dir, f"{SCENARIO}-m{args.aps}-n{args.users}{demand}-seed{seed}-c{configs}-s{args.slots}.json")
     return ensure_export(args.controller, SCENARIO, settings, seed, configs, args.slots, path)
+
+
+def _settings(args) -> dict:
+    settings = {"aps": args.aps, "users": args.users}
+    if args.fmin is not None:
+        settings["fmin"] = f"{args.fmin:g}"
+    return settings
 
 
 def _load(path: str, expected_seed: int, role: str) -> ResilientSet:
@@ -247,7 +258,8 @@ def train(args: argparse.Namespace) -> dict:
     model.load_state_dict(best["state"])
     model.eval()
     wall = time.time() - started
-    name = args.name or f"resilient-gnn-m{args.aps}-n{args.users}" + ("-mu0" if args.mu_zero else "")
+    name = args.name or (f"resilient-gnn-m{args.aps}-n{args.users}" + ("" if args.fmin is None else f"-fmin{args.fmin:g}")
+                         + ("-mu0" if args.mu_zero else ""))
     manifest = {
         "format": FORMAT,
         "name": name,
@@ -255,7 +267,7 @@ def train(args: argparse.Namespace) -> dict:
         "hyperparameters": model.hyperparameters,
         "inputs": {"nodeFeature": "pf-ratio", "transform": "log1p"},
         "training": {
-            "scenario": SCENARIO, "settings": {"aps": str(args.aps), "users": str(args.users)}, "seed": args.seed,
+            "scenario": SCENARIO, "settings": {k: str(v) for k, v in _settings(args).items()}, "seed": args.seed,
             "data": {"train": export.describe(), "validation": val_set.export.describe()},
             "configurations": {"train": train_set.configurations, "validation": val_set.configurations},
             "epochs": args.epochs, "batchConfigurations": args.batch, "wallSeconds": round(wall, 1),
@@ -287,7 +299,7 @@ def train(args: argparse.Namespace) -> dict:
         test_stats = rate_statistics(evaluate(model, test_set, pmax))
         evaluation = {"data": test_set.export.describe(), "model": test_stats, "baselines": {}}
         for policy in [p for p in args.baselines.split(",") if p]:
-            metrics = controller_eval(args.controller, SCENARIO, {"aps": args.aps, "users": args.users}, policy,
+            metrics = controller_eval(args.controller, SCENARIO, _settings(args), policy,
                                       test_set.export.seed, test_set.configurations, test_set.export.slots)
             evaluation["baselines"][policy] = {k: metrics[k] for k in ("meanRate", "p5Rate", "sumRate")}
         manifest["evaluation"] = evaluation

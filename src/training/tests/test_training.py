@@ -62,3 +62,14 @@ def test_evaluate_cli_scores_an_artifact_on_an_export(resilient_files, agg_files
     assert evaluate.main(["--artifact", str(tmp_path / "g"), "--export", agg_files[1]]) == 0
     assert "power" in capsys.readouterr().out
     assert evaluate.main(["--artifact", str(tmp_path / "missing"), "--export", agg_files[1]]) == 2
+
+
+def test_fmin_reaches_the_export_settings_and_the_artifact_name(resilient_files, tmp_path):
+    plain = train_resilient.parse_args(["--out", str(tmp_path)])
+    given = train_resilient.parse_args(["--out", str(tmp_path), "--fmin", "0.25"])
+    assert train_resilient._settings(plain) == {"aps": 4, "users": 40}
+    assert train_resilient._settings(given) == {"aps": 4, "users": 40, "fmin": "0.25"}
+    run(train_resilient, resilient_files, tmp_path / "f", seed=1, extra=["--fmin", "0.25", "--mu-zero"])
+    manifest, _ = load_artifact(str(tmp_path / "f"))
+    assert manifest["name"] == "resilient-gnn-m4-n40-fmin0.25-mu0"
+    assert manifest["training"]["settings"]["fmin"] == "0.25"
