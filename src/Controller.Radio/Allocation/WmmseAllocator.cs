@@ -9,8 +9,15 @@ namespace Controller.Radio.Allocation;
 /// <c>v_i = clip(w_i u_i sqrt(G_ii) / sum_j w_j u_j^2 G_ji, 0, sqrt(Pmax))</c>; powers are v^2.
 /// Both sums are row-wise passes over the row-major gains (dot products and row-scaled accumulation),
 /// so the inner loops run on SIMD and no iteration allocates.
+/// <para>
+/// With <c>budgeted</c> the v-step also keeps the network's total power budget, <c>sum_i v_i^2 &lt;= B</c>:
+/// the step's subproblem is separable but for that one constraint, so its exact solution is
+/// <c>v_i = clip(w_i u_i sqrt(G_ii) / (sum_j w_j u_j^2 G_ji + nu), 0, sqrt(Pmax))</c> with the smallest
+/// <c>nu &gt;= 0</c> that meets the budget (found by bisection; the sum falls as nu grows). The iteration stays
+/// block-coordinate descent, so the objective still never increases after the first step.
+/// </para>
 /// </summary>
-public sealed class WmmseAllocator(int iterations = WmmseAllocator.DefaultIterations) : IPowerAllocator
+public sealed class WmmseAllocator(int iterations = WmmseAllocator.DefaultIterations, bool budgeted = false) : IPowerAllocator
 {
     /// <summary>Iterations when none are given (paper 001's and 003's setting).</summary>
     public const int DefaultIterations = 100;
@@ -26,20 +33,30 @@ public sealed class WmmseAllocator(int iterations = WmmseAllocator.DefaultIterat
     /// <summary>Number of block-coordinate iterations.</summary>
     public int Iterations { get; } = iterations > 0 ? iterations : throw new ArgumentOutOfRangeException(nameof(iterations), iterations, "WMMSE needs at least one iteration.");
 
+    /// <summary>Whether every decision keeps the network's total power budget (<see cref="LinkSet.PowerBudget"/>).</summary>
+    public bool Budgeted { get; } = budgeted;
+
     /// <inheritdoc />
     public void Allocate(LinkSet links, Span<double> power)
     {
         ArgumentNullException.ThrowIfNull(links);
-        Run(links.Gains, links.Count, links.Noise, links.MaxPower, power[..links.Count], objectiveTrace: default);
+        Run(links.Gains, links.Count, links.Noise, links.MaxPower, power[..links.Count], objectiveTrace: default,
+            Budgeted ? links.PowerBudget : double.PositiveInfinity);
     }
 
     /// <summary>
     /// Runs WMMSE on compact gains. When <paramref name="objectiveTrace"/> is not empty, entry k receives
     /// the weighted sum-MSE objective <c>sum_i (w_i e_i - log w_i)</c> after iteration k, which block
-    /// coordinate descent never increases.
+    /// coordinate descent never increases. A finite <paramref name="powerBudget"/> bounds the total power of every step.
     /// </summary>
-    public void Run(ReadOnlySpan<double> gains, int count, double noise, double maxPower, Span<double> power, Span<double> objectiveTrace)
+    public void Run(ReadOnlySpan<double> gains, int count, double noise, double maxPower, Span<double> power, Span<double> objectiveTrace,
+        double powerBudget = double.PositiveInfinity)
     {
+        if (!(powerBudget >= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(powerBudget), powerBudget, "The power budget must be a number >= 0.");
+        }
+
         if (count == 0)
         {
             return;
@@ -90,16 +107,33 @@ public sealed class WmmseAllocator(int iterations = WmmseAllocator.DefaultIterat
                 }
             }
 
+            // numerator_i = w_i u_i sqrt(G_ii), kept in weights (its old content is spent).
             for (var i = 0; i < count; i++)
             {
-                var numerator = w[i] * u[i] * direct[i];
-                v[i] = denominator[i] > 0 ? Math.Clamp(numerator / denominator[i], 0, vMax) : 0;
-                // Powers below 1e-200 of the maximum are zero for every rate; snapping them keeps the
-                // fixed-point skip above effective and subnormals out of the sums.
-                if (v[i] < vMax * 1e-100)
+                weights[i] = w[i] * u[i] * direct[i];
+            }
+
+            var price = UpdateV(weights, denominator, vMax, 0, v);
+            if (price > powerBudget)
+            {
+                // Bisect the budget's multiplier nu: at nu = sqrt(sum numerator^2 / B) the unclipped powers alone meet it.
+                var low = 0.0;
+                var high = Math.Sqrt(TensorPrimitives.SumOfSquares(weights) / Math.Max(powerBudget, double.Epsilon));
+                for (var step = 0; step < 100 && high - low > high * 1e-12; step++)
                 {
-                    v[i] = 0;
+                    var middle = 0.5 * (low + high);
+                    if (UpdateV(weights, denominator, vMax, middle, v) > powerBudget)
+                    {
+                        low = middle;
+                    }
+                    else
+                    {
+                        high = middle;
+                    }
                 }
+
+                // The upper end always meets the budget.
+                UpdateV(weights, denominator, vMax, high, v);
             }
 
             if (iteration < objectiveTrace.Length)
@@ -111,6 +145,28 @@ public sealed class WmmseAllocator(int iterations = WmmseAllocator.DefaultIterat
         TensorPrimitives.Multiply(v, v, power);
         // sqrt(Pmax)^2 can round one ulp above Pmax; allocators promise powers in [0, Pmax].
         TensorPrimitives.Min(power, maxPower, power);
+    }
+
+    /// <summary>Sets <c>v_i = clip(numerator_i / (denominator_i + nu), 0, vMax)</c> and returns the total power <c>sum v_i^2</c>.</summary>
+    private static double UpdateV(ReadOnlySpan<double> numerator, ReadOnlySpan<double> denominator, double vMax, double nu, Span<double> v)
+    {
+        var total = 0.0;
+        for (var i = 0; i < v.Length; i++)
+        {
+            var scale = denominator[i] + nu;
+            var value = scale > 0 ? Math.Clamp(numerator[i] / scale, 0, vMax) : 0;
+            // Powers below 1e-200 of the maximum are zero for every rate; snapping them keeps the
+            // fixed-point skip above effective and subnormals out of the sums.
+            if (value < vMax * 1e-100)
+            {
+                value = 0;
+            }
+
+            v[i] = value;
+            total += value * value;
+        }
+
+        return total;
     }
 
     private static double Objective(ReadOnlySpan<double> gains, int count, double noise, ReadOnlySpan<double> direct, ReadOnlySpan<double> u, ReadOnlySpan<double> w, ReadOnlySpan<double> v, Span<double> vSquared)

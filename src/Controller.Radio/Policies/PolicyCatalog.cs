@@ -30,6 +30,7 @@ public static class PolicyCatalog
     [
         ("full-reuse", "every scheduled transmitter at full power"),
         ("wmmse", "WMMSE power control, 100 iterations; wmmse:K for K iterations"),
+        ("wmmse-budget", "WMMSE whose every step keeps the network's total power budget (paper 004's problem); wmmse-budget:K for K iterations"),
         ("itlinq", "ITLinQ on/off scheduling in PF order (M = 10^2.5, eta = 0.5)"),
         ("equal-power", "total budget split equally over the transmitters (paper 004)"),
         ("random-full-power", "full power with probability budget / (p0 m) (paper 004)"),
@@ -60,18 +61,18 @@ public static class PolicyCatalog
             case "full-reuse":
                 NoArgument(name, argument);
                 return new FullReuseAllocator();
-            case "wmmse":
+            case "wmmse" or "wmmse-budget":
                 if (argument is null)
                 {
-                    return new WmmseAllocator();
+                    return new WmmseAllocator(budgeted: name == "wmmse-budget");
                 }
 
                 if (!int.TryParse(argument, NumberStyles.Integer, CultureInfo.InvariantCulture, out var iterations) || iterations < 1 || iterations > 100_000)
                 {
-                    throw new RadioInputException($"Policy 'wmmse:{argument}' needs an iteration count in [1, 100000] after the colon.");
+                    throw new RadioInputException($"Policy '{name}:{argument}' needs an iteration count in [1, 100000] after the colon.");
                 }
 
-                return new WmmseAllocator(iterations);
+                return new WmmseAllocator(iterations, budgeted: name == "wmmse-budget");
             case "itlinq":
                 NoArgument(name, argument);
                 return new ItlinqScheduler();

@@ -6,7 +6,7 @@ namespace Controller.Host.Tests.Cli;
 public sealed class LearnedReproductionTests
 {
     private static readonly string[] P5Baselines = ["fullReuseP5Rate", "wmmseP5Rate", "itlinqP5Rate"];
-    private static readonly string[] SumBaselines = ["equalPowerSumRate", "randomFullPowerSumRate", "wmmse5SumRate"];
+    private static readonly string[] SumBaselines = ["equalPowerSumRate", "randomFullPowerSumRate", "wmmse5SumRate", "wmmseBudget5SumRate"];
     private static readonly string[] PerApModels = ["resilient-gnn-m6-n40", "resilient-gnn-m8-n40", "resilient-gnn-m10-n40"];
 
     [Fact]
@@ -51,5 +51,13 @@ public sealed class LearnedReproductionTests
         Assert.True(sum.GetProperty("aggGnnSumRate").GetDouble() > sum.GetProperty("equalPowerSumRate").GetDouble());
         Assert.True(sum.GetProperty("aggGnnSumRate").GetDouble() > sum.GetProperty("randomFullPowerSumRate").GetDouble());
         Assert.True(rows[1].GetProperty("withinTolerance").GetBoolean(), rows[1].GetRawText());
+        // The budget-keeping WMMSE spends at most the budget; unconstrained WMMSE spends past it (README's explanation).
+        var budget = sum.GetProperty("powerBudget").GetDouble();
+        Assert.InRange(sum.GetProperty("wmmseBudget5MeanPower").GetDouble(), 0.9 * budget, budget * (1 + 1e-9));
+        Assert.True(sum.GetProperty("wmmse5MeanPower").GetDouble() > budget);
+        Assert.Equal(
+            sum.GetProperty("aggGnnSumRate").GetDouble() - sum.GetProperty("wmmseBudget5SumRate").GetDouble(),
+            rows[2].GetProperty("obtained").GetDouble(),
+            12);
     }
 }
