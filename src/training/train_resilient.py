@@ -14,7 +14,7 @@ probabilities, rates follow the controller's formula, the averages are updated w
   convention: mu grows while the constraint is violated). `--mu-zero` keeps mu = 0 (no minimum rate).
 - At execution the controller serves the user with the largest pi; validation and test do the same.
 
-    PYTHONPATH=src /usr/bin/python3 -m training.train_resilient --out DIR --seed 1 [--epochs N] [--mu-zero]
+    PYTHONPATH=src /usr/bin/python3 -m training.train_resilient --out DIR --seed 1 [--epochs N] [--mu-zero] [--fmin X] [--workers 2]
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from .artifact import code_version, save_artifact, utc_now
 from .data import (PF_AVERAGE_FLOOR, PF_BETA, ResilientSet, controller_eval, default_controller, default_data_dir,
                    ensure_export, load_export, prepare_resilient, rate_statistics, rates_torch, served_mask_from)
 from .models import ResilientGnn, select_users
+from .parallel import DataParallel
 
 SCENARIO = "resilient-rrm"
 
@@ -83,13 +84,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--data-dir", default=default_data_dir())
     p.add_argument("--controller", default=default_controller(), help="controller.dll (or executable) for exports and baselines")
     p.add_argument("--threads", type=int, default=1, help="torch threads (a run is reproducible for a fixed count)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes a step's configurations are split over (this one and W-1 forked children, each with "
+                        "--threads threads); a run is reproducible for a fixed count, 1 reproduces the committed artifacts")
     p.add_argument("--quiet", action="store_true")
     return p.parse_args(argv)
 
 
 def rollout(model: ResilientGnn, batch: dict, pmax: float, sample: bool, generator: torch.Generator | None = None,
             weights: torch.Tensor | None = None, baseline: torch.Tensor | None = None, decay: float = 0.9,
-            pf_weights: bool = False, follow: str = "greedy", pf_floor: float = 0.01, fairness: float = 1.0) -> dict:
+            pf_weights: bool = False, follow: str = "greedy", pf_floor: float = 0.01, fairness: float = 1.0,
+            total: int | None = None) -> dict:
     """Runs the scored slots of a batch of configurations.
 
     Without `weights` (or without gradients) it only executes: selection sampled from pi (`sample`) or the
@@ -102,7 +107,8 @@ def rollout(model: ResilientGnn, batch: dict, pmax: float, sample: bool, generat
     `follow` = "greedy": the trajectory (PF averages, hence features) and the power objective use the
     execution policy's selection (largest pi), so the power head learns for the users the controller will
     serve; the sampled selection is only scored for REINFORCE at the same state. "sampled": the trajectory
-    follows the sampled selection (the paper's training).
+    follows the sampled selection (the paper's training). The objective is normalized by `total`
+    configurations (default: this batch's), so parts of one batch run apart sum to the whole batch's gradient.
     Returns the followed trajectory's per-slot rates [B, T, n], powers [B, T, m] and the mean |advantage|."""
     gains, cells, active = batch["snr_gains"], batch["cells"], batch["active"]
     fhat, edge_weights = batch["fhat"], batch["edge_weights"]
@@ -136,7 +142,7 @@ def rollout(model: ResilientGnn, batch: dict, pmax: float, sample: bool, generat
             else:
                 advantage = r
             log_prob = torch.where(sampled > 0, log_pi, torch.zeros_like(log_pi)).sum(-1)
-            objective = ((w * rates).sum(-1) + advantage * log_prob).sum() / (b * slots)
+            objective = ((w * rates).sum(-1) + advantage * log_prob).sum() / ((total or b) * slots)
             (-objective).backward()
             advantages.append(advantage.abs().mean().item())
         rates = rates.detach()
@@ -144,6 +150,12 @@ def rollout(model: ResilientGnn, batch: dict, pmax: float, sample: bool, generat
         all_rates[:, t] = rates
         all_power[:, t] = power.detach()
     return {"rates": all_rates, "power": all_power, "advantage": float(np.mean(advantages)) if advantages else 0.0}
+
+
+def evaluate_part(model: ResilientGnn, dataset: ResilientSet, pmax: float, index: torch.Tensor) -> np.ndarray:
+    """`evaluate` on the configurations `index` in one batch."""
+    with torch.no_grad():
+        return rollout(model, dataset.batch(index), pmax, sample=False)["rates"].mean(1).numpy().astype(np.float64)
 
 
 def evaluate(model: ResilientGnn, dataset: ResilientSet, pmax: float, batch: int = 128) -> np.ndarray:
@@ -210,6 +222,18 @@ def train(args: argparse.Namespace) -> dict:
     dual_step = args.dual_step
     history = []
     best = {"p5": -math.inf}
+
+    def step_part(model_, index, weights, b, gen, total):
+        result = rollout(model_, train_set.batch(index), pmax, sample=True, generator=gen, weights=weights, baseline=b,
+                         decay=args.baseline_decay, pf_weights=args.utility == "pf", follow=args.follow,
+                         pf_floor=args.pf_floor, fairness=args.fairness, total=total)
+        return {"rates": result["rates"].mean(1).to(torch.float64), "power": result["power"].sum(-1).mean().item(),
+                "advantage": result["advantage"]}
+
+    parallel = None
+    if args.workers > 1:
+        parallel = DataParallel(args.workers, model, step_part, lambda model_, index: evaluate_part(model_, val_set, pmax, index),
+                                seed=args.seed, threads=args.threads)
     for epoch in range(1, args.epochs + 1):
         t0 = time.time()
         model.train()
@@ -222,21 +246,22 @@ def train(args: argparse.Namespace) -> dict:
             optimizer.zero_grad(set_to_none=True)
             weights = ((0 if args.utility == "pf" else 1) + mu[index]).to(torch.float32)
             b = baseline[index].clone()
-            result = rollout(model, train_set.batch(index), pmax, sample=True, generator=generator,
-                             weights=weights, baseline=b, decay=args.baseline_decay, pf_weights=args.utility == "pf",
-                             follow=args.follow, pf_floor=args.pf_floor, fairness=args.fairness)
+            if parallel is None:
+                result = step_part(model, index, weights, b, generator, None)
+            else:
+                result = parallel.step(index, weights, b, generator)
             optimizer.step()
             baseline[index] = b
             advantages.append(result["advantage"])
-            x = result["rates"].mean(1).to(torch.float64)  # Ehat f of this rollout
+            x = result["rates"]  # Ehat f of this rollout
             epoch_rates[index] = x
-            epoch_power.append(result["power"].sum(-1).mean().item())
+            epoch_power.append(result["power"])
             if not args.mu_zero:
                 # eq. 20 then eq. 22 (simplified form: x := Ehat f, lambda = 1 + mu), in this order.
                 slack[index] = torch.clamp(slack[index] + dual_step * (mu[index] - args.alpha * slack[index]), min=0)
                 mu[index] = torch.clamp(mu[index] + dual_step * (fmin[index] - slack[index] - x), min=0)
         model.eval()
-        val_rates = evaluate(model, val_set, pmax)
+        val_rates = evaluate(model, val_set, pmax) if parallel is None else parallel.evaluate(val_set.configurations)
         train_stats = rate_statistics(epoch_rates.numpy())
         val_stats = rate_statistics(val_rates)
         violation = torch.clamp(fmin - slack - epoch_rates, min=0).mean().item()
@@ -254,6 +279,8 @@ def train(args: argparse.Namespace) -> dict:
             for group in optimizer.param_groups:
                 group["lr"] *= 0.5
             dual_step *= 0.5
+    if parallel is not None:
+        parallel.close()
 
     model.load_state_dict(best["state"])
     model.eval()
@@ -271,7 +298,7 @@ def train(args: argparse.Namespace) -> dict:
             "data": {"train": export.describe(), "validation": val_set.export.describe()},
             "configurations": {"train": train_set.configurations, "validation": val_set.configurations},
             "epochs": args.epochs, "batchConfigurations": args.batch, "wallSeconds": round(wall, 1),
-            "dataSeconds": round(data_seconds, 1), "threads": args.threads,
+            "dataSeconds": round(data_seconds, 1), "threads": args.threads, "workers": args.workers,
             "optimizer": "adam", "learningRate": args.lr, "halveEveryEpochs": halve_every,
             "duals": ("none: mu = 0 (no minimum-rate constraint), lambda is the utility's marginal alone" if args.mu_zero else
                       "simplified: x := Ehat f, lambda = U'(x) + mu (1 + mu for the sum utility); per training "
