@@ -1,3 +1,4 @@
+using System.Globalization;
 using Controller.Optimization.Alcor;
 using Controller.Radio;
 using Controller.Radio.Policies;
@@ -38,6 +39,7 @@ public sealed class ControlPolicies : IPolicyProvider
     [
         ("alcor(<inner>)", "ALCOR (paper 001): on-off time sharing driven by per-user duals meets the scenario's demands on average; <inner> is any baseline, e.g. alcor(wmmse)"),
         ("alcor-simple(<inner>)", "ALCOR with the simple update lambda = max(0, lambda + alpha Fhat) (no convergence guarantee)"),
+        ("delayed:<D>(<inner>)", "a baseline deciding from the channel of D slots earlier, as a distributed method whose channel information takes D exchange rounds to arrive; its powers meet the current channel, e.g. delayed:4(wmmse-budget:5)"),
     ];
 
     private static readonly (string Name, string Description)[] All = [.. PolicyCatalog.Policies, .. Wrappers];
@@ -63,6 +65,11 @@ public sealed class ControlPolicies : IPolicyProvider
             throw new RadioInputException($"Policy '{spec}' wraps nothing; name a baseline inside the parentheses, for example {wrapper.Name}(wmmse).");
         }
 
+        if (wrapper.Name.StartsWith(DelayedPrefix, StringComparison.Ordinal))
+        {
+            return CreateDelayed(spec, wrapper.Name, wrapper.Inner, seed, configurationIndex);
+        }
+
         var settings = wrapper.Name switch
         {
             "alcor" => AlcorSettings.Default,
@@ -79,6 +86,28 @@ public sealed class ControlPolicies : IPolicyProvider
             ? AlcorPolicy.Create(inner, settings, seed, configurationIndex)
             : throw new RadioInputException($"Policy '{wrapper.Inner}' cannot run inside {wrapper.Name}(...): it does not take the users ALCOR switches on and off.");
     }
+
+    private const string DelayedPrefix = "delayed:";
+
+    private SelectThenAllocatePolicy CreateDelayed(string spec, string name, string inner, ulong seed, int configurationIndex)
+    {
+        var argument = name[DelayedPrefix.Length..];
+        if (!int.TryParse(argument, NumberStyles.None, CultureInfo.InvariantCulture, out var delay) || delay > MaxChannelDelay)
+        {
+            throw new RadioInputException($"Policy '{spec}' needs a delay in slots in [0, {MaxChannelDelay}] after 'delayed:' (got '{argument}').");
+        }
+
+        if (IsMore(inner) || SplitWrapper(inner) is not null)
+        {
+            throw new RadioInputException($"Policy '{spec}': delayed:D(...) wraps a baseline ({string.Join(", ", PolicyCatalog.Policies.Select(p => p.Name))}), not '{inner}'.");
+        }
+
+        return new SelectThenAllocatePolicy(PolicyCatalog.CreateAllocator(inner, seed, configurationIndex), delay);
+    }
+
+    // Each slot of delay keeps one gain matrix (1.3 MB at 400 links); channel information a hundred slots old
+    // describes a channel that has long decorrelated.
+    private const int MaxChannelDelay = 100;
 
     /// <summary>True when <paramref name="spec"/> belongs to the extra provider (its names have a prefix such as "gnn:").</summary>
     private bool IsMore(string spec)

@@ -1,3 +1,4 @@
+using Controller.Radio.Channels;
 using Controller.Radio.Scenarios;
 
 namespace Controller.Radio.Allocation;
@@ -54,7 +55,18 @@ public sealed class ProportionalFairSelector
     public void Select(NetworkConfiguration configuration, Span<int> servedReceiver, ReadOnlySpan<bool> eligible)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var gains = configuration.Gains;
+        Select(configuration, configuration.Gains, servedReceiver, eligible);
+    }
+
+    /// <summary>
+    /// Like <see cref="Select(NetworkConfiguration, Span{int}, ReadOnlySpan{bool})"/>, estimating full-power
+    /// rates from <paramref name="gains"/> instead of the configuration's current ones (a policy that sees the
+    /// channel only with a delay); activity is the current slot's.
+    /// </summary>
+    public void Select(NetworkConfiguration configuration, GainMatrix gains, Span<int> servedReceiver, ReadOnlySpan<bool> eligible)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(gains);
         var serving = configuration.ServingTransmitter;
         var noise = configuration.Constants.Noise;
         var pmax = configuration.Constants.MaxPower;

@@ -1,4 +1,5 @@
 using Controller.Radio.Allocation;
+using Controller.Radio.Channels;
 using Controller.Radio.Scenarios;
 
 namespace Controller.Radio.Policies;
@@ -36,12 +37,38 @@ public interface IMaskablePolicy : IAllocationPolicy
 
 /// <summary>
 /// A classic baseline: PF user selection (trivial for one-to-one links: every active link) followed by a
-/// power allocator over the selected links.
+/// power allocator over the selected links. With a channel delay D &gt; 0 it decides from the gains of D
+/// decisions earlier (the first D decisions use the first slot's), as a distributed method does whose
+/// channel information takes D exchange rounds to arrive; its powers then meet the current channel.
 /// </summary>
-public sealed class SelectThenAllocatePolicy(IPowerAllocator allocator) : IMaskablePolicy
+public sealed class SelectThenAllocatePolicy : IMaskablePolicy
 {
+    private readonly IPowerAllocator _allocator;
     private readonly LinkSet _links = new();
+    private readonly int _channelDelay;
     private double[] _linkPower = [];
+
+    // Ring of the last channelDelay + 1 channels, filled on the first decision (one instance follows one configuration).
+    private GainMatrix[] _history = [];
+    private long _decisions;
+
+    /// <summary>A policy that decides from the current channel.</summary>
+    public SelectThenAllocatePolicy(IPowerAllocator allocator)
+        : this(allocator, channelDelay: 0)
+    {
+    }
+
+    /// <summary>A policy that decides from the channel of <paramref name="channelDelay"/> decisions earlier.</summary>
+    public SelectThenAllocatePolicy(IPowerAllocator allocator, int channelDelay)
+    {
+        ArgumentNullException.ThrowIfNull(allocator);
+        ArgumentOutOfRangeException.ThrowIfNegative(channelDelay);
+        _allocator = allocator;
+        _channelDelay = channelDelay;
+    }
+
+    /// <summary>How many decisions old the channel is that this policy decides from.</summary>
+    public int ChannelDelay => _channelDelay;
 
     /// <inheritdoc />
     public void Decide(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision)
@@ -53,20 +80,39 @@ public sealed class SelectThenAllocatePolicy(IPowerAllocator allocator) : IMaska
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(fairness);
         ArgumentNullException.ThrowIfNull(decision);
-        fairness.Select(configuration, decision.ServedReceiver, eligible);
+        var gains = _channelDelay == 0 ? configuration.Gains : RememberAndRecall(configuration.Gains);
+        fairness.Select(configuration, gains, decision.ServedReceiver, eligible);
         var constants = configuration.Constants;
-        _links.Build(configuration.Gains, decision.ServedReceiver, fairness.Ratio, constants.Noise, constants.MaxPower, constants.PowerBudget);
+        _links.Build(gains, decision.ServedReceiver, fairness.Ratio, constants.Noise, constants.MaxPower, constants.PowerBudget);
         if (_linkPower.Length < _links.Count)
         {
             _linkPower = new double[_links.Count];
         }
 
-        allocator.Allocate(_links, _linkPower);
+        _allocator.Allocate(_links, _linkPower);
         Array.Clear(decision.Power);
         var transmitters = _links.Transmitter;
         for (var k = 0; k < _links.Count; k++)
         {
             decision.Power[transmitters[k]] = _linkPower[k];
         }
+    }
+
+    /// <summary>Stores this decision's channel and returns the one of <see cref="ChannelDelay"/> decisions earlier.</summary>
+    private GainMatrix RememberAndRecall(GainMatrix current)
+    {
+        if (_history.Length == 0)
+        {
+            _history = new GainMatrix[_channelDelay + 1];
+            for (var i = 0; i < _history.Length; i++)
+            {
+                _history[i] = new GainMatrix(current.Receivers, current.Transmitters);
+            }
+        }
+
+        current.CopyTo(_history[_decisions % _history.Length]);
+        var recalled = Math.Max(0, _decisions - _channelDelay);
+        _decisions++;
+        return _history[recalled % _history.Length];
     }
 }

@@ -59,5 +59,23 @@ public sealed class LearnedReproductionTests
             sum.GetProperty("aggGnnSumRate").GetDouble() - sum.GetProperty("wmmseBudget5SumRate").GetDouble(),
             rows[2].GetProperty("obtained").GetDouble(),
             12);
+
+        // The channel-age sweep: one row per D = 1..K, each Agg-GNN minus the same budget-keeping WMMSE on the channel of D slots
+        // earlier; what README states: the stale WMMSE stays within the budget and loses sum rate as its channel ages, and the
+        // Agg-GNN is above it from one slot of delay on.
+        var delayed = rows.Skip(3).ToArray();
+        Assert.Equal(5, delayed.Length);
+        var previous = sum.GetProperty("wmmseBudget5SumRate").GetDouble();
+        for (var d = 1; d <= delayed.Length; d++)
+        {
+            var row = delayed[d - 1];
+            Assert.StartsWith($"Agg-GNN sum rate - delayed:{d}(wmmse-budget:5)", row.GetProperty("label").GetString(), StringComparison.Ordinal);
+            var stale = sum.GetProperty($"wmmseBudget5Delay{d}SumRate").GetDouble();
+            Assert.Equal(sum.GetProperty("aggGnnSumRate").GetDouble() - stale, row.GetProperty("obtained").GetDouble(), 12);
+            Assert.InRange(sum.GetProperty($"wmmseBudget5Delay{d}MeanPower").GetDouble(), 0.9 * budget, budget * (1 + 1e-9));
+            Assert.True(stale < previous, $"delay {d}: {stale:R} is not below {previous:R}");
+            Assert.True(row.GetProperty("withinTolerance").GetBoolean(), row.GetRawText());
+            previous = stale;
+        }
     }
 }

@@ -2,6 +2,7 @@ using Controller.Optimization.Alcor;
 using Controller.Optimization.Policies;
 using Controller.Radio;
 using Controller.Radio.Evaluation;
+using Controller.Radio.Policies;
 using Controller.Radio.Scenarios;
 
 namespace Controller.Optimization.Tests.Alcor;
@@ -70,5 +71,30 @@ public sealed class AlcorPolicyNamesTests
 
         Assert.InRange(wmmse.Metrics.ViolationPct!.Value, 50, 70);
         Assert.InRange(alcor.Metrics.ViolationPct!.Value, 0, 5);
+    }
+
+    [Theory]
+    [InlineData("delayed:0(wmmse)", 0)]
+    [InlineData("delayed:4(wmmse-budget:5)", 4)]
+    [InlineData(" delayed:100( itlinq ) ", 100)]
+    public void Create_DelayedBaseline_DecidesFromTheChannelOfDSlotsEarlier(string spec, int delay)
+    {
+        ControlPolicies.Provider.Validate(spec);
+
+        Assert.Equal(delay, Assert.IsType<SelectThenAllocatePolicy>(ControlPolicies.Provider.Create(spec, 1, 0)).ChannelDelay);
+    }
+
+    [Theory]
+    [InlineData("delayed:(wmmse)", "needs a delay in slots in [0, 100] after 'delayed:' (got '')")]
+    [InlineData("delayed:-1(wmmse)", "needs a delay in slots in [0, 100] after 'delayed:' (got '-1')")]
+    [InlineData("delayed:101(wmmse)", "(got '101')")]
+    [InlineData("delayed:2(alcor(wmmse))", "delayed:D(...) wraps a baseline")]
+    [InlineData("delayed:2(best)", "Unknown policy 'best'")]
+    [InlineData("delayed:2()", "wraps nothing")]
+    public void Validate_BadDelayedPolicy_SaysWhatIsWrong(string spec, string expected)
+    {
+        var error = Assert.Throws<RadioInputException>(() => ControlPolicies.Provider.Validate(spec));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 }
