@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -53,14 +54,14 @@ public sealed class RanHttpClient : IRanAdapter, IRanControl
     {
         ArgumentNullException.ThrowIfNull(regionId);
         ArgumentNullException.ThrowIfNull(decision);
-        return SendAsync(HttpMethod.Post, RanRoutes.DecisionsOf(regionId), JsonContent.Create(decision, RanJsonContext.Default.RegionDecision), RanJsonContext.Default.DecisionReceipt, cancellationToken);
+        return SendAsync(HttpMethod.Post, RanRoutes.DecisionsOf(regionId), Json(decision, RanJsonContext.Default.RegionDecision), RanJsonContext.Default.DecisionReceipt, cancellationToken);
     }
 
     /// <inheritdoc />
     public Task SetDemandAsync(string userId, double demand, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(userId);
-        return SendAsync<object>(HttpMethod.Put, RanRoutes.DemandOf(userId), JsonContent.Create(new DemandBody(demand), RanJsonContext.Default.DemandBody), response: null, cancellationToken);
+        return SendAsync<object>(HttpMethod.Put, RanRoutes.DemandOf(userId), Json(new DemandBody(demand), RanJsonContext.Default.DemandBody), response: null, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -69,7 +70,7 @@ public sealed class RanHttpClient : IRanAdapter, IRanControl
         ArgumentNullException.ThrowIfNull(regionId);
         ArgumentNullException.ThrowIfNull(fault);
         var body = new FaultBody(RanFault.NameOf(fault.Kind), fault.Pulls);
-        return SendAsync<object>(HttpMethod.Post, RanRoutes.FaultsOf(regionId), JsonContent.Create(body, RanJsonContext.Default.FaultBody), response: null, cancellationToken);
+        return SendAsync<object>(HttpMethod.Post, RanRoutes.FaultsOf(regionId), Json(body, RanJsonContext.Default.FaultBody), response: null, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -77,6 +78,18 @@ public sealed class RanHttpClient : IRanAdapter, IRanControl
     {
         ArgumentNullException.ThrowIfNull(regionId);
         return SendAsync<object>(HttpMethod.Delete, RanRoutes.FaultsOf(regionId), content: null, response: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// A JSON body with its Content-Length. The RAN then rejects an oversized body from its header, before the client
+    /// has written it; a streamed (chunked) body was rejected part-way, and the client, still writing when the RAN closed
+    /// the connection, sometimes saw a broken pipe instead of the 413.
+    /// </summary>
+    private static ByteArrayContent Json<T>(T value, JsonTypeInfo<T> type)
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(value, type));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return content;
     }
 
     private async Task<T> SendAsync<T>(HttpMethod method, string route, HttpContent? content, JsonTypeInfo<T>? response, CancellationToken cancellationToken)
