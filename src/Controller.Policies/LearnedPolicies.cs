@@ -1,5 +1,5 @@
 using System.Globalization;
-using Controller.Policies.Artifacts;
+using Controller.Policies.ArtifactFormat;
 using Controller.Policies.Models;
 using Controller.Radio;
 using Controller.Radio.Policies;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Controller.Grains.Inference;
 using Controller.Optimization.Policies;
 using Controller.Policies;
-using Controller.Policies.Artifacts;
+using Controller.Policies.ArtifactFormat;
 using Controller.Ran.Simulation;
 using Controller.Runtime.Cluster;
 using Controller.Runtime.Grains;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Controller.Policies.Artifacts;
+using Controller.Policies.ArtifactFormat;
 using Controller.Policies.Models;
 using Controller.Policies.Tests.Models;
 using Controller.Radio.Graphs;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Controller.Policies;
-using Controller.Policies.Artifacts;
+using Controller.Policies.ArtifactFormat;
 using Controller.Policies.Models;
 using Controller.Radio.Allocation;
 using Controller.Radio.Evaluation;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Controller.Policies;
-using Controller.Policies.Artifacts;
+using Controller.Policies.ArtifactFormat;
 using Controller.Runtime.Storage;
 
 namespace Controller.Host.Cli;

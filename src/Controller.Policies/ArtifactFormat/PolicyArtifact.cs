@@ -1,7 +1,7 @@
 using System.Globalization;
 using Controller.Radio.Randomness;
 
-namespace Controller.Policies.Artifacts;
+namespace Controller.Policies.ArtifactFormat;
 
 /// <summary>
 /// A trained policy on disk: a directory with <c>manifest.json</c> and <c>model.safetensors</c> (format

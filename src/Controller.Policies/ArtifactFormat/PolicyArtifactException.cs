@@ -1,4 +1,4 @@
-namespace Controller.Policies.Artifacts;
+namespace Controller.Policies.ArtifactFormat;
 
 /// <summary>
 /// A policy artifact (its directory, <c>manifest.json</c> or <c>model.safetensors</c>) that cannot be used.

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace Controller.Policies.Artifacts;
+namespace Controller.Policies.ArtifactFormat;
 
 /// <summary>
 /// <c>manifest.json</c> of a policy artifact (format <c>controller-policy/1</c>): the architecture and its

@@ -1,4 +1,4 @@
-namespace Controller.Policies.Artifacts;
+namespace Controller.Policies.ArtifactFormat;
 
 /// <summary>One named F32 tensor of a safetensors file: its shape and its values, row-major.</summary>
 public sealed class SafeTensor

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace Controller.Policies.Artifacts;
+namespace Controller.Policies.ArtifactFormat;
 
 /// <summary>
 /// The safetensors layout of <c>controller-policy/1</c> (src/training/ARTIFACT_FORMAT.md): an 8-byte

@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using Controller.Policies.Artifacts;
+using Controller.Policies.ArtifactFormat;
 
 namespace Controller.Policies.Models;
 

@@ -1,4 +1,4 @@
-using Controller.Policies.Artifacts;
+using Controller.Policies.ArtifactFormat;
 
 namespace Controller.Policies.Models;
 

@@ -7,7 +7,7 @@ using Controller.Grains;
 using Controller.Host.Api;
 using Controller.Optimization.Policies;
 using Controller.Policies;
-using Controller.Policies.Artifacts;
+using Controller.Policies.ArtifactFormat;
 using Controller.Ran.Simulation;
 using Controller.Runtime.Grains;
 

@@ -1,6 +1,6 @@
-using Controller.Policies.Artifacts;
+using Controller.Policies.ArtifactFormat;
 
-namespace Controller.Policies.Tests.Artifacts;
+namespace Controller.Policies.Tests.ArtifactFormat;
 
 public sealed class PolicyArtifactTests : IDisposable
 {

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
-using Controller.Policies.Artifacts;
+using Controller.Policies.ArtifactFormat;
 
-namespace Controller.Policies.Tests.Artifacts;
+namespace Controller.Policies.Tests.ArtifactFormat;
 
 public sealed class SafeTensorsFileTests
 {

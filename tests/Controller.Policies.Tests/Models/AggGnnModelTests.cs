@@ -1,4 +1,4 @@
-using Controller.Policies.Artifacts;
+using Controller.Policies.ArtifactFormat;
 using Controller.Policies.Models;
 using Controller.Radio.Randomness;
 
