@@ -48,7 +48,7 @@ public sealed class SelectThenAllocatePolicy : IMaskablePolicy
     private readonly int _channelDelay;
     private double[] _linkPower = [];
 
-    // Ring of the last channelDelay + 1 channels, filled on the first decision (one instance follows one configuration).
+    // Ring of the last channelDelay + 1 channels, allocated on the first decision.
     private GainMatrix[] _history = [];
     private long _decisions;
 
@@ -101,8 +101,10 @@ public sealed class SelectThenAllocatePolicy : IMaskablePolicy
     /// <summary>Stores this decision's channel and returns the one of <see cref="ChannelDelay"/> decisions earlier.</summary>
     private GainMatrix RememberAndRecall(GainMatrix current)
     {
-        if (_history.Length == 0)
+        // A network that changes shape (a live region whose topology changed) starts its history again.
+        if (_history.Length == 0 || _history[0].Receivers != current.Receivers || _history[0].Transmitters != current.Transmitters)
         {
+            _decisions = 0;
             _history = new GainMatrix[_channelDelay + 1];
             for (var i = 0; i < _history.Length; i++)
             {

@@ -27,16 +27,42 @@ public sealed class SelectThenAllocatePolicyTests
     }
 
     [Fact]
+    public void Decide_NetworkChangesShape_StartsTheChannelHistoryAgain()
+    {
+        var delayed = new SelectThenAllocatePolicy(new WmmseAllocator(5, budgeted: true), channelDelay: 2);
+        var (small, smallFairness) = Network(8);
+        for (var t = 0; t < 3; t++)
+        {
+            small.Advance();
+            delayed.Decide(small, smallFairness, new SlotDecision(small.Transmitters));
+        }
+
+        // The first decision on the larger network has no older channel of that network to recall: it uses its current one.
+        var (larger, largerFairness) = Network(10);
+        larger.Advance();
+        var actual = new SlotDecision(larger.Transmitters);
+        delayed.Decide(larger, largerFairness, actual);
+        var expected = new SlotDecision(larger.Transmitters);
+        new SelectThenAllocatePolicy(new WmmseAllocator(5, budgeted: true)).Decide(larger, largerFairness, expected);
+        Assert.Equal(expected.Power, actual.Power);
+    }
+
+    [Fact]
     public void Constructor_NegativeDelay_Throws()
         => Assert.Throws<ArgumentOutOfRangeException>(() => new SelectThenAllocatePolicy(new WmmseAllocator(5), channelDelay: -1));
 
-    private static double[][] Decisions(int channelDelay)
+    private static (NetworkConfiguration Configuration, ProportionalFairSelector Fairness) Network(int pairs)
     {
         var scenario = ScenarioCatalog.Get("agg-gnn");
-        var settings = scenario.Resolve([new("pairs", "8"), new("delta", "0.3")]);
+        var settings = scenario.Resolve([new("pairs", pairs.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("delta", "0.3")]);
         var configuration = scenario.CreateConfiguration(settings, seed: 5, index: 0);
+        return (configuration, new ProportionalFairSelector(configuration.Receivers, configuration.Transmitters));
+    }
+
+    private static double[][] Decisions(int channelDelay)
+    {
+        var (configuration, fairness) = Network(8);
         var policy = new SelectThenAllocatePolicy(new WmmseAllocator(5, budgeted: true), channelDelay);
-        var fairness = new ProportionalFairSelector(configuration.Receivers, configuration.Transmitters);
         var decisions = new double[Slots][];
         for (var t = 0; t < Slots; t++)
         {
