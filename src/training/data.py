@@ -93,7 +93,7 @@ def load_export(path: str, cache: bool = True) -> Export:
     export = _parse(path)
     if cache:
         meta = {k: getattr(export, k) for k in ("scenario", "seed", "settings", "noise", "pmax", "power_budget", "slots", "warmup")}
-        tmp = cache_path + ".tmp.npz"
+        tmp = f"{cache_path}.{os.getpid()}.tmp.npz"  # trainings started together each write their own, then replace
         np.savez(tmp, cache_version=_CACHE_VERSION, meta=json.dumps(meta), indices=export.indices, gains=export.gains,
                  active=export.active, association=export.association, demands=export.demands)
         os.replace(tmp, cache_path)

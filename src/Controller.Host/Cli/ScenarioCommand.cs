@@ -55,8 +55,9 @@ internal static class ScenarioCommand
                 throw new CliUsageException($"The export would hold {values} gains (limit {MaxExportedGains}); lower --configs or --slots.");
             }
 
-            // Write next to the target and rename, so an interrupted export never leaves a truncated file behind.
-            var temporary = file.FullName + ".partial";
+            // Write next to the target and rename, so an interrupted export never leaves a truncated file behind; the
+            // unique name keeps two exports of the same file (two trainings started together) out of each other's way.
+            var temporary = $"{file.FullName}.{Guid.NewGuid():N}.partial";
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 ScenarioExporter.Write(stream, scenario, settings, parsed.GetValue(common.Seed), configs, slots, new StderrProgress(io.Error, "export", configs, "configurations"));

@@ -43,7 +43,24 @@ public sealed class ScenarioCommandTests
 
         Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
         Assert.NotEqual(File.ReadAllBytes(a), File.ReadAllBytes(Path.Combine(directory.Path, "c.json")));
-        Assert.False(File.Exists(a + ".partial"));
+        Assert.Empty(Directory.GetFiles(directory.Path, "*.partial"));
+    }
+
+    [Fact]
+    public async Task Export_TwoAtOnceToOneFile_BothWriteIt()
+    {
+        // Two trainings started together export the same cached file; neither may fail on the other's temporary file.
+        using var directory = new TemporaryDirectory();
+        var file = Path.Combine(directory.Path, "shared.json");
+        var alone = Path.Combine(directory.Path, "alone.json");
+        string[] Export(string path) => ["scenario", "export", "--scenario", "resilient-rrm", "--seed", "5", "--configs", "32", "--slots", "100", "--out", path];
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() => CliRun.Of(Export(file)))));
+        Assert.Equal(0, CliRun.Of(Export(alone)).ExitCode);
+
+        Assert.All(runs, run => Assert.True(run.ExitCode == 0, run.Error));
+        Assert.Equal(File.ReadAllBytes(alone), File.ReadAllBytes(file));
+        Assert.Empty(Directory.GetFiles(directory.Path, "*.partial"));
     }
 
     [Fact]
