@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Controller.Optimization.Aggregation;
 using Controller.Policies;
 using Controller.Policies.ArtifactFormat;
 using Controller.Policies.Models;
 using Controller.Radio.Allocation;
 using Controller.Radio.Evaluation;
 using Controller.Radio.Policies;
+using Controller.Radio.Randomness;
 using Controller.Radio.Scenarios;
 
 namespace Controller.Host.Benchmarks;
@@ -57,7 +59,11 @@ internal sealed record InferenceBenchmarkResult(string ArtifactName, string Arti
 /// <param name="Pairs">n transmitter-receiver pairs.</param>
 /// <param name="AggGnnMicros">One <c>agg-gnn:</c> decision of the whole network (every node's aggregation step, the CNN on every active node, the draws), on one thread.</param>
 /// <param name="WmmseMicros">One <c>wmmse</c> decision: 100 WMMSE iterations over all n links.</param>
-internal sealed record AggGnnBenchmarkRow(int Pairs, double AggGnnMicros, double WmmseMicros)
+/// <param name="NodeMicros">
+/// One node's part of the decentralized Agg-GNN decision, which every node runs at once on its own: its state, folding
+/// in its active neighbours' K-1 received scalars, the CNN on its sequence and its draw (the messages' transit not included).
+/// </param>
+internal sealed record AggGnnBenchmarkRow(int Pairs, double AggGnnMicros, double WmmseMicros, double NodeMicros)
 {
     /// <summary>WMMSE's time over the Agg-GNN's.</summary>
     public double Ratio => WmmseMicros / AggGnnMicros;
@@ -220,17 +226,20 @@ internal static class InferenceBenchmark
         foreach (var pairs in settings.Users)
         {
             var scenarioSettings = scenario.Resolve([new("pairs", pairs.ToString(CultureInfo.InvariantCulture))]);
-            var instances = Enumerable.Range(0, settings.Instances).Select(i => AggInstance.Prepare(scenario, scenarioSettings, learned.Create(policy, settings.Seed, i), settings.Seed, i)).ToArray();
+            var (weights, edgeThreshold) = learned.ResolveAggGnn(policy);
+            var instances = Enumerable.Range(0, settings.Instances).Select(i => AggInstance.Prepare(scenario, scenarioSettings, (AggGnnPolicy)learned.Create(policy, settings.Seed, i), weights, edgeThreshold, settings.Seed, i)).ToArray();
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench inference: agg-gnn, n = {pairs} pairs: {settings.Instances} instances x {settings.Repetitions} runs"));
             var warmup = Stopwatch.StartNew();
             for (var round = 0; round < 20 || warmup.Elapsed < Warmup / 2; round++)
             {
                 instances[round % instances.Length].DecideAggGnn();
                 instances[round % instances.Length].DecideWmmse();
+                instances[round % instances.Length].DecideOneNode();
             }
 
             var agg = new double[instances.Length * settings.Repetitions];
             var wmmse = new double[agg.Length];
+            var node = new double[agg.Length];
             var k = 0;
             for (var r = 0; r < settings.Repetitions; r++)
             {
@@ -239,11 +248,12 @@ internal static class InferenceBenchmark
                 {
                     agg[k] = Time(instance.DecideAggGnn);
                     wmmse[k] = Time(instance.DecideWmmse);
+                    node[k] = Time(instance.DecideOneNode);
                     k++;
                 }
             }
 
-            rows.Add(new AggGnnBenchmarkRow(pairs, RateStatistics.Percentile(agg, 50), RateStatistics.Percentile(wmmse, 50)));
+            rows.Add(new AggGnnBenchmarkRow(pairs, RateStatistics.Percentile(agg, 50), RateStatistics.Percentile(wmmse, 50), RateStatistics.Percentile(node, 50)));
         }
 
         return rows;
@@ -254,9 +264,10 @@ internal static class InferenceBenchmark
 
     private static double Time(Action action)
     {
+        // Raw timestamps: a TimeSpan would round to its 100 ns tick, a tenth of one node's decision.
         var started = Stopwatch.GetTimestamp();
         action();
-        return Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+        return (Stopwatch.GetTimestamp() - started) * 1e6 / Stopwatch.Frequency;
     }
 
     /// <summary>The named artifact when it exists (the committed one by default), else random weights of the contract's default architecture.</summary>
@@ -347,17 +358,24 @@ internal static class InferenceBenchmark
         public void DecideWmmse() => _wmmse.Decide(Configuration, _fairness, _wmmseDecision);
     }
 
-    /// <summary>One agg-gnn network a few slots in (aggregation histories filled), with both policies.</summary>
-    private sealed class AggInstance(NetworkConfiguration configuration, IAllocationPolicy aggGnn, IAllocationPolicy wmmse)
+    /// <summary>
+    /// One agg-gnn network a few slots in (aggregation histories filled), with both policies, and a probe node that
+    /// repeats node 0's part of the decentralized decision from its neighbours' messages of the last slot.
+    /// </summary>
+    private sealed class AggInstance(NetworkConfiguration configuration, AggGnnPolicy aggGnn, IAllocationPolicy wmmse, AggGnnWeights weights, double edgeThreshold, SeededRandom random)
     {
         private readonly ProportionalFairSelector _fairness = new(configuration.Receivers, configuration.Transmitters);
         private readonly SlotDecision _aggDecision = new(configuration.Transmitters);
         private readonly SlotDecision _wmmseDecision = new(configuration.Transmitters);
+        private readonly AggregationNode _probe = new(weights.Hyperparameters.SequenceLength);
+        private readonly AggGnnModel _nodeModel = new(weights);
+        private readonly double[] _nodeProbability = new double[1];
 
-        public static AggInstance Prepare(Scenario scenario, ScenarioSettings settings, IAllocationPolicy aggGnn, ulong seed, int index)
+        public static AggInstance Prepare(Scenario scenario, ScenarioSettings settings, AggGnnPolicy aggGnn, AggGnnWeights weights, double edgeThreshold, ulong seed, int index)
         {
             var configuration = scenario.CreateConfiguration(settings, seed, index);
-            var instance = new AggInstance(configuration, aggGnn, PolicyCatalog.Create("wmmse", seed, index));
+            var random = SeededRandom.ForStream(seed, RandomStreams.Policy, AggGnnPolicy.RandomStreamOffset + (ulong)index);
+            var instance = new AggInstance(configuration, aggGnn, PolicyCatalog.Create("wmmse", seed, index), weights, edgeThreshold, random);
             // K slots fill every node's history, so the timed slots aggregate real K-hop information.
             for (var slot = 0; slot < 8; slot++)
             {
@@ -371,6 +389,27 @@ internal static class InferenceBenchmark
         public void DecideAggGnn() => aggGnn.Decide(configuration, _fairness, _aggDecision);
 
         public void DecideWmmse() => wmmse.Decide(configuration, _fairness, _wmmseDecision);
+
+        /// <summary>Node 0's slot as <see cref="AggGnnPolicy"/> runs it for every node: what each node computes for itself.</summary>
+        public void DecideOneNode()
+        {
+            var row = configuration.Gains.Row(0);
+            var p0 = weights.Hyperparameters.P0;
+            _probe.BeginSlot(active: true, Math.Log2(1 + (p0 * row[0] / configuration.Constants.Noise)));
+            var nodes = aggGnn.Nodes;
+            var active = configuration.Active;
+            for (var j = 0; j < row.Length; j++)
+            {
+                var amplitude = Math.Sqrt(row[j]);
+                if (active[j] && amplitude >= edgeThreshold && amplitude > 0)
+                {
+                    _probe.Receive(amplitude, nodes[j].Outgoing);
+                }
+            }
+
+            _nodeModel.Run(_probe.Sequence, _nodeProbability);
+            _probe.Decide(random.NextBernoulli(_nodeProbability[0]) ? Math.Min(p0, configuration.Constants.MaxPower) : 0);
+        }
     }
 
     /// <summary>Pins the calling thread (only it) to the CPU it runs on; Linux only.</summary>

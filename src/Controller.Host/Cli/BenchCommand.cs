@@ -116,6 +116,8 @@ internal static class BenchCommand
                         writer.WriteNumber("aggGnnMicros", Math.Round(row.AggGnnMicros, 2));
                         writer.WriteNumber("wmmseMicros", Math.Round(row.WmmseMicros, 2));
                         writer.WriteNumber("ratio", Math.Round(row.Ratio, 3));
+                        writer.WriteNumber("nodeMicros", Math.Round(row.NodeMicros, 3));
+                        writer.WriteNumber("nodeRatio", Math.Round(row.WmmseMicros / row.NodeMicros, 1));
                         writer.WriteEndObject();
                     }
 
@@ -137,10 +139,10 @@ internal static class BenchCommand
                 if (result.AggGnnRows.Count > 0)
                 {
                     io.Output.WriteLine($"agg-gnn: {InferenceBenchmark.AggGnnArtifact} on the agg-gnn scenario; wmmse: 100 iterations on all links");
-                    io.Output.WriteLine("  pairs  agg-gnn us   wmmse us   wmmse/agg-gnn");
+                    io.Output.WriteLine("  pairs  agg-gnn us   wmmse us   wmmse/agg-gnn   one node us   wmmse/node");
                     foreach (var row in result.AggGnnRows)
                     {
-                        io.Output.WriteLine(string.Create(c, $"{row.Pairs,7} {row.AggGnnMicros,11:F1} {row.WmmseMicros,10:F1} {row.Ratio,15:F3}"));
+                        io.Output.WriteLine(string.Create(c, $"{row.Pairs,7} {row.AggGnnMicros,11:F1} {row.WmmseMicros,10:F1} {row.Ratio,15:F3} {row.NodeMicros,13:F2} {row.WmmseMicros / row.NodeMicros,12:F1}"));
                     }
                 }
             }

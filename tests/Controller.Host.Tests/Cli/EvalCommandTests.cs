@@ -99,6 +99,27 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public void BenchInference_Json_RowsOfBothComparisonsWithOneNodesPart()
+    {
+        var run = CliRun.Of("bench", "inference", "--users", "40,100", "--instances", "2", "--repetitions", "3", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var document = System.Text.Json.JsonDocument.Parse(run.Output);
+        var root = document.RootElement;
+        var rows = root.GetProperty("rows").EnumerateArray().ToArray();
+        Assert.Equal([40, 100], rows.Select(r => r.GetProperty("users").GetInt32()));
+        Assert.All(rows, row => Assert.True(row.GetProperty("gnnMicros").GetDouble() > 0 && row.GetProperty("wmmseMicros").GetDouble() > 0, row.GetRawText()));
+        var aggRows = root.GetProperty("aggGnnRows").EnumerateArray().ToArray();
+        Assert.Equal([40, 100], aggRows.Select(r => r.GetProperty("pairs").GetInt32()));
+        foreach (var row in aggRows)
+        {
+            var node = row.GetProperty("nodeMicros").GetDouble();
+            Assert.True(node > 0 && row.GetProperty("aggGnnMicros").GetDouble() > 0, row.GetRawText());
+            Assert.InRange(row.GetProperty("nodeRatio").GetDouble() / (row.GetProperty("wmmseMicros").GetDouble() / node), 0.99, 1.01);
+        }
+    }
+
+    [Fact]
     public void BenchCluster_NegativePayload_UsageError()
     {
         var run = CliRun.Of("bench", "cluster", "--payload", "-1");
