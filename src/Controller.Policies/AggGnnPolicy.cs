@@ -97,18 +97,9 @@ public sealed class AggGnnPolicy : IMaskablePolicy
             _nodes[i].BeginSlot(active[i], _states[i]);
         }
 
-        // AggregationNetwork.Advance's exchange, edge for edge: sources in ascending order, inactive ones silent.
         for (var i = 0; i < links; i++)
         {
-            var row = gains.Row(i);
-            for (var j = 0; j < links; j++)
-            {
-                var amplitude = Math.Sqrt(row[j]);
-                if (active[j] && amplitude >= EdgeThreshold && amplitude > 0)
-                {
-                    _nodes[i].Receive(amplitude, _nodes[j].Outgoing);
-                }
-            }
+            ReceiveFromNeighbours(_nodes[i], gains.Row(i), active, _nodes, EdgeThreshold);
         }
 
         for (var i = 0; i < links; i++)
@@ -122,6 +113,25 @@ public sealed class AggGnnPolicy : IMaskablePolicy
             if (active[i])
             {
                 _nodes[i].Decide(decision.Power[i]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One node's part of the exchange, as <see cref="AggregationNetwork"/> runs it edge for edge: folds into
+    /// <paramref name="node"/> the outgoing messages of every active source j whose amplitude
+    /// <c>|h_ij| = sqrt(<paramref name="gains"/>[j])</c> is positive and at least <paramref name="edgeThreshold"/>,
+    /// in ascending j (inactive sources are silent). <paramref name="gains"/> is the node's row of the gain matrix.
+    /// </summary>
+    public static void ReceiveFromNeighbours(AggregationNode node, ReadOnlySpan<double> gains, ReadOnlySpan<bool> active, ReadOnlySpan<AggregationNode> sources, double edgeThreshold)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        for (var j = 0; j < gains.Length; j++)
+        {
+            var amplitude = Math.Sqrt(gains[j]);
+            if (active[j] && amplitude >= edgeThreshold && amplitude > 0)
+            {
+                node.Receive(amplitude, sources[j].Outgoing);
             }
         }
     }

@@ -370,6 +370,7 @@ internal static class InferenceBenchmark
         private readonly AggregationNode _probe = new(weights.Hyperparameters.SequenceLength);
         private readonly AggGnnModel _nodeModel = new(weights);
         private readonly double[] _nodeProbability = new double[1];
+        private AggregationNode[] _sources = [];
 
         public static AggInstance Prepare(Scenario scenario, ScenarioSettings settings, AggGnnPolicy aggGnn, AggGnnWeights weights, double edgeThreshold, ulong seed, int index)
         {
@@ -383,6 +384,8 @@ internal static class InferenceBenchmark
                 instance.DecideAggGnn();
             }
 
+            // The policy keeps these node objects while the network keeps its size, as it does here.
+            instance._sources = [.. aggGnn.Nodes];
             return instance;
         }
 
@@ -396,17 +399,7 @@ internal static class InferenceBenchmark
             var row = configuration.Gains.Row(0);
             var p0 = weights.Hyperparameters.P0;
             _probe.BeginSlot(active: true, Math.Log2(1 + (p0 * row[0] / configuration.Constants.Noise)));
-            var nodes = aggGnn.Nodes;
-            var active = configuration.Active;
-            for (var j = 0; j < row.Length; j++)
-            {
-                var amplitude = Math.Sqrt(row[j]);
-                if (active[j] && amplitude >= edgeThreshold && amplitude > 0)
-                {
-                    _probe.Receive(amplitude, nodes[j].Outgoing);
-                }
-            }
-
+            AggGnnPolicy.ReceiveFromNeighbours(_probe, row, configuration.Active, _sources, edgeThreshold);
             _nodeModel.Run(_probe.Sequence, _nodeProbability);
             _probe.Decide(random.NextBernoulli(_nodeProbability[0]) ? Math.Min(p0, configuration.Constants.MaxPower) : 0);
         }
