@@ -48,10 +48,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--out", required=True, help="artifact directory to write")
     p.add_argument("--name", help="artifact name (default agg-gnn-m<pairs>)")
     p.add_argument("--seed", type=int, default=1, help="training seed (weights, batches, Bernoulli draws)")
-    p.add_argument("--epochs", type=int, default=800, help="passes over the training configurations")
+    p.add_argument("--epochs", type=int, default=2000, help="passes over the training configurations")
     p.add_argument("--batch", type=int, default=64, help="episodes (configurations) per iteration")
     p.add_argument("--lr", type=float, default=3e-3,
                    help="Adam learning rate (the spec's 1e-2 saturates q at 1 within a few iterations, before the dual reacts)")
+    p.add_argument("--lr-halve-every", type=int, default=0,
+                   help="halve the learning rate every N epochs (0: constant)")
     p.add_argument("--dual-step", type=float, default=1e-2, help="eps_mu (power in units of p0)")
     p.add_argument("--budget-margin", type=float, default=0.05, help="train against (1 - margin) x the power budget")
     p.add_argument("--select-power", type=float, default=0.98,
@@ -73,7 +75,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--train-file")
     p.add_argument("--val-file")
     p.add_argument("--test-file")
-    p.add_argument("--baselines", default="equal-power,random-full-power,wmmse:{K},full-reuse",
+    p.add_argument("--baselines", default="equal-power,random-full-power,wmmse:{K},wmmse-budget:{K},full-reuse",
                    help="controller policies evaluated on the test seed ({K} = hops; '' for none)")
     p.add_argument("--data-dir", default=default_data_dir())
     p.add_argument("--controller", default=default_controller())
@@ -168,6 +170,9 @@ def train(args: argparse.Namespace) -> dict:
     iteration = 0
     for epoch in range(1, args.epochs + 1):
         t0 = time.time()
+        if args.lr_halve_every > 0 and epoch > 1 and (epoch - 1) % args.lr_halve_every == 0:
+            for group in optimizer.param_groups:
+                group["lr"] *= 0.5
         order = torch.randperm(configs, generator=generator)
         sums, powers, advantages = [], [], []
         for start in range(0, configs, args.batch):
@@ -226,7 +231,9 @@ def train(args: argparse.Namespace) -> dict:
             "epochs": args.epochs, "iterations": iteration, "batchEpisodes": args.batch,
             "episode": f"one configuration, all {slots} training slots", "wallSeconds": round(wall, 1),
             "dataSeconds": round(data_seconds, 1), "threads": args.threads,
-            "optimizer": "adam", "learningRate": args.lr, "dualStep": args.dual_step,
+            "optimizer": "adam", "learningRate": args.lr,
+            "learningRateSchedule": (f"halved every {args.lr_halve_every} epochs" if args.lr_halve_every > 0 else "constant"),
+            "dualStep": args.dual_step,
             "budgetMargin": args.budget_margin, "selectPower": args.select_power, "powerUnit": "p0 (mu in bps/Hz per transmitter)",
             "gradient": f"REINFORCE on sum rate - mu (transmitters - budget), moving-average baseline per training "
                         f"slot (decay {args.baseline_decay})",
