@@ -13,8 +13,9 @@ namespace Controller.Host.Reproductions;
 /// WMMSE and ITLinQ (each after PF selection) at n = 40 for m in {4, 6, 8, 10}, each size with the model trained at
 /// its m (<c>resilient-gnn-m{m}-n40</c>; the paper trains one model per m) when that artifact is bundled, otherwise
 /// with the model trained at (m, n) = (4, 40); the m = 4 model is also scored at m in {6, 8, 10} (transfer rows) and
-/// at n = 60 and 80 with m = n/10; the model trained with mu = 0 (the matching <c>-mu0</c> artifact) has a lower
-/// 5th percentile. Mean rates are reported beside (the paper's GNN may be below WMMSE there).
+/// at n = 60, 80 and 100 with m = n/10; the model trained with mu = 0 (the matching <c>-mu0</c> artifact) has a lower
+/// 5th percentile; the average slack at the end of training (each per-m artifact's <c>history.csv</c>) falls as m
+/// grows (the paper's Fig. 4). Mean rates are reported beside (the paper's GNN may be below WMMSE there).
 /// </summary>
 internal sealed class ResilientGnnReproduction : Reproduction
 {
@@ -23,7 +24,8 @@ internal sealed class ResilientGnnReproduction : Reproduction
     private const int TrainingUsers = 40;
     private const int TrainingAps = 4;
     private const int Configurations = 64;
-    private static readonly (int Aps, int Users)[] Sizes = [(4, 40), (6, 40), (8, 40), (10, 40), (6, 60), (8, 80)];
+    private static readonly (int Aps, int Users)[] Sizes = [(4, 40), (6, 40), (8, 40), (10, 40), (6, 60), (8, 80), (10, 100)];
+    private static readonly int[] SlackAps = [4, 6, 8, 10];
     private static readonly string[] Baselines = ["full-reuse", "wmmse", "itlinq"];
 
     public override string Name => "resilient-gnn";
@@ -38,7 +40,7 @@ internal sealed class ResilientGnnReproduction : Reproduction
             var rows = string.Join("; ", plans.Select(p => string.Create(CultureInfo.InvariantCulture,
                 $"({p.Aps}, {p.Users}){(p.Transfer ? " transfer" : "")} gnn:{p.Artifact}{(p.MuZeroArtifact is null ? "" : $" vs mu=0 gnn:{p.MuZeroArtifact}")}")));
             return string.Create(CultureInfo.InvariantCulture,
-                $"resilient-rrm (fmin 1), {Configurations} test configurations per size x 200 slots (100 warm-up, 100 scored); baselines {string.Join(", ", Baselines)} with PF selection; artifacts per row (see their manifests for seeds and epochs): {rows}; rows: GNN p5 minus the best baseline p5 (claim: above 0), and p5 of the resilient model minus the mu = 0 model (claim: above 0) where a mu = 0 artifact is bundled");
+                $"resilient-rrm (fmin 1), {Configurations} test configurations per size x 200 slots (100 warm-up, 100 scored); baselines {string.Join(", ", Baselines)} with PF selection; artifacts per row (see their manifests for seeds and epochs): {rows}; rows: GNN p5 minus the best baseline p5 (claim: above 0), p5 of the resilient model minus the mu = 0 model (claim: above 0) where a mu = 0 artifact is bundled, and the smallest fall of the average slack at the end of training from one m to the next, m = {string.Join(", ", SlackAps)} (claim: above 0; recorded in each artifact's history.csv when it was trained, not computed by this run)");
         }
     }
 
@@ -56,7 +58,7 @@ internal sealed class ResilientGnnReproduction : Reproduction
     /// <summary>
     /// The rows: at n = 40 the model trained at that m (with its -mu0 twin when bundled) when bundled, otherwise the
     /// m = 4 model (with <see cref="MuZeroArtifact"/>); where a per-m model is used, also a transfer row with the m = 4
-    /// model (with <see cref="MuZeroArtifact"/>); at n = 60 and 80 the m = 4 models.
+    /// model (with <see cref="MuZeroArtifact"/>); at n = 60, 80 and 100 the m = 4 models.
     /// </summary>
     internal static IReadOnlyList<RowPlan> Plan(IReadOnlyCollection<string> available)
     {
@@ -123,7 +125,70 @@ internal sealed class ResilientGnnReproduction : Reproduction
             progress?.Report(++done);
         }
 
+        if (SlackRow() is { } slack)
+        {
+            rows.Add(slack);
+        }
+
         return rows;
+    }
+
+    /// <summary>
+    /// Paper 003's Fig. 4: the average slack at the end of training is smaller for larger m (users nearer an AP need less
+    /// relaxation). Read from the <c>avg_slack</c> column of the last epoch in each per-m artifact's <c>history.csv</c>;
+    /// null when fewer than two of them are bundled.
+    /// </summary>
+    internal static ReproductionRow? SlackRow()
+    {
+        var root = Cli.HostPolicies.Learned.ArtifactsRoot;
+        var slacks = new Dictionary<string, double>();
+        var values = new List<double>();
+        var found = new List<int>();
+        foreach (var aps in SlackAps)
+        {
+            var history = Path.Combine(root, string.Create(CultureInfo.InvariantCulture, $"resilient-gnn-m{aps}-n{TrainingUsers}"), "history.csv");
+            if (FinalColumn(history, "avg_slack") is { } slack)
+            {
+                slacks[string.Create(CultureInfo.InvariantCulture, $"slackM{aps}")] = slack;
+                values.Add(slack);
+                found.Add(aps);
+            }
+        }
+
+        if (values.Count < 2)
+        {
+            return null;
+        }
+
+        var smallestFall = values.Zip(values.Skip(1), (before, after) => before - after).Min();
+        return new ReproductionRow(
+            $"average slack at the end of training (m = {string.Join(", ", found)}): smallest fall from one m to the next",
+            smallestFall,
+            0,
+            0,
+            slacks,
+            RowCheck.Above);
+    }
+
+    /// <summary>The value of <paramref name="column"/> in the last row of a training history (CSV with a header), or null if absent.</summary>
+    internal static double? FinalColumn(string path, string column)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var lines = File.ReadLines(path).Where(l => l.Length > 0).ToArray();
+        if (lines.Length < 2)
+        {
+            return null;
+        }
+
+        var index = Array.IndexOf(lines[0].Split(','), column);
+        var cells = lines[^1].Split(',');
+        return index >= 0 && index < cells.Length && double.TryParse(cells[index], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : null;
     }
 
     internal static string Camel(string name)
@@ -148,13 +213,13 @@ internal sealed class AggGnnReproduction : Reproduction
     public override string Paper => "paper 004 (decentralized Agg-GNN), Sec. VI: sum rate against equal power, random full power and distributed WMMSE, budget met on average";
 
     public override string Setup => string.Create(CultureInfo.InvariantCulture,
-        $"agg-gnn scenario, pairs=25, delta=0.3 (other settings default), artifact agg-gnn:{Artifact} (see its manifest), {Configurations} test configurations x {Slots} slots; baselines equal-power, random-full-power, wmmse:K and wmmse-budget:K (every step within the total budget) with K = the scenario's hops, all on the current channel, and delayed:D(wmmse-budget:K) for D = 1..K (the same WMMSE on the channel of D slots earlier: distributed WMMSE whose channel information takes D exchange rounds, one per slot, to arrive; the paper does not say which delay its WMMSE had); rows: Agg-GNN sum rate minus the best current-channel baseline (claim: above 0), Agg-GNN mean total power over the budget (claim: at most 1, with a 1 % allowance for the sampling noise of Bernoulli powers), Agg-GNN sum rate minus the budget-keeping wmmse-budget:K's, on the current channel and D slots late (claim: above 0)");
+        $"agg-gnn scenario, pairs=25, delta=0.3 (other settings default), artifact agg-gnn:{Artifact} (see its manifest), {Configurations} test configurations x {Slots} slots; baselines equal-power, random-full-power, wmmse:K and wmmse-budget:K (every step within the total budget) with K = the scenario's hops, all on the current channel, and delayed:D(wmmse-budget:K) for D = 1..K (the same WMMSE on the channel of D slots earlier: distributed WMMSE whose channel information takes D exchange rounds, one per slot, to arrive; the paper does not say which delay its WMMSE had); a reference outside the comparison: greedy-on-off (centralized, current channel, on/off within the budget; row fields greedyOnOff*); rows: Agg-GNN sum rate minus the best current-channel baseline (claim: above 0), Agg-GNN mean total power over the budget (claim: at most 1, with a 1 % allowance for the sampling noise of Bernoulli powers), Agg-GNN sum rate minus the budget-keeping wmmse-budget:K's, on the current channel and D slots late (claim: above 0)");
 
     // The agg-gnn scenario with paper 004's setting; its hops K also sets the channel ages swept (D = 1..K).
     private static readonly Scenario Scenario = ScenarioCatalog.Get("agg-gnn");
     private static readonly ScenarioSettings Settings = Scenario.Resolve([new("pairs", "25"), new("delta", "0.3")]);
 
-    public override int WorkUnits => 5 + Settings.GetInt("hops");
+    public override int WorkUnits => 6 + Settings.GetInt("hops");
 
     public override IReadOnlyList<ReproductionRow> Run(ulong seed, IProgress<int>? progress, CancellationToken cancellationToken)
     {
@@ -181,6 +246,12 @@ internal sealed class AggGnnReproduction : Reproduction
             best = Math.Max(best, metrics.SumRate);
             budgetedSumRate = baseline == budgeted ? metrics.SumRate : budgetedSumRate;
         }
+
+        // A reference, not one of the paper's baselines: the best an on/off choice under the budget reaches greedily from
+        // the whole current channel (what separates Agg-GNN from WMMSE is then its information, not its action space).
+        var greedy = Evaluate("greedy-on-off");
+        extra["greedyOnOffSumRate"] = greedy.SumRate;
+        extra["greedyOnOffMeanPower"] = greedy.MeanPower;
 
         var delayedRows = new List<ReproductionRow>();
         for (var delay = 1; delay <= hops; delay++)

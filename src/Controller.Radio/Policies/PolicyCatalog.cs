@@ -34,6 +34,7 @@ public static class PolicyCatalog
         ("itlinq", "ITLinQ on/off scheduling in PF order (M = 10^2.5, eta = 0.5)"),
         ("equal-power", "total budget split equally over the transmitters (paper 004)"),
         ("random-full-power", "full power with probability budget / (p0 m) (paper 004)"),
+        ("greedy-on-off", "centralized on/off reference: switches on at full power, one at a time, the link that raises the sum rate most, while it rises and the total power budget allows"),
     ];
 
     /// <summary>Known policy names with a line of description each.</summary>
@@ -82,6 +83,9 @@ public static class PolicyCatalog
             case "random-full-power":
                 NoArgument(name, argument);
                 return new RandomFullPowerAllocator(SeededRandom.ForStream(seed, RandomStreams.Policy, (ulong)configurationIndex));
+            case "greedy-on-off":
+                NoArgument(name, argument);
+                return new GreedyOnOffAllocator();
             default:
                 throw new RadioInputException($"Unknown policy '{spec}'; known: {string.Join(", ", Known.Select(k => k.Name))}.");
         }
