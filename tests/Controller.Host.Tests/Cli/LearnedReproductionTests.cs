@@ -78,8 +78,7 @@ public sealed class LearnedReproductionTests
         // The channel-age sweep: one row per D = 1..K, each Agg-GNN minus the same budget-keeping WMMSE on the channel of D slots
         // earlier; what README states: the stale WMMSE stays within the budget and loses sum rate as its channel ages, and the
         // Agg-GNN is above it from one slot of delay on.
-        var delayed = rows.Skip(3).ToArray();
-        Assert.Equal(5, delayed.Length);
+        var delayed = rows.Skip(3).Take(5).ToArray();
         var previous = sum.GetProperty("wmmseBudget5SumRate").GetDouble();
         for (var d = 1; d <= delayed.Length; d++)
         {
@@ -92,6 +91,22 @@ public sealed class LearnedReproductionTests
             Assert.True(row.GetProperty("withinTolerance").GetBoolean(), row.GetRawText());
             previous = stale;
         }
+
+        // Transference (paper 004 Sec. VI-C): the m = 25 weights at m = 50 on the same density. README: far above equal and
+        // random full power, within the budget, and above the budget-keeping WMMSE one slot late.
+        var transfer = rows.Skip(8).ToArray();
+        Assert.Equal(3, transfer.Length);
+        Assert.All(transfer, row => Assert.StartsWith("transfer to m = 50: ", row.GetProperty("label").GetString(), StringComparison.Ordinal));
+        var at50 = transfer[0];
+        Assert.Equal(
+            at50.GetProperty("aggGnnSumRate").GetDouble() - Math.Max(at50.GetProperty("equalPowerSumRate").GetDouble(), at50.GetProperty("randomFullPowerSumRate").GetDouble()),
+            at50.GetProperty("obtained").GetDouble(),
+            12);
+        Assert.Equal(at50.GetProperty("aggGnnSumRate").GetDouble() - at50.GetProperty("wmmseBudget5Delay1SumRate").GetDouble(), transfer[2].GetProperty("obtained").GetDouble(), 12);
+        Assert.Equal(at50.GetProperty("aggGnnMeanPower").GetDouble() / at50.GetProperty("powerBudget").GetDouble(), transfer[1].GetProperty("obtained").GetDouble(), 12);
+        // Twice the pairs at the same density: twice the budget of the m = 25 rows.
+        Assert.Equal(2 * budget, at50.GetProperty("powerBudget").GetDouble(), 9);
+        Assert.All(transfer, row => Assert.True(row.GetProperty("withinTolerance").GetBoolean(), row.GetRawText()));
     }
 
     private static double LastAverageSlack(string historyCsv)
