@@ -13,6 +13,7 @@ internal static class ReproductionCatalog
         new AggGnnExactnessReproduction(),
         new ResilientGnnReproduction(),
         new AggGnnReproduction(),
+        new AggGnnHopsReproduction(),
     ];
 
     public static IReadOnlyList<Reproduction> Reproductions => All;

@@ -109,6 +109,48 @@ public sealed class LearnedReproductionTests
         Assert.All(transfer, row => Assert.True(row.GetProperty("withinTolerance").GetBoolean(), row.GetRawText()));
     }
 
+    [Fact]
+    public void Reproduce_AggGnnHops_SweepsKAndDeltaWithTheirArtifacts()
+    {
+        var run = CliRun.Of("reproduce", "agg-gnn-hops", "--json");
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        var rows = json.RootElement.GetProperty("rows").EnumerateArray().ToArray();
+        Assert.Equal(10, rows.Length);
+
+        // One row per K = 1..6, each from the artifact trained at that K (agg-gnn-m25 itself at K = 5).
+        var perK = rows.Take(6).ToArray();
+        var sumRate = new Dictionary<int, double>();
+        for (var k = 1; k <= 6; k++)
+        {
+            var row = perK[k - 1];
+            Assert.StartsWith($"K = {k}: Agg-GNN sum rate - delayed:1(wmmse-budget:{k})", row.GetProperty("label").GetString(), StringComparison.Ordinal);
+            Assert.Equal(k, row.GetProperty("hops").GetDouble());
+            var gnn = row.GetProperty("aggGnnSumRate").GetDouble();
+            Assert.Equal(gnn - row.GetProperty("wmmseBudgetDelay1SumRate").GetDouble(), row.GetProperty("obtained").GetDouble(), 12);
+            Assert.Equal(gnn / row.GetProperty("wmmseBudgetSumRate").GetDouble(), row.GetProperty("relativeToWmmseBudget").GetDouble(), 12);
+            // Every model holds the budget on average (1 % allowance for Bernoulli sampling, as in reproduce agg-gnn).
+            Assert.True(row.GetProperty("aggGnnMeanPower").GetDouble() <= 1.01 * row.GetProperty("powerBudget").GetDouble(), row.GetRawText());
+            sumRate[k] = gnn;
+        }
+
+        Assert.Contains("agg-gnn-m25-k1", json.RootElement.GetProperty("setup").GetString()!, StringComparison.Ordinal);
+        Assert.Equal(sumRate[2] - sumRate[1], rows[6].GetProperty("obtained").GetDouble(), 12);
+        Assert.Equal(sumRate[2] - sumRate[1] - Math.Abs(sumRate[6] - sumRate[4]), rows[7].GetProperty("obtained").GetDouble(), 12);
+
+        // Delta rows: relative sum rate against the current-channel wmmse-budget:5; delta 0.3 is the K = 5 row's.
+        Assert.Equal(0.1, rows[8].GetProperty("smallerDelta").GetDouble());
+        Assert.Equal(perK[4].GetProperty("relativeToWmmseBudget").GetDouble(), rows[8].GetProperty("relativeAtLargerDelta").GetDouble(), 12);
+        Assert.Equal(perK[4].GetProperty("relativeToWmmseBudget").GetDouble(), rows[9].GetProperty("relativeAtSmallerDelta").GetDouble(), 12);
+        Assert.Equal(
+            rows[9].GetProperty("relativeAtSmallerDelta").GetDouble() - rows[9].GetProperty("relativeAtLargerDelta").GetDouble(),
+            rows[9].GetProperty("obtained").GetDouble(),
+            12);
+
+        // What README states: every claim of the sweep holds on seed 1.
+        Assert.All(rows, row => Assert.True(row.GetProperty("withinTolerance").GetBoolean(), row.GetRawText()));
+    }
+
     private static double LastAverageSlack(string historyCsv)
     {
         var lines = File.ReadAllLines(historyCsv).Where(l => l.Length > 0).ToArray();
