@@ -9,6 +9,7 @@ using Controller.Runtime.Storage;
 
 namespace Controller.Host.Tests.Cli;
 
+[Collection(TimedDemoRunsAlone.Name)]
 public sealed partial class DemoCommandTests
 {
     [Fact]

@@ -13,6 +13,7 @@ using Controller.Runtime.Grains;
 
 namespace Controller.Host.Tests.Cli;
 
+[Collection(TimedDemoRunsAlone.Name)]
 public sealed partial class PolicyCommandTests : IDisposable
 {
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("policy-cli-");
