@@ -59,6 +59,7 @@ internal sealed class AggGnnHopsReproduction : Reproduction
 
         var rows = new List<ReproductionRow>();
         var sumRate = new Dictionary<int, double>();
+        var relative = new Dictionary<double, double>();
         foreach (var hops in Hops)
         {
             var artifact = Artifact(hops, BaseDelta);
@@ -72,6 +73,11 @@ internal sealed class AggGnnHopsReproduction : Reproduction
             var current = Evaluate(hops, BaseDelta, wmmse);
             var late = Evaluate(hops, BaseDelta, $"delayed:1({wmmse})");
             sumRate[hops] = gnn.SumRate;
+            if (hops == BaseHops)
+            {
+                relative[BaseDelta] = gnn.SumRate / current.SumRate;
+            }
+
             var extra = new Dictionary<string, double>
             {
                 ["hops"] = hops,
@@ -106,19 +112,14 @@ internal sealed class AggGnnHopsReproduction : Reproduction
             }
         }
 
-        var relative = new Dictionary<double, double>();
         foreach (var delta in Deltas)
         {
             var artifact = Artifact(BaseHops, delta);
-            if (!available.Contains(artifact))
+            if (delta != BaseDelta && available.Contains(artifact))
             {
-                continue;
+                var wmmse = string.Create(CultureInfo.InvariantCulture, $"wmmse-budget:{BaseHops}");
+                relative[delta] = Evaluate(BaseHops, delta, $"agg-gnn:{artifact}").SumRate / Evaluate(BaseHops, delta, wmmse).SumRate;
             }
-
-            var wmmse = string.Create(CultureInfo.InvariantCulture, $"wmmse-budget:{BaseHops}");
-            relative[delta] = delta == BaseDelta && rows.FirstOrDefault(r => r.Extra?.GetValueOrDefault("hops") == BaseHops) is { Extra: { } same }
-                ? same["relativeToWmmseBudget"]
-                : Evaluate(BaseHops, delta, $"agg-gnn:{artifact}").SumRate / Evaluate(BaseHops, delta, wmmse).SumRate;
         }
 
         for (var i = 0; i + 1 < Deltas.Length; i++)
