@@ -336,9 +336,46 @@ def train(args: argparse.Namespace) -> dict:
     save_artifact(args.out, model, manifest, history,
                   curves=[("mean rate (bps/Hz)", ["train_mean", "val_mean"]), ("5th-percentile rate", ["train_p5", "val_p5"]),
                           ("average slack z", ["avg_slack"]), ("constraint violation", ["violation"])])
+    if not args.mu_zero:
+        write_slack(args.out, train_set, slack, mu, name)
     log(f"wrote {args.out} (best epoch {best['epoch']}, validation p5 {best['p5']:.4f}, mean {best['mean']:.4f}); "
         f"wall time {wall:.1f} s")
     return {"manifest": manifest, "history": history, "model": model}
+
+
+def large_scale_sir_db(train_set) -> np.ndarray:
+    """[C, n] each user's large-scale SIR in dB: its serving AP's gain over the sum of the other APs' gains, each
+    averaged over the scored slots (the fast fading averages out; path loss and shadowing stay)."""
+    mean_gain = train_set.snr_gains.double().mean(dim=1)  # [C, n, m]
+    direct = (mean_gain * train_set.cells.double()).sum(-1)
+    interference = mean_gain.sum(-1) - direct
+    return (10 * torch.log10(direct / interference.clamp_min(1e-300))).numpy()
+
+
+def write_slack(directory: str, train_set, slack: torch.Tensor, mu: torch.Tensor, name: str) -> None:
+    """slack.csv (one line per training configuration and user: large-scale SIR, final slack z and dual mu) and
+    slack.png (z against SIR, the paper's Fig. 6a)."""
+    sir = large_scale_sir_db(train_set)
+    configs, users = sir.shape
+    with open(os.path.join(directory, "slack.csv"), "w", encoding="utf-8") as f:
+        f.write("configuration,user,sir_db,slack,mu\n")
+        for c in range(configs):
+            for u in range(users):
+                f.write(f"{c},{u},{sir[c, u]:.6g},{float(slack[c, u]):.6g},{float(mu[c, u]):.6g}\n")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    ax.scatter(sir.ravel(), slack.numpy().ravel(), s=2, alpha=0.3)
+    ax.set_xlabel("large-scale SIR (dB)")
+    ax.set_ylabel("final slack z")
+    ax.set_title(f"{name}: slack at the end of training, per training user")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(os.path.join(directory, "slack.png"), dpi=110)
+    plt.close(fig)
 
 
 def main(argv=None) -> int:

@@ -34,11 +34,23 @@ def test_resilient_training_is_reproducible_for_a_seed(resilient_files, tmp_path
     assert len((tmp_path / "a" / "history.csv").read_text().splitlines()) == 3
     # the saved weights are the best validation epoch's
     assert manifest["validation"]["p5Rate"] == max(row["val_p5"] for row in first["history"])
+    # slack.csv: one line per training configuration and user, large-scale SIR from the gains, the final duals
+    lines = (tmp_path / "a" / "slack.csv").read_text().splitlines()
+    assert lines[0] == "configuration,user,sir_db,slack,mu"
+    users = len(lines[1:]) // 4
+    assert len(lines) == 1 + 4 * users and users > 1
+    rows = [line.split(",") for line in lines[1:]]
+    assert all(float(r[3]) >= 0 and float(r[4]) >= 0 for r in rows)
+    assert any(float(r[3]) > 0 for r in rows), "the slack moved during training"
+    sir = [float(r[2]) for r in rows]
+    assert len(set(sir)) > 1 and all(np.isfinite(sir))
+    assert (tmp_path / "a" / "slack.png").stat().st_size > 0
 
 
 def test_resilient_variants_run(resilient_files, tmp_path):
     mu0 = run(train_resilient, resilient_files, tmp_path / "mu0", seed=1, extra=["--mu-zero", "--follow", "sampled", "--utility", "sum"])
     assert all(row["avg_mu"] == 0 for row in mu0["history"])
+    assert not (tmp_path / "mu0" / "slack.csv").exists()
 
 
 def test_agg_training_is_reproducible_for_a_seed(agg_files, tmp_path):
