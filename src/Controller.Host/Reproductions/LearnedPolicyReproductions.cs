@@ -130,6 +130,11 @@ internal sealed class ResilientGnnReproduction : Reproduction
             rows.Add(slack);
         }
 
+        if (SlackAgainstSirRow() is { } slackSir)
+        {
+            rows.Add(slackSir);
+        }
+
         return rows;
     }
 
@@ -168,6 +173,86 @@ internal sealed class ResilientGnnReproduction : Reproduction
             0,
             slacks,
             RowCheck.Above);
+    }
+
+    /// <summary>
+    /// Paper 003's Fig. 6a: a user's slack at the end of training falls as its large-scale SIR rises. Read from the m = 4
+    /// artifact's <c>slack.csv</c> (one line per training configuration and user, written by the trainer); the row is
+    /// minus the Spearman rank correlation of slack with SIR (claim: above 0). Null when the file is not bundled.
+    /// </summary>
+    internal static ReproductionRow? SlackAgainstSirRow()
+    {
+        var path = Path.Combine(Cli.HostPolicies.Learned.ArtifactsRoot, Artifact, "slack.csv");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var lines = File.ReadLines(path).Where(l => l.Length > 0).ToArray();
+        var header = lines[0].Split(',');
+        var (sirColumn, slackColumn) = (Array.IndexOf(header, "sir_db"), Array.IndexOf(header, "slack"));
+        if (sirColumn < 0 || slackColumn < 0)
+        {
+            throw new InvalidDataException($"{path}: the header lacks sir_db or slack ({lines[0]}).");
+        }
+
+        var sir = new double[lines.Length - 1];
+        var slack = new double[lines.Length - 1];
+        for (var i = 1; i < lines.Length; i++)
+        {
+            var cells = lines[i].Split(',');
+            sir[i - 1] = double.Parse(cells[sirColumn], NumberStyles.Float, CultureInfo.InvariantCulture);
+            slack[i - 1] = double.Parse(cells[slackColumn], NumberStyles.Float, CultureInfo.InvariantCulture);
+        }
+
+        var rho = SpearmanCorrelation(sir, slack);
+        return new ReproductionRow(
+            $"{Artifact}: minus the rank correlation of final slack with large-scale SIR ({sir.Length} training users)",
+            -rho,
+            0,
+            0,
+            new Dictionary<string, double> { ["spearman"] = rho, ["users"] = sir.Length, ["meanSlack"] = slack.Average() },
+            RowCheck.Above);
+    }
+
+    /// <summary>Pearson correlation of the ranks (ties get their mean rank).</summary>
+    internal static double SpearmanCorrelation(IReadOnlyList<double> x, IReadOnlyList<double> y)
+    {
+        var rx = Ranks(x);
+        var ry = Ranks(y);
+        var (mx, my) = (rx.Average(), ry.Average());
+        double sxy = 0, sxx = 0, syy = 0;
+        for (var i = 0; i < rx.Length; i++)
+        {
+            sxy += (rx[i] - mx) * (ry[i] - my);
+            sxx += (rx[i] - mx) * (rx[i] - mx);
+            syy += (ry[i] - my) * (ry[i] - my);
+        }
+
+        return sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : 0;
+    }
+
+    private static double[] Ranks(IReadOnlyList<double> values)
+    {
+        var order = Enumerable.Range(0, values.Count).OrderBy(i => values[i]).ToArray();
+        var ranks = new double[values.Count];
+        for (var start = 0; start < order.Length;)
+        {
+            var end = start;
+            while (end + 1 < order.Length && values[order[end + 1]] == values[order[start]])
+            {
+                end++;
+            }
+
+            for (var k = start; k <= end; k++)
+            {
+                ranks[order[k]] = (start + end) / 2.0;
+            }
+
+            start = end + 1;
+        }
+
+        return ranks;
     }
 
     /// <summary>The value of <paramref name="column"/> in the last row of a training history (CSV with a header), or null if absent.</summary>

@@ -43,6 +43,18 @@ public sealed class LearnedReproductionTests
         Assert.Equal(slacks[3], slackRow.GetProperty("slackM10").GetDouble(), 12);
         Assert.Equal(slacks.Zip(slacks.Skip(1), (a, b) => a - b).Min(), slackRow.GetProperty("obtained").GetDouble(), 12);
         Assert.True(slackRow.GetProperty("withinTolerance").GetBoolean(), slackRow.GetRawText());
+
+        // Slack against large-scale SIR (the paper's Fig. 6a) from the m = 4 model's slack.csv, one line per training user;
+        // README: the rank correlation is strongly negative (users with a better SIR end with less slack).
+        var sirRow = Assert.Single(rows, r => r.GetProperty("label").GetString()!.Contains("rank correlation of final slack with large-scale SIR", StringComparison.Ordinal));
+        var slackLines = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "artifacts", "resilient-gnn-m4-n40", "slack.csv")).Skip(1).Where(l => l.Length > 0).ToArray();
+        Assert.Equal(slackLines.Length, sirRow.GetProperty("users").GetDouble());
+        Assert.Equal(
+            slackLines.Average(l => double.Parse(l.Split(',')[3], System.Globalization.CultureInfo.InvariantCulture)),
+            sirRow.GetProperty("meanSlack").GetDouble(),
+            9);
+        Assert.Equal(-sirRow.GetProperty("spearman").GetDouble(), sirRow.GetProperty("obtained").GetDouble(), 12);
+        Assert.True(sirRow.GetProperty("spearman").GetDouble() < -0.5, sirRow.GetRawText());
     }
 
     [Fact]
@@ -149,6 +161,17 @@ public sealed class LearnedReproductionTests
 
         // What README states: every claim of the sweep holds on seed 1.
         Assert.All(rows, row => Assert.True(row.GetProperty("withinTolerance").GetBoolean(), row.GetRawText()));
+    }
+
+    [Fact]
+    public void SpearmanCorrelation_RanksWithTiesAndMonotoneData()
+    {
+        double[] x = [1, 2, 3, 4, 5];
+        Assert.Equal(-1, Controller.Host.Reproductions.ResilientGnnReproduction.SpearmanCorrelation(x, [9, 7, 5, 0.5, 0.1]), 12);
+        Assert.Equal(1, Controller.Host.Reproductions.ResilientGnnReproduction.SpearmanCorrelation(x, [0.1, 0.2, 8, 9, 100]), 12);
+        // Ties take their mean rank: y ranks (0.5, 0.5, 2.5, 2.5, 4) against x ranks (0..4).
+        var tied = Controller.Host.Reproductions.ResilientGnnReproduction.SpearmanCorrelation(x, [0, 0, 1, 1, 2]);
+        Assert.Equal(9 / Math.Sqrt(10 * 9), tied, 12);
     }
 
     private static double LastAverageSlack(string historyCsv)
