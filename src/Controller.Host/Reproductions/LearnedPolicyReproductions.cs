@@ -40,7 +40,7 @@ internal sealed class ResilientGnnReproduction : Reproduction
             var rows = string.Join("; ", plans.Select(p => string.Create(CultureInfo.InvariantCulture,
                 $"({p.Aps}, {p.Users}){(p.Transfer ? " transfer" : "")} gnn:{p.Artifact}{(p.MuZeroArtifact is null ? "" : $" vs mu=0 gnn:{p.MuZeroArtifact}")}")));
             return string.Create(CultureInfo.InvariantCulture,
-                $"resilient-rrm (fmin 1), {Configurations} test configurations per size x 200 slots (100 warm-up, 100 scored); baselines {string.Join(", ", Baselines)} with PF selection; artifacts per row (see their manifests for seeds and epochs): {rows}; rows: GNN p5 minus the best baseline p5 (claim: above 0), p5 of the resilient model minus the mu = 0 model (claim: above 0) where a mu = 0 artifact is bundled, and the smallest fall of the average slack at the end of training from one m to the next, m = {string.Join(", ", SlackAps)} (claim: above 0; recorded in each artifact's history.csv when it was trained, not computed by this run)");
+                $"resilient-rrm (fmin 1), {Configurations} test configurations per size x 200 slots (100 warm-up, 100 scored); baselines {string.Join(", ", Baselines)} with PF selection; artifacts per row (see their manifests for seeds and epochs): {rows}; rows: GNN p5 minus the best baseline p5 (claim: above 0), p5 of the resilient model minus the mu = 0 model (claim: above 0) where a mu = 0 artifact is bundled, and the smallest fall of the average slack at the end of training from one m to the next, m = {string.Join(", ", SlackAps)} (claim: above 0; recorded in each artifact's history.csv when it was trained, not computed by this run), and per m minus the Spearman correlation of each training user's final slack with its large-scale SIR (claim: above 0; from the artifact's slack.csv)");
         }
     }
 
@@ -130,9 +130,12 @@ internal sealed class ResilientGnnReproduction : Reproduction
             rows.Add(slack);
         }
 
-        if (SlackAgainstSirRow() is { } slackSir)
+        foreach (var aps in SlackAps)
         {
-            rows.Add(slackSir);
+            if (SlackAgainstSirRow(string.Create(CultureInfo.InvariantCulture, $"resilient-gnn-m{aps}-n{TrainingUsers}")) is { } slackSir)
+            {
+                rows.Add(slackSir);
+            }
         }
 
         return rows;
@@ -176,13 +179,14 @@ internal sealed class ResilientGnnReproduction : Reproduction
     }
 
     /// <summary>
-    /// Paper 003's Fig. 6a: a user's slack at the end of training falls as its large-scale SIR rises. Read from the m = 4
-    /// artifact's <c>slack.csv</c> (one line per training configuration and user, written by the trainer); the row is
-    /// minus the Spearman rank correlation of slack with SIR (claim: above 0). Null when the file is not bundled.
+    /// Paper 003's Fig. 6a: a user's slack at the end of training falls as its large-scale SIR rises. Read from the
+    /// <paramref name="artifact"/>'s <c>slack.csv</c> (one line per training configuration and user, written by the
+    /// trainer); the row is minus the Spearman rank correlation of slack with SIR (claim: above 0). Null when the file
+    /// is not bundled.
     /// </summary>
-    internal static ReproductionRow? SlackAgainstSirRow()
+    internal static ReproductionRow? SlackAgainstSirRow(string artifact)
     {
-        var path = Path.Combine(Cli.HostPolicies.Learned.ArtifactsRoot, Artifact, "slack.csv");
+        var path = Path.Combine(Cli.HostPolicies.Learned.ArtifactsRoot, artifact, "slack.csv");
         if (!File.Exists(path))
         {
             return null;
@@ -207,7 +211,7 @@ internal sealed class ResilientGnnReproduction : Reproduction
 
         var rho = SpearmanCorrelation(sir, slack);
         return new ReproductionRow(
-            $"{Artifact}: minus the rank correlation of final slack with large-scale SIR ({sir.Length} training users)",
+            $"{artifact}: minus the rank correlation of final slack with large-scale SIR ({sir.Length} training users)",
             -rho,
             0,
             0,
