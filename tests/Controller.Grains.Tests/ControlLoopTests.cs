@@ -82,64 +82,6 @@ public sealed class ControlLoopTests
     }
 
     [Fact]
-    public async Task Each_loop_is_one_trace_with_pull_decide_push_learn()
-    {
-        var spans = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name is ControlTelemetry.Name or "Controller.Runtime",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a =>
-            {
-                lock (spans)
-                {
-                    spans.Add(a);
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
-        await using var harness = await ControlHarness.StartAsync();
-        // Activation happens on the first call; trace two loops after it.
-        await harness.Region(0).GetStatusAsync(CancellationToken.None);
-        using (var caller = new ActivitySource("test").StartActivity("caller"))
-        {
-            await harness.RunLoopsAsync(2);
-        }
-
-        List<Activity> loops;
-        lock (spans)
-        {
-            loops = spans.Where(s => s.OperationName == ControlTelemetry.LoopSpan).ToList();
-        }
-
-        Assert.Equal(2, loops.Count);
-        Assert.NotEqual(loops[0].TraceId, loops[1].TraceId);
-        foreach (var loop in loops)
-        {
-            Assert.Null(loop.Parent);
-            Assert.Equal(default, loop.ParentSpanId);
-            Assert.Equal("r000", loop.GetTagItem("region"));
-            Assert.Equal(ControlPlaneOptions.DefaultPolicy, loop.GetTagItem("policy"));
-            Assert.Equal(12, loop.GetTagItem("users"));
-            Assert.Equal("completed", loop.GetTagItem("outcome"));
-            List<Activity> inTrace;
-            lock (spans)
-            {
-                inTrace = spans.Where(s => s.TraceId == loop.TraceId && s != loop).ToList();
-            }
-
-            var stages = inTrace.Where(s => s.ParentSpanId == loop.SpanId).OrderBy(s => s.StartTimeUtc).Select(s => s.OperationName).ToArray();
-            Assert.Equal(ControlTelemetry.Stages, stages);
-            // The user and cell grain calls hang below "learn".
-            var learn = inTrace.Single(s => s.OperationName == "learn");
-            Assert.Equal(12 + 3, inTrace.Count(s => s.ParentSpanId == learn.SpanId));
-        }
-
-        Assert.Equal(1L, loops[0].GetTagItem("iteration"));
-        Assert.Equal(2L, loops[1].GetTagItem("iteration"));
-    }
-
-    [Fact]
     public async Task A_policy_switch_takes_effect_on_the_next_loop_and_keeps_user_state()
     {
         await using var harness = await ControlHarness.StartAsync();
