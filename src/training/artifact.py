@@ -59,11 +59,18 @@ def save_artifact(directory: str, model: torch.nn.Module, manifest: dict, histor
             plot_curves(os.path.join(directory, "curves.png"), history, curves, manifest.get("name", ""))
 
 
-def plot_curves(path: str, history: list[dict], panels: list[tuple[str, list[str]]], title: str) -> None:
+def headless_pyplot():
+    """matplotlib.pyplot on the file-only Agg backend (no display on training machines or in CI)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_curves(path: str, history: list[dict], panels: list[tuple[str, list[str]]], title: str) -> None:
+    plt = headless_pyplot()
 
     epochs = [row["epoch"] for row in history]
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4))

@@ -14,6 +14,8 @@ import argparse
 import json
 import sys
 
+from .artifact import headless_pyplot
+
 PLOTTED = ("agg-gnn", "agg-gnn-hops")
 
 
@@ -62,10 +64,7 @@ def plot(report: dict, out: str) -> None:
     name = report.get("name")
     if name not in PLOTTED:
         raise PlotError(f"no chart for reproduction '{name}'; charts exist for {', '.join(PLOTTED)}")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = headless_pyplot()
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     seed = report.get("seed")

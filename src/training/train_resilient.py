@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from . import FORMAT
-from .artifact import code_version, save_artifact, utc_now
+from .artifact import code_version, headless_pyplot, save_artifact, utc_now
 from .data import (PF_AVERAGE_FLOOR, PF_BETA, ResilientSet, controller_eval, default_controller, default_data_dir,
                    ensure_export, load_export, prepare_resilient, rate_statistics, rates_torch, served_mask_from)
 from .models import ResilientGnn, select_users
@@ -362,10 +362,7 @@ def write_slack(directory: str, train_set, slack: torch.Tensor, mu: torch.Tensor
         for c in range(configs):
             for u in range(users):
                 f.write(f"{c},{u},{sir[c, u]:.6g},{float(slack[c, u]):.6g},{float(mu[c, u]):.6g}\n")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = headless_pyplot()
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     ax.scatter(sir.ravel(), slack.numpy().ravel(), s=2, alpha=0.3)

@@ -187,27 +187,19 @@ internal sealed class ResilientGnnReproduction : Reproduction
     internal static ReproductionRow? SlackAgainstSirRow(string artifact)
     {
         var path = Path.Combine(Cli.HostPolicies.Learned.ArtifactsRoot, artifact, "slack.csv");
-        if (!File.Exists(path))
+        if (ReadCsv(path) is not { } table)
         {
             return null;
         }
 
-        var lines = File.ReadLines(path).Where(l => l.Length > 0).ToArray();
-        var header = lines[0].Split(',');
-        var (sirColumn, slackColumn) = (Array.IndexOf(header, "sir_db"), Array.IndexOf(header, "slack"));
+        var (sirColumn, slackColumn) = (Array.IndexOf(table.Header, "sir_db"), Array.IndexOf(table.Header, "slack"));
         if (sirColumn < 0 || slackColumn < 0)
         {
-            throw new InvalidDataException($"{path}: the header lacks sir_db or slack ({lines[0]}).");
+            throw new InvalidDataException($"{path}: the header lacks sir_db or slack ({string.Join(',', table.Header)}).");
         }
 
-        var sir = new double[lines.Length - 1];
-        var slack = new double[lines.Length - 1];
-        for (var i = 1; i < lines.Length; i++)
-        {
-            var cells = lines[i].Split(',');
-            sir[i - 1] = double.Parse(cells[sirColumn], NumberStyles.Float, CultureInfo.InvariantCulture);
-            slack[i - 1] = double.Parse(cells[slackColumn], NumberStyles.Float, CultureInfo.InvariantCulture);
-        }
+        var sir = table.Rows.Select(cells => double.Parse(cells[sirColumn], NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
+        var slack = table.Rows.Select(cells => double.Parse(cells[slackColumn], NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
 
         var rho = SpearmanCorrelation(sir, slack);
         return new ReproductionRow(
@@ -262,22 +254,28 @@ internal sealed class ResilientGnnReproduction : Reproduction
     /// <summary>The value of <paramref name="column"/> in the last row of a training history (CSV with a header), or null if absent.</summary>
     internal static double? FinalColumn(string path, string column)
     {
+        if (ReadCsv(path) is not { } table)
+        {
+            return null;
+        }
+
+        var index = Array.IndexOf(table.Header, column);
+        var cells = table.Rows[^1];
+        return index >= 0 && index < cells.Length && double.TryParse(cells[index], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : null;
+    }
+
+    /// <summary>A trainer's CSV file (header line, then data lines; blank lines skipped), or null when it is absent or has no data line.</summary>
+    private static (string[] Header, string[][] Rows)? ReadCsv(string path)
+    {
         if (!File.Exists(path))
         {
             return null;
         }
 
         var lines = File.ReadLines(path).Where(l => l.Length > 0).ToArray();
-        if (lines.Length < 2)
-        {
-            return null;
-        }
-
-        var index = Array.IndexOf(lines[0].Split(','), column);
-        var cells = lines[^1].Split(',');
-        return index >= 0 && index < cells.Length && double.TryParse(cells[index], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : null;
+        return lines.Length < 2 ? null : (lines[0].Split(','), lines.Skip(1).Select(l => l.Split(',')).ToArray());
     }
 
     internal static string Camel(string name)

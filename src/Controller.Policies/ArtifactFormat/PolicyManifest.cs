@@ -194,6 +194,15 @@ public sealed record PolicyManifest(string Name, PolicyHyperparameters Hyperpara
         return number;
     }
 
+    /// <summary><see cref="RequiredNumber"/> that must also be above 0.</summary>
+    internal static double RequiredPositive(JsonElement parent, string name, string source, string prefix)
+    {
+        var number = RequiredNumber(parent, name, source, prefix);
+        return number > 0
+            ? number
+            : throw Fail(source, string.Create(CultureInfo.InvariantCulture, $"'{prefix}{name}' must be positive (got {number})"));
+    }
+
     internal static void RejectUnknown(JsonElement element, string source, string prefix, params string[] known)
     {
         foreach (var property in element.EnumerateObject())
@@ -279,11 +288,7 @@ public sealed record ResilientGnnHyperparameters(int Layers, int Hidden, double 
     {
         const string Prefix = "hyperparameters.";
         PolicyManifest.RejectUnknown(element, source, Prefix, "layers", "hidden", "leakySlope", "selectionTemperature");
-        var temperature = PolicyManifest.RequiredNumber(element, "selectionTemperature", source, Prefix);
-        if (!(temperature > 0))
-        {
-            throw PolicyManifest.Fail(source, string.Create(CultureInfo.InvariantCulture, $"'{Prefix}selectionTemperature' must be positive (got {temperature})"));
-        }
+        var temperature = PolicyManifest.RequiredPositive(element, "selectionTemperature", source, Prefix);
 
         return new ResilientGnnHyperparameters(
             PolicyManifest.RequiredInt(element, "layers", 1, 64, source, Prefix),
@@ -338,11 +343,7 @@ public sealed record AggGnnHyperparameters(int SequenceLength, int Layers, int F
     {
         const string Prefix = "hyperparameters.";
         PolicyManifest.RejectUnknown(element, source, Prefix, "sequenceLength", "layers", "filterLength", "p0");
-        var p0 = PolicyManifest.RequiredNumber(element, "p0", source, Prefix);
-        if (!(p0 > 0))
-        {
-            throw PolicyManifest.Fail(source, string.Create(CultureInfo.InvariantCulture, $"'{Prefix}p0' must be positive (got {p0})"));
-        }
+        var p0 = PolicyManifest.RequiredPositive(element, "p0", source, Prefix);
 
         return new AggGnnHyperparameters(
             PolicyManifest.RequiredInt(element, "sequenceLength", 1, 1024, source, Prefix),
