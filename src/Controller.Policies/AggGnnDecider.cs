@@ -19,6 +19,7 @@ public sealed class AggGnnDecider
     private double[] _activeSequences = [];
     private double[] _activeProbability = [];
     private int[] _activeNodes = [];
+    private double[] _lastPower = [];
 
     /// <summary>Decides with the model of <paramref name="weights"/>, drawing from <paramref name="random"/>.</summary>
     public AggGnnDecider(AggGnnWeights weights, SeededRandom random)
@@ -65,9 +66,11 @@ public sealed class AggGnnDecider
     }
 
     /// <summary>
-    /// Runs the model on the active nodes' rows of <paramref name="sequences"/> (node i's <c>y_i(t)</c> at
-    /// <c>[i K, (i + 1) K)</c>) and draws each one's transmission: p0 (at most Pmax) with probability q_i, else off.
-    /// Inactive links are off. <paramref name="probability"/> gets q_i per node (0 for inactive ones).
+    /// Runs the model on the rows of <paramref name="sequences"/> (node i's <c>y_i(t)</c> at <c>[i K, (i + 1) K)</c>)
+    /// of the nodes that decide this slot, those active and awake, and draws each one's transmission: p0 (at most
+    /// Pmax) with probability q_i, else off. Inactive links (no traffic) are off; an asleep link keeps the power it
+    /// had in its last slot (<c>p_i(t) = p_i(t-1)</c>, paper 004 Sec. VI-B; off before its first decision).
+    /// <paramref name="probability"/> gets q_i per node (0 for the nodes that did not decide).
     /// </summary>
     public void Decide(NetworkConfiguration configuration, ReadOnlySpan<double> sequences, SlotDecision decision, Span<double> probability)
     {
@@ -80,13 +83,15 @@ public sealed class AggGnnDecider
             _activeSequences = new double[links * length];
             _activeProbability = new double[links];
             _activeNodes = new int[links];
+            _lastPower = new double[links];
         }
 
         var active = configuration.Active;
+        var awake = configuration.Awake;
         var count = 0;
         for (var i = 0; i < links; i++)
         {
-            if (active[i])
+            if (active[i] && awake[i])
             {
                 sequences.Slice(i * length, length).CopyTo(_activeSequences.AsSpan(count * length, length));
                 _activeNodes[count++] = i;
@@ -97,6 +102,15 @@ public sealed class AggGnnDecider
         Array.Fill(decision.ServedReceiver, -1);
         Array.Clear(decision.Power);
         probability[..links].Clear();
+        for (var i = 0; i < links; i++)
+        {
+            if (active[i] && !awake[i] && _lastPower[i] > 0)
+            {
+                decision.Power[i] = _lastPower[i];
+                decision.ServedReceiver[i] = i;
+            }
+        }
+
         var power = Math.Min(_model.Weights.Hyperparameters.P0, configuration.Constants.MaxPower);
         for (var k = 0; k < count; k++)
         {
@@ -106,5 +120,7 @@ public sealed class AggGnnDecider
             decision.Power[i] = on ? power : 0;
             decision.ServedReceiver[i] = on ? i : -1;
         }
+
+        decision.Power.AsSpan(0, links).CopyTo(_lastPower);
     }
 }

@@ -15,7 +15,9 @@ namespace Controller.Policies;
 /// (<c>|h_ij| = sqrt(G_ij) &gt;= eta0</c>, weighted by |h_ij|, self included: the edges of
 /// <see cref="Controller.Radio.Graphs.InterferenceGraph.ForAggregation"/>, walked without building the graph),
 /// runs the model on its sequence and transmits at p0 (at most the configuration's Pmax) with probability
-/// q_i, drawn from its own seeded stream. Inactive links are off. No allocation per slot after the first.
+/// q_i, drawn from its own seeded stream. Inactive links are off. In the asynchronous setting
+/// (<see cref="NetworkConfiguration.Awake"/>) only awake nodes send messages and decide; an asleep link keeps its last
+/// power. No allocation per slot after the first.
 /// </summary>
 public sealed class AggGnnPolicy : IMaskablePolicy
 {
@@ -30,6 +32,7 @@ public sealed class AggGnnPolicy : IMaskablePolicy
     private double[] _states = [];
     private double[] _sequences = [];
     private double[] _probability = [];
+    private bool[] _deciding = [];
 
     /// <summary>Creates the policy over shared <paramref name="weights"/>, with neighbour threshold <paramref name="edgeThreshold"/> (eta0) and draws from <paramref name="random"/>.</summary>
     public AggGnnPolicy(AggGnnWeights weights, double edgeThreshold, SeededRandom random)
@@ -91,15 +94,17 @@ public sealed class AggGnnPolicy : IMaskablePolicy
         var length = _decider.SequenceLength;
         var gains = configuration.Gains;
         var active = configuration.Active;
+        var awake = configuration.Awake;
         _decider.States(configuration, _states);
         for (var i = 0; i < links; i++)
         {
-            _nodes[i].BeginSlot(active[i], _states[i]);
+            _deciding[i] = active[i] && awake[i];
+            _nodes[i].BeginSlot(_deciding[i], _states[i]);
         }
 
         for (var i = 0; i < links; i++)
         {
-            ReceiveFromNeighbours(_nodes[i], gains.Row(i), active, _nodes, EdgeThreshold);
+            ReceiveFromNeighbours(_nodes[i], gains.Row(i), _deciding, _nodes, EdgeThreshold);
         }
 
         for (var i = 0; i < links; i++)
@@ -110,7 +115,7 @@ public sealed class AggGnnPolicy : IMaskablePolicy
         _decider.Decide(configuration, _sequences, decision, _probability);
         for (var i = 0; i < links; i++)
         {
-            if (active[i])
+            if (_deciding[i])
             {
                 _nodes[i].Decide(decision.Power[i]);
             }
@@ -155,5 +160,6 @@ public sealed class AggGnnPolicy : IMaskablePolicy
         _states = new double[links];
         _sequences = new double[links * length];
         _probability = new double[links];
+        _deciding = new bool[links];
     }
 }

@@ -25,7 +25,7 @@ import torch
 EXPORT_FORMAT = "controller-instances/1"
 PF_BETA = 0.05
 PF_AVERAGE_FLOOR = 1e-9
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 class ExportError(ValueError):
@@ -48,6 +48,7 @@ class Export:
     indices: np.ndarray  # [C] configuration index within the seed
     gains: np.ndarray  # [C, S, R, T] float64, gains[c, s, r, t] from transmitter t to receiver r
     active: np.ndarray  # [C, S, R] bool
+    awake: np.ndarray  # [C, S, T] bool (paper 004's asynchronous wake pattern; all true when the export has none)
     association: np.ndarray  # [C, R] int64, serving transmitter of each receiver
     demands: np.ndarray  # [C, R] float64
 
@@ -89,13 +90,13 @@ def load_export(path: str, cache: bool = True) -> Export:
             if int(z["cache_version"]) == _CACHE_VERSION:
                 meta = json.loads(str(z["meta"]))
                 return Export(path=path, indices=z["indices"], gains=z["gains"], active=z["active"],
-                              association=z["association"], demands=z["demands"], **meta)
+                              awake=z["awake"], association=z["association"], demands=z["demands"], **meta)
     export = _parse(path)
     if cache:
         meta = {k: getattr(export, k) for k in ("scenario", "seed", "settings", "noise", "pmax", "power_budget", "slots", "warmup")}
         tmp = f"{cache_path}.{os.getpid()}.tmp.npz"  # trainings started together each write their own, then replace
         np.savez(tmp, cache_version=_CACHE_VERSION, meta=json.dumps(meta), indices=export.indices, gains=export.gains,
-                 active=export.active, association=export.association, demands=export.demands)
+                 active=export.active, awake=export.awake, association=export.association, demands=export.demands)
         os.replace(tmp, cache_path)
     return export
 
@@ -113,20 +114,24 @@ def _parse(path: str) -> Export:
     instances = doc["instances"]
     if not instances:
         raise ExportError(f"{path}: no instances")
-    gains, active, association, demands, indices = [], [], [], [], []
+    gains, active, awake, association, demands, indices = [], [], [], [], [], []
     for inst in instances:
         g = np.asarray([slot["gain"] for slot in inst["slots"]], dtype=np.float64)
         if g.ndim != 3:
             raise ExportError(f"{path}: instance {inst['index']} has ragged gain matrices")
         s, r, t = g.shape
         act = np.ones((s, r), dtype=bool)
+        wake = np.ones((s, t), dtype=bool)
         for k, slot in enumerate(inst["slots"]):
             if slot.get("active") is not None:
                 act[k] = np.asarray(slot["active"], dtype=bool)
+            if slot.get("awake") is not None:
+                wake[k] = np.asarray(slot["awake"], dtype=bool)
         assoc = inst.get("association")
         assoc = np.arange(r) if assoc is None else np.asarray(assoc, dtype=np.int64)
         gains.append(g)
         active.append(act)
+        awake.append(wake)
         association.append(assoc)
         demands.append(np.asarray(inst.get("demands") or np.zeros(r), dtype=np.float64))
         indices.append(int(inst["index"]))
@@ -139,7 +144,7 @@ def _parse(path: str) -> Export:
     return Export(path=path, scenario=doc["scenario"], seed=int(doc["seed"]), settings=dict(doc["settings"]),
                   noise=float(doc["noise"]), pmax=float(doc["pmax"]), power_budget=float(doc["powerBudget"]),
                   slots=int(doc["slots"]), warmup=int(doc.get("warmup") or 0), indices=np.asarray(indices),
-                  gains=gains_array, active=np.stack(active), association=np.stack(association),
+                  gains=gains_array, active=np.stack(active), awake=np.stack(awake), association=np.stack(association),
                   demands=np.stack(demands))
 
 
@@ -287,7 +292,8 @@ class AggSet:
     export: Export
     snr_gains: torch.Tensor  # [C, S, m, m] float32, gains / noise
     sequences: torch.Tensor  # [C, S, m, K] float32, raw aggregation sequences
-    active: torch.Tensor  # [C, S, m] bool
+    active: torch.Tensor  # [C, S, m] bool (has traffic; an inactive link is off)
+    deciding: torch.Tensor  # [C, S, m] bool (active and awake: sends messages and draws; asleep links keep their last action)
     p0: float
     budget: float
     hops: int
@@ -313,9 +319,11 @@ def prepare_agg(export: Export, hops: int | None = None, eta0: float | None = No
     eta0 = float(export.settings.get("edgeThreshold", 0)) if eta0 is None else eta0
     p0 = float(export.settings.get("p0", export.pmax))
     x = agg_state(export.gains, p0, export.noise)
-    sequences = aggregation_sequences(export.gains, x, hops, eta0, export.active)
+    deciding = export.active & export.awake
+    sequences = aggregation_sequences(export.gains, x, hops, eta0, deciding)
     return AggSet(export=export, snr_gains=torch.from_numpy((export.gains / export.noise).astype(np.float32)),
                   sequences=torch.from_numpy(sequences.astype(np.float32)), active=torch.from_numpy(export.active.copy()),
+                  deciding=torch.from_numpy(deciding),
                   p0=p0, budget=export.power_budget, hops=hops, eta0=eta0)
 
 

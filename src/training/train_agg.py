@@ -18,7 +18,7 @@ slot are computed once. The CNN gives q_i = P(transmit at p0); actions are Berno
   over the training configurations. The model kept is the best validation sum rate whose validation mean
   power meets the budget.
 
-    PYTHONPATH=src /usr/bin/python3 -m training.train_agg --out DIR --seed 1 [--epochs N]
+    PYTHONPATH=src /usr/bin/python3 -m training.train_agg --out DIR --seed 1 [--epochs N] [--awake P]
 """
 
 from __future__ import annotations
@@ -62,6 +62,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--pairs", type=int, default=25)
     p.add_argument("--delta", type=float, default=0.3)
     p.add_argument("--hops", type=int, help="K (the scenario's hops setting; default: the export's, else 5)")
+    p.add_argument("--awake", type=float, default=1.0,
+                   help="probability that a pair is awake in a slot (the scenario's awake setting; < 1: paper 004's "
+                        "asynchronous setting, asleep pairs send nothing and keep their last action)")
     p.add_argument("--edge-threshold", type=float,
                    help="eta0 (the scenario's edgeThreshold setting; default: the export's, else 0)")
     p.add_argument("--train-slots", type=int, default=50, help="slots per training configuration")
@@ -87,7 +90,32 @@ def parse_args(argv=None) -> argparse.Namespace:
 def settings_of(args) -> dict:
     hops = 5 if args.hops is None else args.hops
     eta0 = 0.0 if args.edge_threshold is None else args.edge_threshold
-    return {"pairs": args.pairs, "delta": args.delta, "hops": hops, "edgeThreshold": eta0}
+    settings = {"pairs": args.pairs, "delta": args.delta, "hops": hops, "edgeThreshold": eta0}
+    if args.awake < 1:
+        settings["awake"] = args.awake
+    return settings
+
+
+def activity_of(dataset: AggSet) -> str:
+    """How the training data's nodes woke, for the manifest: from the export's own settings."""
+    awake = float(dataset.export.settings.get("awake", 1))
+    if awake >= 1:
+        return "synchronous (all nodes active)"
+    return (f"asynchronous: each pair awake with probability {awake} per slot; asleep pairs send nothing and keep "
+            f"their last action")
+
+
+def held_actions(draws: torch.Tensor, deciding: torch.Tensor, active: torch.Tensor) -> torch.Tensor:
+    """What each link transmits per slot ([B, S, m] in {0, 1}), as the controller executes it: a deciding node
+    (active and awake) its draw, an inactive link nothing, an asleep one its action of the slot before (off before
+    its first decision). Every slot is a forward fill from the last slot that set the action."""
+    slots = draws.shape[1]
+    t = torch.arange(slots).view(1, slots, 1).expand_as(draws)
+    sets = deciding | ~active
+    last = torch.where(sets, t, torch.full_like(t, -1)).cummax(dim=1).values
+    values = torch.where(deciding, draws, torch.zeros_like(draws))
+    held = torch.gather(values, 1, last.clamp(min=0))
+    return torch.where(last >= 0, held, torch.zeros_like(held))
 
 
 def slot_rates(snr_gains: torch.Tensor, on: torch.Tensor, p0: float) -> torch.Tensor:
@@ -111,7 +139,7 @@ def evaluate(model: AggGnnCnn, dataset: AggSet, seed: int, batch: int = 64) -> d
         for start in range(0, dataset.configurations, batch):
             index = slice(start, min(start + batch, dataset.configurations))
             q = model(dataset.sequences[index])
-            on = torch.bernoulli(q, generator=generator)
+            on = held_actions(torch.bernoulli(q, generator=generator), dataset.deciding[index], dataset.active[index])
             rates = slot_rates(dataset.snr_gains[index], on, dataset.p0)
             node_rates.append(rates.mean(1).double().numpy())
             power.append((on.sum(-1) * dataset.p0).double().mean(1).numpy())
@@ -127,8 +155,9 @@ def _export(args, role: str, seed: int, configs: int, slots: int) -> str:
     if given:
         return given
     s = settings_of(args)
+    awake = f"-awake{s['awake']}" if "awake" in s else ""
     path = os.path.join(args.data_dir, f"{SCENARIO}-m{s['pairs']}-d{s['delta']}-K{s['hops']}-eta{s['edgeThreshold']}"
-                                       f"-seed{seed}-c{configs}-s{slots}.json")
+                                       f"{awake}-seed{seed}-c{configs}-s{slots}.json")
     return ensure_export(args.controller, SCENARIO, s, seed, configs, slots, path)
 
 
@@ -179,7 +208,9 @@ def train(args: argparse.Namespace) -> dict:
             index = order[start:start + args.batch]
             logits = model.logits(train_set.sequences[index] / model.scale)
             q = torch.sigmoid(logits)
-            on = torch.bernoulli(q.detach(), generator=generator)
+            draws = torch.bernoulli(q.detach(), generator=generator)
+            deciding = train_set.deciding[index]
+            on = held_actions(draws, deciding, train_set.active[index])
             rates = slot_rates(train_set.snr_gains[index], on, p0)  # observed, not differentiated
             transmitting = on.sum(-1)
             reward = rates.sum(-1) - mu * (transmitting - target_on)  # [B, S]
@@ -187,7 +218,8 @@ def train(args: argparse.Namespace) -> dict:
             b = torch.where(torch.isnan(b), reward, b)
             advantage = reward - b
             baseline[index] = args.baseline_decay * b + (1 - args.baseline_decay) * reward
-            log_psi = (on * -F.softplus(-logits) + (1 - on) * -F.softplus(logits)).sum(-1)
+            # Only the nodes that drew this slot took an action of the policy.
+            log_psi = (deciding * (draws * -F.softplus(-logits) + (1 - draws) * -F.softplus(logits))).sum(-1)
             loss = -(advantage * log_psi).mean()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -223,7 +255,8 @@ def train(args: argparse.Namespace) -> dict:
         "architecture": "agg-gnn",
         "hyperparameters": model.hyperparameters,
         "inputs": {"state": "log2(1 + p0 G_ii / N0)", "scale": [float(s) for s in model.scale],
-                   "edgeThreshold": train_set.eta0, "activity": "synchronous (all nodes active)"},
+                   "edgeThreshold": train_set.eta0,
+                   "activity": activity_of(train_set)},
         "training": {
             "scenario": SCENARIO, "settings": settings, "seed": args.seed,
             "data": {"train": train_set.export.describe(), "validation": val_set.export.describe()},

@@ -31,6 +31,65 @@ public sealed class ControlPoliciesTests
         Assert.Contains("does not close", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Create_Every_InnerDecidesEveryDthSlotAndTheDecisionIsHeldBetween(int period)
+    {
+        var scenario = ScenarioCatalog.Get("agg-gnn");
+        var settings = scenario.Resolve([new("pairs", "12")]);
+        var configuration = scenario.CreateConfiguration(settings, 7, 0);
+        var plainConfiguration = scenario.CreateConfiguration(settings, 7, 0);
+        var wrapped = ControlPolicies.Provider.Create($"every:{period}(random-full-power)", 7, 0);
+        var plain = ControlPolicies.Provider.Create("random-full-power", 7, 0);
+        var fairness = new ProportionalFairSelector(12, 12);
+        var decision = new SlotDecision(12);
+        var expected = new SlotDecision(12);
+        var changes = 0;
+        double[] previous = [];
+        for (var slot = 0; slot < 30; slot++)
+        {
+            configuration.Advance();
+            plainConfiguration.Advance();
+            wrapped.Decide(configuration, fairness, decision);
+            if (slot % period == 0)
+            {
+                // The inner policy sees only the slots it decides: its k-th decision is the plain policy's k-th.
+                plain.Decide(plainConfiguration, fairness, expected);
+                Assert.Equal(expected.Power, decision.Power);
+                Assert.Equal(expected.ServedReceiver, decision.ServedReceiver);
+            }
+            else
+            {
+                Assert.Equal(previous, decision.Power);
+            }
+
+            changes += previous.Length > 0 && !previous.SequenceEqual(decision.Power) ? 1 : 0;
+            previous = [.. decision.Power];
+        }
+
+        Assert.InRange(changes, 1, 29 / period);
+    }
+
+    [Theory]
+    [InlineData("every:0(wmmse)", "needs a period in slots in [1, 1000000] after 'every:' (got '0')")]
+    [InlineData("every:x(wmmse)", "(got 'x')")]
+    [InlineData("every:2(best)", "Unknown policy 'best'")]
+    [InlineData("every:2()", "wraps nothing")]
+    public void Validate_BadEveryPolicy_SaysWhatIsWrong(string spec, string expected)
+    {
+        var error = Assert.Throws<RadioInputException>(() => ControlPolicies.Provider.Validate(spec));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_EveryAroundAWrapper_Nests()
+    {
+        Assert.Equal(2, Assert.IsType<PeriodicPolicy>(ControlPolicies.Provider.Create("every:2(alcor(wmmse))", 1, 0)).Period);
+    }
+
     [Fact]
     public void Create_WithMoreProvider_ResolvesItsNamesAlsoInsideAlcor()
     {

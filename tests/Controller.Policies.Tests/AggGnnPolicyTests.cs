@@ -94,6 +94,57 @@ public sealed class AggGnnPolicyTests : IDisposable
     }
 
     [Fact]
+    public void Decide_AsleepNodes_SendNothingAndKeepTheirLastPower()
+    {
+        const int Links = 9;
+        const double Eta0 = 0.05;
+        var weights = Weights(length: 4);
+        var policy = new AggGnnPolicy(weights, Eta0, new SeededRandom(1));
+        var network = new AggregationNetwork(Links, 4);
+        var configuration = FixedConfiguration.Links(Links, seed: 2);
+        var random = new SeededRandom(3);
+        var decision = new SlotDecision(Links);
+        var states = new double[Links];
+        var deciding = new bool[Links];
+        var last = new double[Links];
+        var held = 0;
+        for (var slot = 0; slot < 40; slot++)
+        {
+            configuration.Randomize(random, activity: 0.9, links: true);
+            for (var i = 0; i < Links; i++)
+            {
+                configuration.Awake[i] = random.NextBernoulli(0.5);
+                deciding[i] = configuration.Active[i] && configuration.Awake[i];
+                states[i] = Math.Log2(1 + (weights.Hyperparameters.P0 * configuration.Gains[i, i] / configuration.Constants.Noise));
+            }
+
+            policy.Decide(configuration, new ProportionalFairSelector(Links, Links), decision);
+
+            // Paper 004's A(t): only awake (and active) nodes observe, send and decide.
+            network.Advance(InterferenceGraph.ForAggregation(configuration.Gains, Eta0), deciding, states);
+            for (var i = 0; i < Links; i++)
+            {
+                Assert.Equal(network.Nodes[i].Sequence.ToArray(), policy.Nodes[i].Sequence.ToArray());
+                if (!configuration.Active[i])
+                {
+                    Assert.Equal(0, decision.Power[i]);
+                }
+                else if (!configuration.Awake[i])
+                {
+                    Assert.Equal(last[i], decision.Power[i]);
+                    Assert.Equal(0, policy.Probability[i]);
+                    held += last[i] > 0 ? 1 : 0;
+                }
+
+                Assert.Equal(decision.Power[i] > 0 ? i : -1, decision.ServedReceiver[i]);
+                last[i] = decision.Power[i];
+            }
+        }
+
+        Assert.True(held > 10, $"only {held} asleep links held a positive power");
+    }
+
+    [Fact]
     public void Decide_OnFractionFollowsProbability()
     {
         const int Links = 20;

@@ -13,7 +13,7 @@ namespace Controller.Host.Export;
 ///  "powerBudget", "powerUnit", "slots", "warmup",
 ///  "instances": [{"index", "transmitters": [[x,y]..] | null, "receivers": [[x,y]..] | null,
 ///                 "association": [tx per receiver] | null, "demands": [..],
-///                 "slots": [{"gain": [[..]..], "active": [..]?, "receivers": [[x,y]..]?}]}]}
+///                 "slots": [{"gain": [[..]..], "active": [..]?, "awake": [..]?, "receivers": [[x,y]..]?}]}]}
 /// </code>
 /// <c>gain[r][t]</c> is the linear power gain from transmitter t to receiver r; noise and pmax are linear
 /// in the same units. <c>association</c> is null for one-to-one links (receiver i served by
@@ -118,16 +118,8 @@ internal static class ScenarioExporter
         }
 
         writer.WriteEndArray();
-        if (Array.IndexOf(configuration.Active, false) >= 0)
-        {
-            writer.WriteStartArray("active");
-            foreach (var a in configuration.Active)
-            {
-                writer.WriteBooleanValue(a);
-            }
-
-            writer.WriteEndArray();
-        }
+        WriteFlagsUnlessAllSet(writer, "active", configuration.Active);
+        WriteFlagsUnlessAllSet(writer, "awake", configuration.Awake);
 
         // The instance's own "receivers" already hold slot 0's positions.
         if (slot > 0 && configuration.ReceiversMoved)
@@ -136,6 +128,22 @@ internal static class ScenarioExporter
         }
 
         writer.WriteEndObject();
+    }
+
+    private static void WriteFlagsUnlessAllSet(Utf8JsonWriter writer, string name, bool[] flags)
+    {
+        if (Array.IndexOf(flags, false) < 0)
+        {
+            return;
+        }
+
+        writer.WriteStartArray(name);
+        foreach (var flag in flags)
+        {
+            writer.WriteBooleanValue(flag);
+        }
+
+        writer.WriteEndArray();
     }
 
     private static void WritePoints(Utf8JsonWriter writer, string name, Point2[]? points)

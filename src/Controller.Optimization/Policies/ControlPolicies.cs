@@ -40,6 +40,7 @@ public sealed class ControlPolicies : IPolicyProvider
         ("alcor(<inner>)", "ALCOR (paper 001): on-off time sharing driven by per-user duals meets the scenario's demands on average; <inner> is any baseline, e.g. alcor(wmmse)"),
         ("alcor-simple(<inner>)", "ALCOR with the simple update lambda = max(0, lambda + alpha Fhat) (no convergence guarantee)"),
         ("delayed:<D>(<inner>)", "a baseline deciding from the channel of D slots earlier, as a distributed method whose channel information takes D exchange rounds to arrive; its powers meet the current channel, e.g. delayed:4(wmmse-budget:5)"),
+        ("every:<D>(<inner>)", "any policy deciding only every D-th slot and holding its decision in between, as paper 004's baselines in its asynchronous setting, e.g. every:2(wmmse-budget:6)"),
     ];
 
     private static readonly (string Name, string Description)[] All = [.. PolicyCatalog.Policies, .. Wrappers];
@@ -70,6 +71,17 @@ public sealed class ControlPolicies : IPolicyProvider
             return CreateDelayed(spec, wrapper.Name, wrapper.Inner, seed, configurationIndex);
         }
 
+        if (wrapper.Name.StartsWith(EveryPrefix, StringComparison.Ordinal))
+        {
+            var argument = wrapper.Name[EveryPrefix.Length..];
+            if (!int.TryParse(argument, NumberStyles.None, CultureInfo.InvariantCulture, out var period) || period < 1 || period > MaxPeriod)
+            {
+                throw new RadioInputException($"Policy '{spec}' needs a period in slots in [1, {MaxPeriod}] after 'every:' (got '{argument}').");
+            }
+
+            return new PeriodicPolicy(Create(wrapper.Inner, seed, configurationIndex), period);
+        }
+
         var settings = wrapper.Name switch
         {
             "alcor" => AlcorSettings.Default,
@@ -88,6 +100,8 @@ public sealed class ControlPolicies : IPolicyProvider
     }
 
     private const string DelayedPrefix = "delayed:";
+    private const string EveryPrefix = "every:";
+    private const int MaxPeriod = 1_000_000;
 
     private SelectThenAllocatePolicy CreateDelayed(string spec, string name, string inner, ulong seed, int configurationIndex)
     {

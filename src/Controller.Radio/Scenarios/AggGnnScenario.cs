@@ -11,6 +11,8 @@ namespace Controller.Radio.Scenarios;
 /// noise 1. Transmitters choose between 0 and p0 under an average total budget <c>pmaxTotal</c>.
 /// The paper gives neither p0 nor the budget: the defaults (p0 = 1000, budget = m p0 / 2) put a typical
 /// pair at 10-30 dB SNR, so that interference, not noise, limits the sum rate.
+/// With <c>awake</c> &lt; 1 (Sec. VI-B, asynchronous) each pair is awake in a slot with that probability, independently
+/// (the paper draws a Poisson number of active nodes; with m = 50 and awake = 0.5 both average 25 per slot).
 /// </summary>
 public sealed class AggGnnScenario : Scenario
 {
@@ -24,6 +26,7 @@ public sealed class AggGnnScenario : Scenario
         new("p0", SettingKind.Number, "1000", "", 1e-9, 1e12, "transmit power when on (noise = 1)"),
         new("pmaxTotal", SettingKind.Number, "0", "", 0, 1e15, "average total power budget (0 = pairs * p0 / 2)"),
         new("edgeThreshold", SettingKind.Number, "0", "", 0, 1e6, "eta0: smallest |h_ij| kept as a neighbour edge"),
+        new("awake", SettingKind.Number, "1", "", 0.01, 1, "probability that a pair is awake (decides, sends messages) in a slot; asleep pairs keep their last power (1 = synchronous)"),
     ];
 
     /// <inheritdoc />
@@ -54,6 +57,8 @@ public sealed class AggGnnScenario : Scenario
         private readonly SeededRandom _channelRandom;
         private readonly CorrelatedFading _fading;
         private readonly double[] _largeScale;
+        private readonly double _awake;
+        private readonly SeededRandom _wakeRandom;
 
         public Configuration(int index, int pairs, RadioConstants constants, ScenarioSettings settings, ulong seed)
             : base(index, pairs, Enumerable.Range(0, pairs).ToArray(), oneToOne: true, constants, new double[pairs])
@@ -88,6 +93,9 @@ public sealed class AggGnnScenario : Scenario
 
             _channelRandom = SeededRandom.ForStream(seed, RandomStreams.Channel, (ulong)index);
             _fading = new CorrelatedFading(pairs * pairs, Math.Sqrt(1 - settings.GetDouble("delta")), _channelRandom);
+            // Its own stream: the same seed gives the same channels whatever the wake probability is.
+            _awake = settings.GetDouble("awake");
+            _wakeRandom = SeededRandom.ForStream(seed, RandomStreams.Activity, (ulong)index);
         }
 
         protected override void AdvanceCore(int slot)
@@ -101,6 +109,14 @@ public sealed class AggGnnScenario : Scenario
             for (var i = 0; i < values.Length; i++)
             {
                 values[i] = _largeScale[i] * _fading.Power(i);
+            }
+
+            if (_awake < 1)
+            {
+                for (var i = 0; i < Awake.Length; i++)
+                {
+                    Awake[i] = _wakeRandom.NextBernoulli(_awake);
+                }
             }
         }
     }

@@ -27,6 +27,8 @@ public abstract class NetworkConfiguration
         Gains = new GainMatrix(servingTransmitter.Length, transmitters);
         Active = new bool[servingTransmitter.Length];
         Array.Fill(Active, true);
+        Awake = new bool[transmitters];
+        Array.Fill(Awake, true);
     }
 
     /// <summary>Index of this configuration within its run.</summary>
@@ -77,6 +79,15 @@ public abstract class NetworkConfiguration
     /// <summary>Which receivers are active (have traffic) in the current slot.</summary>
     public bool[] Active { get; }
 
+    /// <summary>
+    /// Which transmitters are awake in the current slot (paper 004's asynchronous setting, <c>A(t)</c>): an
+    /// asleep transmitter sends no aggregation messages, makes no new decision and keeps transmitting as in
+    /// its last slot. Policies that model the wake pattern (<c>agg-gnn:</c>) honour it; the others decide for
+    /// every transmitter every slot (<c>every:D(...)</c> makes them update less often). All true unless the
+    /// scenario draws a wake pattern.
+    /// </summary>
+    public bool[] Awake { get; }
+
     /// <summary>Slots at the start of each configuration used to settle rate averages (full power, round-robin), not scored.</summary>
     public int WarmupSlots { get; protected init; }
 
@@ -92,7 +103,7 @@ public abstract class NetworkConfiguration
         AdvanceCore(Slot);
     }
 
-    /// <summary>Fills <see cref="Gains"/> and <see cref="Active"/> for <paramref name="slot"/>.</summary>
+    /// <summary>Fills <see cref="Gains"/>, <see cref="Active"/> and <see cref="Awake"/> for <paramref name="slot"/>.</summary>
     protected abstract void AdvanceCore(int slot);
 }
 

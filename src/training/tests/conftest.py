@@ -40,17 +40,22 @@ def write_resilient_export(path, seed=0, configs=3, slots=12, warmup=4, aps=2, u
     return str(path)
 
 
-def write_agg_export(path, seed=0, configs=3, slots=10, pairs=5, hops=3):
+def write_agg_export(path, seed=0, configs=3, slots=10, pairs=5, hops=3, awake=None):
+    """agg-gnn-like instances; with `awake` (a probability) each slot carries the pairs' wake flags."""
     rng = np.random.default_rng(seed)
     instances = []
     for c in range(configs):
         base = 10 ** rng.uniform(-4, 0, size=(pairs, pairs))
         np.fill_diagonal(base, 10 ** rng.uniform(-2, 0, size=pairs))
         slot_list = [{"gain": (base * rng.exponential(size=(pairs, pairs))).tolist()} for _ in range(slots)]
+        if awake is not None:
+            for slot in slot_list:
+                slot["awake"] = (rng.uniform(size=pairs) < awake).tolist()
         instances.append({"index": c, "transmitters": None, "receivers": None, "association": None,
                           "demands": [0.0] * pairs, "slots": slot_list})
     doc = {"format": "controller-instances/1", "scenario": "agg-gnn", "seed": seed,
-           "settings": {"pairs": str(pairs), "delta": "0.3", "hops": str(hops), "edgeThreshold": "0", "p0": "1000"},
+           "settings": {"pairs": str(pairs), "delta": "0.3", "hops": str(hops), "edgeThreshold": "0", "p0": "1000",
+                        **({"awake": str(awake)} if awake is not None else {})},
            "noise": 1, "pmax": 1000, "powerBudget": pairs * 500, "powerUnit": "", "slots": slots, "warmup": 0,
            "instances": instances}
     with open(path, "w") as f:

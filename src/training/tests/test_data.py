@@ -65,3 +65,17 @@ def test_bad_exports_are_rejected(tmp_path):
         load_export(str(bad), cache=False)
     with pytest.raises(ExportError, match="file not found"):
         load_export(str(tmp_path / "absent.json"), cache=False)
+
+
+def test_agg_wake_pattern_is_read_and_only_awake_nodes_aggregate(tmp_path):
+    from training.graph import aggregation_sequences
+
+    export = load_export(write_agg_export(tmp_path / "w.json", configs=2, slots=8, pairs=6, hops=3, awake=0.5), cache=False)
+    assert export.awake.shape == (2, 8, 6) and 0 < export.awake.mean() < 1 and export.active.all()
+    data = prepare_agg(export)
+    assert torch.equal(data.deciding, torch.from_numpy(export.awake))
+    x = np.log2(1 + 1000 * np.diagonal(export.gains, axis1=2, axis2=3))
+    np.testing.assert_allclose(data.sequences.numpy(), aggregation_sequences(export.gains, x, 3, 0.0, export.awake), rtol=1e-6)
+    assert not np.allclose(data.sequences.numpy(), aggregation_sequences(export.gains, x, 3, 0.0), rtol=1e-3)
+    synchronous = load_export(write_agg_export(tmp_path / "s.json", configs=1, slots=2, pairs=3), cache=False)
+    assert synchronous.awake.all()

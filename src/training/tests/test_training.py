@@ -63,6 +63,31 @@ def test_agg_training_is_reproducible_for_a_seed(agg_files, tmp_path):
     json.dumps(manifest)
 
 
+def test_held_actions_follow_the_controllers_asynchronous_execution():
+    # Two links over five slots: a deciding node transmits its draw, an inactive link nothing, an asleep one
+    # what it transmitted the slot before (nothing before its first decision).
+    draws = torch.tensor([[[1., 1.], [1., 0.], [0., 0.], [0., 1.], [1., 1.]]])
+    deciding = torch.tensor([[[False, True], [True, False], [False, False], [True, False], [False, False]]])
+    active = torch.tensor([[[True, True], [True, True], [True, False], [True, True], [True, True]]])
+    held = train_agg.held_actions(draws, deciding, active)[0].T
+    assert held.tolist() == [[0, 1, 1, 0, 0], [1, 1, 0, 0, 0]]
+    everyone = torch.ones_like(deciding)
+    assert torch.equal(train_agg.held_actions(draws, everyone, everyone), draws)
+
+
+def test_agg_training_on_a_wake_pattern_is_reproducible_and_says_so(tmp_path):
+    from .conftest import write_agg_export
+
+    files = (write_agg_export(tmp_path / "t.json", seed=1, configs=4, awake=0.5),
+             write_agg_export(tmp_path / "v.json", seed=2, configs=2, awake=0.5))
+    first = run(train_agg, files, tmp_path / "a", seed=3)
+    assert same_run(first, run(train_agg, files, tmp_path / "b", seed=3))
+    assert first["manifest"]["inputs"]["activity"].startswith("asynchronous: each pair awake with probability 0.5")
+    synchronous = run(train_agg, (write_agg_export(tmp_path / "t1.json", seed=1, configs=4),
+                                  write_agg_export(tmp_path / "v1.json", seed=2, configs=2)), tmp_path / "c", seed=3)
+    assert synchronous["manifest"]["inputs"]["activity"] == "synchronous (all nodes active)"
+
+
 def test_evaluate_cli_scores_an_artifact_on_an_export(resilient_files, agg_files, tmp_path, capsys):
     from training import evaluate
 

@@ -90,4 +90,40 @@ public sealed class ScenarioCommandTests
         Assert.True(slots[10].TryGetProperty("receivers", out _));
         Assert.False(slots[5].TryGetProperty("receivers", out _));
     }
+
+    [Fact]
+    public void Export_AggGnnAsynchronous_CarriesTheWakeFlagsTheEvaluatorSees()
+    {
+        using var directory = new TemporaryDirectory();
+        var file = Path.Combine(directory.Path, "a.json");
+        var synchronousFile = Path.Combine(directory.Path, "s.json");
+
+        Assert.Equal(0, CliRun.Of("scenario", "export", "--scenario", "agg-gnn", "--set", "pairs=6", "--set", "awake=0.5", "--seed", "4", "--configs", "1", "--slots", "20", "--out", file).ExitCode);
+        Assert.Equal(0, CliRun.Of("scenario", "export", "--scenario", "agg-gnn", "--set", "pairs=6", "--seed", "4", "--configs", "1", "--slots", "20", "--out", synchronousFile).ExitCode);
+
+        using var document = JsonDocument.Parse(File.ReadAllBytes(file));
+        var slots = document.RootElement.GetProperty("instances")[0].GetProperty("slots");
+        var scenario = Controller.Radio.Scenarios.ScenarioCatalog.Get("agg-gnn");
+        var configuration = scenario.CreateConfiguration(scenario.Resolve([new("pairs", "6"), new("awake", "0.5")]), 4, 0);
+        var asleep = 0;
+        foreach (var slot in slots.EnumerateArray())
+        {
+            configuration.Advance();
+            if (slot.TryGetProperty("awake", out var flags))
+            {
+                Assert.Equal(configuration.Awake, flags.EnumerateArray().Select(f => f.GetBoolean()));
+                asleep += configuration.Awake.Count(a => !a);
+            }
+            else
+            {
+                Assert.All(configuration.Awake, Assert.True);
+            }
+
+            Assert.False(slot.TryGetProperty("active", out _));
+        }
+
+        Assert.InRange(asleep, 30, 90);
+        using var synchronous = JsonDocument.Parse(File.ReadAllBytes(synchronousFile));
+        Assert.All(synchronous.RootElement.GetProperty("instances")[0].GetProperty("slots").EnumerateArray(), slot => Assert.False(slot.TryGetProperty("awake", out _)));
+    }
 }
