@@ -31,7 +31,7 @@ public sealed class TelemetryConfiguration : NetworkConfiguration
     public long TelemetrySlot { get; private set; } = -1;
 
     /// <summary>
-    /// Loads a usable sample (checked with <see cref="TelemetryCheck"/> first): gains, activity, and per user the
+    /// Loads a usable sample (checked with <see cref="TelemetryCheck"/> first): gains, activity, wake flags, and per user the
     /// demand override where one is set (NaN = none) or else the demand the RAN reports.
     /// </summary>
     public void Load(RegionTelemetry telemetry, ReadOnlySpan<double> demandOverrides)
@@ -57,6 +57,11 @@ public sealed class TelemetryConfiguration : NetworkConfiguration
             }
 
             Active[u] = telemetry.Active[u];
+        }
+
+        for (var c = 0; c < cells; c++)
+        {
+            Awake[c] = telemetry.Awake is not { } awake || awake[c];
         }
 
         var demands = WritableDemands;

@@ -5,7 +5,8 @@
 
 `agg-gnn`: sum rate of the budget-keeping WMMSE against the age of its channel (0 = current), with Agg-GNN
 as a line. `agg-gnn-hops`: sum rate against the aggregation length K for Agg-GNN, WMMSE on the current
-channel and WMMSE one slot late. Other reproductions are tables only; asking for one is an error.
+channel and WMMSE one slot late. `agg-gnn-async`: the synchronous m = 50 channel-age sweep beside bars of the
+asynchronous comparison. Other reproductions are tables only; asking for one is an error.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ import sys
 
 from .artifact import headless_pyplot
 
-PLOTTED = ("agg-gnn", "agg-gnn-hops")
+PLOTTED = ("agg-gnn", "agg-gnn-hops", "agg-gnn-async")
+
+# Bars of `reproduce agg-gnn-async`'s asynchronous row: its JSON field, the bar's label.
+ASYNC_BARS = (("aggGnnSumRate", "Agg-GNN\n(trained async)"), ("synchronousModelSumRate", "Agg-GNN\n(trained sync)"),
+              ("equalPowerSumRate", "equal\npower"), ("every2RandomFullPowerSumRate", "random full\npower, every 2"),
+              ("every2WmmseBudget6SumRate", "WMMSE,\nevery 2"))
 
 
 class PlotError(ValueError):
@@ -60,11 +66,54 @@ def hops_series(report: dict) -> tuple[list[int], list[float], list[float], list
             [float(r["wmmseBudgetSumRate"]) for r in per_k], [float(r["wmmseBudgetDelay1SumRate"]) for r in per_k])
 
 
+def async_series(report: dict) -> tuple[float, list[tuple[str, float]]]:
+    """(synchronous Agg-GNN sum rate, [(bar label, sum rate)] of the asynchronous setting) from
+    `reproduce agg-gnn-async --json`."""
+    rows = _rows(report)
+    asynchronous = next((r for r in rows if str(r.get("label", "")).startswith("asynchronous:") and "aggGnnSumRate" in r), None)
+    if asynchronous is None or "aggGnnSumRate" not in rows[0]:
+        raise PlotError("no asynchronous row with 'aggGnnSumRate' (is this `reproduce agg-gnn-async --json`?)")
+    try:
+        bars = [(label, float(asynchronous[key])) for key, label in ASYNC_BARS]
+    except KeyError as e:
+        raise PlotError(f"the asynchronous row lacks {e}") from None
+    return float(rows[0]["aggGnnSumRate"]), bars
+
+
+def _plot_async(plt, report: dict, out: str) -> None:
+    ages, rates, gnn = channel_age_series(report)
+    synchronous, bars = async_series(report)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.0))
+    left.plot(ages, rates, "o-", label="WMMSE within the budget, channel D slots old")
+    left.axhline(gnn, color="C1", label="Agg-GNN, synchronous")
+    left.set_xlabel("age of WMMSE's channel information D (slots)")
+    left.set_ylabel("sum rate (bps/Hz)")
+    left.set_title("m = 50, K = 6, synchronous")
+    left.legend(fontsize=8)
+    left.grid(alpha=0.3)
+    labels, values = zip(*bars)
+    right.bar(range(len(values)), values, color=["C1", "C3", "C7", "C7", "C0"])
+    right.axhline(synchronous, color="C1", linestyle="--", label="Agg-GNN, synchronous")
+    right.set_xticks(range(len(values)))
+    right.set_xticklabels(labels, fontsize=8)
+    right.set_ylabel("sum rate (bps/Hz)")
+    right.set_title("asynchronous: each pair awake with probability 0.5")
+    right.legend(fontsize=8, loc="lower right")
+    right.grid(alpha=0.3, axis="y")
+    fig.suptitle(f"agg-gnn-async (seed {report.get('seed')})")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
 def plot(report: dict, out: str) -> None:
     name = report.get("name")
     if name not in PLOTTED:
         raise PlotError(f"no chart for reproduction '{name}'; charts exist for {', '.join(PLOTTED)}")
     plt = headless_pyplot()
+    if name == "agg-gnn-async":
+        _plot_async(plt, report, out)
+        return
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     seed = report.get("seed")

@@ -15,14 +15,16 @@ namespace Controller.Grains.Tests;
 public sealed class AggGnnRegionTests
 {
     private const string Policy = "agg-gnn:agg-gnn-m25";
-    private static readonly KeyValuePair<string, string>[] Settings = [new("pairs", "12"), new("delta", "0.3")];
-
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Agg_gnn_region_loops_give_the_rates_of_controller_eval(bool throughCells)
+    [InlineData(true, "1")]
+    [InlineData(false, "1")]
+    [InlineData(true, "0.5")]
+    [InlineData(false, "0.5")]
+    public async Task Agg_gnn_region_loops_give_the_rates_of_controller_eval(bool throughCells, string awake)
     {
         const int slots = 40;
+        // awake < 1: paper 004's asynchronous setting; the simulator's telemetry carries the wake flags.
+        KeyValuePair<string, string>[] Settings = [new("pairs", "12"), new("delta", "0.3"), new("awake", awake)];
         var provider = new ControlPolicies(new LearnedPolicies());
         var simulator = new RanSimulator(new RanSimulatorOptions { Scenario = "agg-gnn", Regions = 2, Seed = 5, Settings = Settings });
         var recorder = new RecordingRan(simulator);

@@ -26,6 +26,7 @@ internal sealed class CellAggGnnPolicy(IGrainFactory grains, IReadOnlyList<strin
     private double[] _states = [];
     private double[] _sequences = [];
     private double[] _probability = [];
+    private bool[] _deciding = [];
 
     /// <summary>eta0: the smallest amplitude |h_ij| kept as a neighbour edge.</summary>
     public double EdgeThreshold => edgeThreshold;
@@ -57,13 +58,14 @@ internal sealed class CellAggGnnPolicy(IGrainFactory grains, IReadOnlyList<strin
             _states = new double[links];
             _sequences = new double[links * length];
             _probability = new double[links];
+            _deciding = new bool[links];
         }
 
         _run ??= await AggregationGrainRun.StartAsync(grains, cellIds, length, cancellationToken).ConfigureAwait(false);
         _decider.States(configuration, _states);
         try
         {
-            await _run.AdvanceAsync(InterferenceGraph.ForAggregation(configuration.Gains, edgeThreshold), configuration.Active, _states, cancellationToken).ConfigureAwait(false);
+            await _run.AdvanceAsync(InterferenceGraph.ForAggregation(configuration.Gains, edgeThreshold), Deciding(configuration), _states, cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidOperationException)
         {
@@ -82,5 +84,16 @@ internal sealed class CellAggGnnPolicy(IGrainFactory grains, IReadOnlyList<strin
         }
 
         _decider.Decide(configuration, _sequences, decision, _probability);
+    }
+
+    /// <summary>The cells in A(t): active and awake (asleep cells send nothing and keep their last power).</summary>
+    private bool[] Deciding(NetworkConfiguration configuration)
+    {
+        for (var i = 0; i < _deciding.Length; i++)
+        {
+            _deciding[i] = configuration.Active[i] && configuration.Awake[i];
+        }
+
+        return _deciding;
     }
 }

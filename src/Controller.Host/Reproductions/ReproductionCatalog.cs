@@ -14,6 +14,7 @@ internal static class ReproductionCatalog
         new ResilientGnnReproduction(),
         new AggGnnReproduction(),
         new AggGnnHopsReproduction(),
+        new AggGnnAsyncReproduction(),
     ];
 
     public static IReadOnlyList<Reproduction> Reproductions => All;

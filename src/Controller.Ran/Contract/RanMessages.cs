@@ -41,6 +41,10 @@ public sealed record RegionTopology(
 /// <param name="Active">Which users have traffic this slot.</param>
 /// <param name="Rates">Rates achieved in the previous slot (bps/Hz).</param>
 /// <param name="Demands">Current per-user minimum rates (bps/Hz; 0 = none); they change at run time.</param>
+/// <param name="Awake">
+/// Which cells are awake this slot (paper 004's asynchronous setting): an asleep cell sends no aggregation messages and
+/// keeps its last power. Null (the usual case) when every cell is awake.
+/// </param>
 public sealed record RegionTelemetry(
     string RegionId,
     long Slot,
@@ -48,7 +52,8 @@ public sealed record RegionTelemetry(
     IReadOnlyList<IReadOnlyList<double>> Gains,
     IReadOnlyList<bool> Active,
     IReadOnlyList<double> Rates,
-    IReadOnlyList<double> Demands);
+    IReadOnlyList<double> Demands,
+    IReadOnlyList<bool>? Awake = null);
 
 /// <summary>One loop's decision for a region, for the slot it was computed from.</summary>
 /// <param name="Slot">The telemetry slot the decision answers; the RAN refuses decisions for other slots.</param>

@@ -64,7 +64,8 @@ public static class TelemetryCheck
         var shape = CheckCount(region, "gain rows", telemetry.Gains?.Count, users)
             ?? CheckCount(region, "activity flags", telemetry.Active?.Count, users)
             ?? CheckCount(region, "rates", telemetry.Rates?.Count, users)
-            ?? CheckCount(region, "demands", telemetry.Demands?.Count, users);
+            ?? CheckCount(region, "demands", telemetry.Demands?.Count, users)
+            ?? (telemetry.Awake is null ? null : CheckCount(region, "wake flags", telemetry.Awake.Count, cells, "cells"));
         if (shape is { } shapeVerdict)
         {
             return shapeVerdict;
@@ -106,15 +107,15 @@ public static class TelemetryCheck
         return CheckValues(topology, "Rate", telemetry.Rates!) ?? CheckValues(topology, "Demand", telemetry.Demands!) ?? TelemetryVerdict.Usable;
     }
 
-    private static TelemetryVerdict? CheckCount(string region, string what, int? count, int users)
+    private static TelemetryVerdict? CheckCount(string region, string what, int? count, int expected, string listed = "users")
     {
-        if (count is null || count < users)
+        if (count is null || count < expected)
         {
-            return Defect(TelemetryDefect.MissingValues, $"Telemetry of region '{region}' has {count ?? 0} {what}; the topology lists {users} users.");
+            return Defect(TelemetryDefect.MissingValues, $"Telemetry of region '{region}' has {count ?? 0} {what}; the topology lists {expected} {listed}.");
         }
 
-        return count > users
-            ? Defect(TelemetryDefect.UnknownIds, $"Telemetry of region '{region}' has {count} {what}; the topology lists only {users} users.")
+        return count > expected
+            ? Defect(TelemetryDefect.UnknownIds, $"Telemetry of region '{region}' has {count} {what}; the topology lists only {expected} {listed}.")
             : null;
     }
 

@@ -109,7 +109,10 @@ internal sealed class SimulatedRegion
     {
         lock (_gate)
         {
-            var current = _telemetry ??= Build(_slot, _timestamp, _configuration.Gains, _configuration.Active, _rates, _demands);
+            var current = _telemetry ??= Build(_slot, _timestamp, _configuration.Gains, _configuration.Active, _rates, _demands) with
+            {
+                Awake = Array.IndexOf(_configuration.Awake, false) >= 0 ? [.. _configuration.Awake] : null,
+            };
             if (_faultPullsLeft == 0)
             {
                 return current;

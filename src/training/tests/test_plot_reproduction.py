@@ -20,6 +20,26 @@ def hops_report():
     return {"name": "agg-gnn-hops", "seed": 2, "rows": rows + [{"label": "rises"}]}
 
 
+def async_report():
+    first = {"label": "synchronous: power", "aggGnnSumRate": 21.8, "wmmseBudget6SumRate": 22.5}
+    for d, rate in enumerate([22.2, 22.0, 21.9], start=1):
+        first[f"wmmseBudget6Delay{d}SumRate"] = rate
+    second = {"label": "asynchronous: power", "aggGnnSumRate": 21.1, "synchronousModelSumRate": 21.0,
+              "equalPowerSumRate": 14.7, "every2RandomFullPowerSumRate": 10.6, "every2WmmseBudget6SumRate": 22.3}
+    return {"name": "agg-gnn-async", "seed": 1, "rows": [first, {"label": "x"}, second, {"label": "costs"}]}
+
+
+def test_async_series_reads_the_asynchronous_row_and_the_synchronous_model():
+    synchronous, bars = pr.async_series(async_report())
+    assert synchronous == 21.8
+    assert [v for _, v in bars] == [21.1, 21.0, 14.7, 10.6, 22.3]
+    assert pr.channel_age_series(async_report()) == ([0, 1, 2, 3], [22.5, 22.2, 22.0, 21.9], 21.8)
+    broken = async_report()
+    del broken["rows"][2]["every2WmmseBudget6SumRate"]
+    with pytest.raises(pr.PlotError, match="every2WmmseBudget6SumRate"):
+        pr.async_series(broken)
+
+
 def test_channel_age_series_reads_every_delay_in_order():
     ages, rates, gnn = pr.channel_age_series(agg_report())
     assert ages == [0, 1, 2, 3]
@@ -33,7 +53,7 @@ def test_hops_series_sorts_by_k_and_skips_summary_rows():
     assert gnn == [31, 32, 33] and current == [32, 33, 34] and late == [30, 31, 32]
 
 
-@pytest.mark.parametrize("report", [agg_report(), hops_report()])
+@pytest.mark.parametrize("report", [agg_report(), hops_report(), async_report()])
 def test_main_writes_a_png(report, tmp_path):
     source = tmp_path / "report.json"
     source.write_text(json.dumps(report))

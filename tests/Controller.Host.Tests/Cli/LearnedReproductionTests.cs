@@ -167,6 +167,50 @@ public sealed class LearnedReproductionTests
     }
 
     [Fact]
+    public void Reproduce_AggGnnAsync_ComparesSynchronousAndAsynchronousAtFiftyPairs()
+    {
+        var run = CliRun.Of("reproduce", "agg-gnn-async", "--json");
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        var rows = json.RootElement.GetProperty("rows").EnumerateArray().ToArray();
+        Assert.Equal(15, rows.Length);
+        var synchronous = rows[0];
+        var asynchronous = rows[10];
+        Assert.StartsWith("synchronous: Agg-GNN mean total power", synchronous.GetProperty("label").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("asynchronous: Agg-GNN mean total power", asynchronous.GetProperty("label").GetString(), StringComparison.Ordinal);
+        double Field(JsonElement row, string name) => row.GetProperty(name).GetDouble();
+
+        // Each comparison row is Agg-GNN minus the baseline whose sum rate the power row carries.
+        string[] synchronousKeys = ["equalPowerSumRate", "randomFullPowerSumRate", "wmmseBudget6SumRate", .. Enumerable.Range(1, 6).Select(d => $"wmmseBudget6Delay{d}SumRate")];
+        for (var i = 0; i < synchronousKeys.Length; i++)
+        {
+            Assert.Equal(Field(synchronous, "aggGnnSumRate") - Field(synchronous, synchronousKeys[i]), Field(rows[1 + i], "obtained"), 12);
+        }
+
+        string[] asynchronousKeys = ["equalPowerSumRate", "every2RandomFullPowerSumRate", "every2WmmseBudget6SumRate"];
+        for (var i = 0; i < asynchronousKeys.Length; i++)
+        {
+            Assert.Equal(Field(asynchronous, "aggGnnSumRate") - Field(asynchronous, asynchronousKeys[i]), Field(rows[11 + i], "obtained"), 12);
+        }
+
+        // The same channels in both settings (the wake pattern has its own random stream): equal power scores the same.
+        Assert.Equal(Field(synchronous, "equalPowerSumRate"), Field(asynchronous, "equalPowerSumRate"), 12);
+        Assert.Equal(Field(synchronous, "aggGnnSumRate") - Field(asynchronous, "aggGnnSumRate"), Field(rows[14], "obtained"), 12);
+        foreach (var row in new[] { synchronous, asynchronous })
+        {
+            Assert.Equal(Field(row, "aggGnnMeanPower") / Field(row, "powerBudget"), Field(row, "obtained"), 12);
+        }
+
+        // What README states: both models keep the budget and beat equal and random full power, asynchrony costs sum rate,
+        // and the stale WMMSE loses sum rate as its channel ages.
+        Assert.All(new[] { rows[0], rows[1], rows[2], rows[10], rows[11], rows[12], rows[14] }, row => Assert.True(row.GetProperty("withinTolerance").GetBoolean(), row.GetRawText()));
+        for (var d = 1; d <= 6; d++)
+        {
+            Assert.True(Field(synchronous, $"wmmseBudget6Delay{d}SumRate") < Field(synchronous, d == 1 ? "wmmseBudget6SumRate" : $"wmmseBudget6Delay{d - 1}SumRate"), synchronous.GetRawText());
+        }
+    }
+
+    [Fact]
     public void SpearmanCorrelation_RanksWithTiesAndMonotoneData()
     {
         double[] x = [1, 2, 3, 4, 5];

@@ -26,6 +26,12 @@ public sealed class TelemetryCheckTests
         Assert.Equal(string.Empty, verdict.Reason);
     }
 
+    [Fact]
+    public void Check_WakeFlagsOnePerCell_Usable()
+    {
+        Assert.True(TelemetryCheck.Check(Topology, Sample() with { Awake = [false, true] }, 5, Now).IsUsable);
+    }
+
     public static TheoryData<string, TelemetryDefect, string> Defects => new()
     {
         { "region", TelemetryDefect.UnknownIds, "Telemetry names region 'r001' but region 'r000' was pulled." },
@@ -37,6 +43,8 @@ public sealed class TelemetryCheckTests
         { "long-row", TelemetryDefect.UnknownIds, "Telemetry of region 'r000' has 3 gains for user 'r000/u001'; the topology lists 2 cells." },
         { "short-active", TelemetryDefect.MissingValues, "Telemetry of region 'r000' has 2 activity flags; the topology lists 3 users." },
         { "long-rates", TelemetryDefect.UnknownIds, "Telemetry of region 'r000' has 4 rates; the topology lists only 3 users." },
+        { "short-awake", TelemetryDefect.MissingValues, "Telemetry of region 'r000' has 1 wake flags; the topology lists 2 cells." },
+        { "long-awake", TelemetryDefect.UnknownIds, "Telemetry of region 'r000' has 3 wake flags; the topology lists only 2 cells." },
         { "nan-gain", TelemetryDefect.NonFiniteValue, "Gain from cell 'r000/c01' to user 'r000/u002' is NaN; gains must be finite and not negative." },
         { "infinite-gain", TelemetryDefect.NonFiniteValue, "Gain from cell 'r000/c01' to user 'r000/u002' is Infinity; gains must be finite and not negative." },
         { "negative-gain", TelemetryDefect.NegativeValue, "Gain from cell 'r000/c01' to user 'r000/u002' is -1E-12; gains must be finite and not negative." },
@@ -55,6 +63,8 @@ public sealed class TelemetryCheckTests
         var sample = defect switch
         {
             "region" => good with { RegionId = "r001" },
+            "short-awake" => good with { Awake = [true] },
+            "long-awake" => good with { Awake = [true, false, true] },
             "extra-row" => good with { Gains = [.. gains, [1.0, 1.0]] },
             "missing-row" => good with { Gains = gains[..2] },
             "null-gains" => good with { Gains = null! },

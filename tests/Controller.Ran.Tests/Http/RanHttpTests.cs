@@ -72,6 +72,23 @@ public sealed class RanHttpTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task PullTelemetryAsync_AsynchronousAggGnn_WakeFlagsCrossHttp()
+    {
+        var simulator = new RanSimulator(new RanSimulatorOptions { Scenario = "agg-gnn", Settings = [new("pairs", "8"), new("awake", "0.5")], Regions = 1, Seed = 3 });
+        await using var server = await RanHttpServer.StartAsync(simulator, new RanHttpServerOptions(), CancellationToken.None);
+        var client = new RanHttpClient(_http, server.Address);
+
+        var expected = simulator.PullTelemetry("r000");
+        var actual = await client.PullTelemetryAsync("r000", CancellationToken.None);
+
+        Assert.NotNull(expected.Awake);
+        Assert.Contains(false, expected.Awake);
+        Assert.Equal(expected.Awake, actual.Awake);
+        // The usual synchronous RAN sends none: every cell is awake.
+        Assert.Null((await _client.PullTelemetryAsync("r000", CancellationToken.None)).Awake);
+    }
+
+    [Fact]
     public async Task PushDecisionsAsync_OverHttp_RatesOfTheSimulatorAndNextSlot()
     {
         var topology = _simulator.Topology.Regions[0];
