@@ -27,6 +27,7 @@ import argparse
 import copy
 import math
 import os
+import shlex
 import sys
 import time
 
@@ -270,7 +271,7 @@ def train(args: argparse.Namespace) -> dict:
             "budgetMargin": args.budget_margin, "selectPower": args.select_power, "powerUnit": "p0 (mu in bps/Hz per transmitter)",
             "gradient": f"REINFORCE on sum rate - mu (transmitters - budget), moving-average baseline per training "
                         f"slot (decay {args.baseline_decay})",
-            "command": "PYTHONPATH=src /usr/bin/python3 -m training.train_agg " + " ".join(getattr(args, "argv", [])),
+            "command": "PYTHONPATH=src /usr/bin/python3 -m training.train_agg " + shlex.join(getattr(args, "argv", [])),
         },
         "validation": {"sumRate": best["val"]["sumRate"], "meanRate": best["val"]["meanRate"],
                        "p5Rate": best["val"]["p5Rate"], "meanPower": best["val"]["meanPower"], "powerBudget": budget,

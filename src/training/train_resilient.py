@@ -23,6 +23,7 @@ import argparse
 import copy
 import math
 import os
+import shlex
 import sys
 import time
 
@@ -314,7 +315,7 @@ def train(args: argparse.Namespace) -> dict:
             "selectionGradient": f"REINFORCE, per-slot reward sum_j lambda_j f_j(t), moving-average baseline per "
                                  f"configuration (decay {args.baseline_decay}, carried over epochs)",
             "execution": "largest pi per cell (validation and test)",
-            "command": "PYTHONPATH=src /usr/bin/python3 -m training.train_resilient " + " ".join(getattr(args, "argv", [])),
+            "command": "PYTHONPATH=src /usr/bin/python3 -m training.train_resilient " + shlex.join(getattr(args, "argv", [])),
         },
         "validation": {"meanRate": best["mean"], "p5Rate": best["p5"], "bestEpoch": best["epoch"],
                        "selection": "best validation 5th-percentile rate"},

@@ -1,4 +1,5 @@
 import json
+import shlex
 
 import numpy as np
 import torch
@@ -9,8 +10,10 @@ from training.artifact import load_artifact
 
 def run(module, files, out, seed, extra=()):
     train, val = files
-    args = module.parse_args(["--out", str(out), "--seed", str(seed), "--epochs", "2", "--batch", "2",
-                              "--train-file", train, "--val-file", val, "--test-configs", "0", "--quiet", *extra])
+    argv = ["--out", str(out), "--seed", str(seed), "--epochs", "2", "--batch", "2",
+            "--train-file", train, "--val-file", val, "--test-configs", "0", "--quiet", *extra]
+    args = module.parse_args(argv)
+    args.argv = argv  # as main() records it
     return module.train(args)
 
 
@@ -80,8 +83,12 @@ def test_agg_training_on_a_wake_pattern_is_reproducible_and_says_so(tmp_path):
 
     files = (write_agg_export(tmp_path / "t.json", seed=1, configs=4, awake=0.5),
              write_agg_export(tmp_path / "v.json", seed=2, configs=2, awake=0.5))
-    first = run(train_agg, files, tmp_path / "a", seed=3)
+    first = run(train_agg, files, tmp_path / "a", seed=3, extra=("--baselines", "every:2(wmmse-budget:{K})"))
     assert same_run(first, run(train_agg, files, tmp_path / "b", seed=3))
+    # The recorded command is one a shell runs as it was given (the parentheses quoted).
+    command = shlex.split(first["manifest"]["training"]["command"])
+    assert command[:4] == ["PYTHONPATH=src", "/usr/bin/python3", "-m", "training.train_agg"]
+    assert command[command.index("--baselines") + 1] == "every:2(wmmse-budget:{K})"
     assert first["manifest"]["inputs"]["activity"].startswith("asynchronous: each pair awake with probability 0.5")
     synchronous = run(train_agg, (write_agg_export(tmp_path / "t1.json", seed=1, configs=4),
                                   write_agg_export(tmp_path / "v1.json", seed=2, configs=2)), tmp_path / "c", seed=3)
