@@ -52,6 +52,21 @@ public sealed class AggGnnDecider
         }
     }
 
+    /// <summary>
+    /// Marks in <paramref name="deciding"/> the nodes in A(t), those that observe, send and decide this slot: active
+    /// (the link has traffic) and awake (<see cref="NetworkConfiguration.Awake"/>).
+    /// </summary>
+    public static void Deciding(NetworkConfiguration configuration, Span<bool> deciding)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var active = configuration.Active;
+        var awake = configuration.Awake;
+        for (var i = 0; i < configuration.Transmitters; i++)
+        {
+            deciding[i] = active[i] && awake[i];
+        }
+    }
+
     /// <summary>Fills <paramref name="states"/> with every node's <c>x_i(t) = log2(1 + p0 G_ii / N0)</c> (p0 the artifact's).</summary>
     public void States(NetworkConfiguration configuration, Span<double> states)
     {

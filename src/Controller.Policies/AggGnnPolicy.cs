@@ -93,12 +93,10 @@ public sealed class AggGnnPolicy : IMaskablePolicy
         Follow(configuration);
         var length = _decider.SequenceLength;
         var gains = configuration.Gains;
-        var active = configuration.Active;
-        var awake = configuration.Awake;
         _decider.States(configuration, _states);
+        AggGnnDecider.Deciding(configuration, _deciding);
         for (var i = 0; i < links; i++)
         {
-            _deciding[i] = active[i] && awake[i];
             _nodes[i].BeginSlot(_deciding[i], _states[i]);
         }
 

@@ -65,7 +65,8 @@ internal sealed class CellAggGnnPolicy(IGrainFactory grains, IReadOnlyList<strin
         _decider.States(configuration, _states);
         try
         {
-            await _run.AdvanceAsync(InterferenceGraph.ForAggregation(configuration.Gains, edgeThreshold), Deciding(configuration), _states, cancellationToken).ConfigureAwait(false);
+            AggGnnDecider.Deciding(configuration, _deciding);
+            await _run.AdvanceAsync(InterferenceGraph.ForAggregation(configuration.Gains, edgeThreshold), _deciding, _states, cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidOperationException)
         {
@@ -84,16 +85,5 @@ internal sealed class CellAggGnnPolicy(IGrainFactory grains, IReadOnlyList<strin
         }
 
         _decider.Decide(configuration, _sequences, decision, _probability);
-    }
-
-    /// <summary>The cells in A(t): active and awake (asleep cells send nothing and keep their last power).</summary>
-    private bool[] Deciding(NetworkConfiguration configuration)
-    {
-        for (var i = 0; i < _deciding.Length; i++)
-        {
-            _deciding[i] = configuration.Active[i] && configuration.Awake[i];
-        }
-
-        return _deciding;
     }
 }

@@ -34,8 +34,14 @@ public sealed class PeriodicPolicy : IAllocationPolicy
         if (_slots++ % Period == 0 || _power.Length != decision.Power.Length)
         {
             _inner.Decide(configuration, fairness, decision);
-            _power = decision.Power.ToArray();
-            _served = decision.ServedReceiver.ToArray();
+            if (_power.Length != decision.Power.Length)
+            {
+                _power = new double[decision.Power.Length];
+                _served = new int[decision.ServedReceiver.Length];
+            }
+
+            decision.Power.CopyTo(_power, 0);
+            decision.ServedReceiver.CopyTo(_served, 0);
             return;
         }
 
