@@ -99,6 +99,9 @@ internal static class DemoCommand
                     HostPolicies.Provider.Validate(spec);
                 }
 
+                // The grains' ids repeat across networks: never resume state saved for another one.
+                DemoNetworkIdentity.RecordOrCheck(directory, plane.Topology);
+
                 var builder = plane.Register(new GrainRuntimeBuilder().UseStorage(new FileGrainStorage(directory)));
                 using var transport = InferenceOptions.Join(builder, remoteInference);
 

@@ -40,6 +40,38 @@ public sealed partial class DemoCommandTests
     }
 
     [Fact]
+    public void Demo_refuses_state_saved_for_another_network_and_leaves_it_alone()
+    {
+        var directory = Directory.CreateTempSubdirectory("demo-");
+        try
+        {
+            string[] aggGnn = ["demo", "--duration", "1", "--regions", "1", "--period", "20", "--state-dir", directory.FullName, "--listen", "none", "--view", "lines", "--scenario", "agg-gnn", "--set", "pairs=4", "--policy", "agg-gnn:agg-gnn-m25"];
+            var first = CliRun.Of(aggGnn);
+            Assert.True(first.ExitCode == 0, first.Error);
+            var saved = Snapshot(directory.FullName);
+
+            // The same region and user ids, another network: its grains must not take over the agg-gnn state.
+            var other = CliRun.Of("demo", "--duration", "1", "--regions", "1", "--state-dir", directory.FullName, "--listen", "none", "--view", "lines");
+
+            Assert.Equal(2, other.ExitCode);
+            Assert.Contains($"The state in {directory.FullName} belongs to another network (agg-gnn: 1 regions, 4 cells, 4 users); this demo runs resilient-rrm: 1 regions, 4 cells, 40 users.", other.Error, StringComparison.Ordinal);
+            Assert.Equal(saved, Snapshot(directory.FullName));
+
+            var again = CliRun.Of(aggGnn);
+            Assert.True(again.ExitCode == 0, again.Error);
+            Assert.Contains("(resuming)", again.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static Dictionary<string, string> Snapshot(string directory) =>
+        Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(directory, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
+
+    [Fact]
     public async Task Demo_controls_an_external_RAN_over_HTTP()
     {
         var simulator = new RanSimulator(new RanSimulatorOptions { Regions = 2, Settings = [new("users", "8"), new("aps", "2")] });
