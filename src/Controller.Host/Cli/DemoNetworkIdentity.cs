@@ -32,8 +32,9 @@ internal static class DemoNetworkIdentity
             var (recordedFingerprint, recordedSummary) = Read(path);
             if (!string.Equals(recordedFingerprint, fingerprint, StringComparison.Ordinal))
             {
+                var suggestion = Path.Combine(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(directory)) ?? directory, $"demo-{string.Join('-', topology.Regions.Select(r => r.Scenario).Distinct(StringComparer.Ordinal))}");
                 throw new CliUsageException(
-                    $"The state in {directory} belongs to another network ({recordedSummary}); this demo runs {summary}. Give it a --state-dir of its own, or remove {directory} to start over.");
+                    $"The state in {directory} belongs to another network ({recordedSummary}); this demo runs {summary}. Give it a --state-dir of its own (for example {suggestion}), or remove {directory} to start over.");
             }
 
             return;

@@ -54,7 +54,7 @@ public sealed partial class DemoCommandTests
             var other = CliRun.Of("demo", "--duration", "1", "--regions", "1", "--state-dir", directory.FullName, "--listen", "none", "--view", "lines");
 
             Assert.Equal(2, other.ExitCode);
-            Assert.Contains($"The state in {directory.FullName} belongs to another network (agg-gnn: 1 regions, 4 cells, 4 users); this demo runs resilient-rrm: 1 regions, 4 cells, 40 users.", other.Error, StringComparison.Ordinal);
+            Assert.Contains($"The state in {directory.FullName} belongs to another network (agg-gnn: 1 regions, 4 cells, 4 users); this demo runs resilient-rrm: 1 regions, 4 cells, 40 users. Give it a --state-dir of its own (for example {Path.Combine(directory.Parent!.FullName, "demo-resilient-rrm")})", other.Error, StringComparison.Ordinal);
             Assert.Equal(saved, Snapshot(directory.FullName));
 
             var again = CliRun.Of(aggGnn);
