@@ -64,14 +64,8 @@ internal sealed class AggGnnAsyncReproduction : Reproduction
 
     public override IReadOnlyList<ReproductionRow> Run(ulong seed, IProgress<int>? progress, CancellationToken cancellationToken)
     {
-        var provider = Cli.HostPolicies.Provider;
-        var done = 0;
-        RateMetrics Evaluate(ScenarioSettings settings, string policy)
-        {
-            var metrics = Evaluator.Run(new EvaluationRequest(Scenario, settings, policy, seed, Configurations, Slots, provider), null, cancellationToken).Metrics;
-            progress?.Report(++done);
-            return metrics;
-        }
+        var evaluator = new CountingEvaluator(Scenario, seed, Configurations, Slots, progress, cancellationToken);
+        RateMetrics Evaluate(ScenarioSettings settings, string policy) => evaluator.Evaluate(settings, policy);
 
         var rows = new List<ReproductionRow>();
         void Compare(string setting, RateMetrics gnn, string baseline, RateMetrics metrics, Dictionary<string, double> extra)

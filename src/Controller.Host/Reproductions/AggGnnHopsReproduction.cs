@@ -41,21 +41,16 @@ internal sealed class AggGnnHopsReproduction : Reproduction
 
     public override IReadOnlyList<ReproductionRow> Run(ulong seed, IProgress<int>? progress, CancellationToken cancellationToken)
     {
-        var provider = Cli.HostPolicies.Provider;
         var available = Cli.HostPolicies.Learned.AvailableArtifacts();
-        var done = 0;
-        RateMetrics Evaluate(int hops, double delta, string policy)
-        {
-            var settings = Scenario.Resolve(
+        var evaluator = new CountingEvaluator(Scenario, seed, Configurations, Slots, progress, cancellationToken);
+        RateMetrics Evaluate(int hops, double delta, string policy) => evaluator.Evaluate(
+            Scenario.Resolve(
             [
                 new("pairs", "25"),
                 new("delta", delta.ToString(CultureInfo.InvariantCulture)),
                 new("hops", hops.ToString(CultureInfo.InvariantCulture)),
-            ]);
-            var metrics = Evaluator.Run(new EvaluationRequest(Scenario, settings, policy, seed, Configurations, Slots, provider), null, cancellationToken).Metrics;
-            progress?.Report(++done);
-            return metrics;
-        }
+            ]),
+            policy);
 
         var rows = new List<ReproductionRow>();
         var sumRate = new Dictionary<int, double>();

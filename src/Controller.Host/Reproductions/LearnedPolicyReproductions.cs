@@ -315,15 +315,9 @@ internal sealed class AggGnnReproduction : Reproduction
 
     public override IReadOnlyList<ReproductionRow> Run(ulong seed, IProgress<int>? progress, CancellationToken cancellationToken)
     {
-        var provider = Cli.HostPolicies.Provider;
         var hops = Settings.GetInt("hops");
-        var done = 0;
-        RateMetrics EvaluateAt(ScenarioSettings settings, string policy)
-        {
-            var metrics = Evaluator.Run(new EvaluationRequest(Scenario, settings, policy, seed, Configurations, Slots, provider), null, cancellationToken).Metrics;
-            progress?.Report(++done);
-            return metrics;
-        }
+        var evaluator = new CountingEvaluator(Scenario, seed, Configurations, Slots, progress, cancellationToken);
+        RateMetrics EvaluateAt(ScenarioSettings settings, string policy) => evaluator.Evaluate(settings, policy);
 
         RateMetrics Evaluate(string policy) => EvaluateAt(Settings, policy);
 
