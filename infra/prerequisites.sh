@@ -19,6 +19,61 @@ need_dotnet() {
   fi
 }
 
+# The locks that apt-get and dpkg take. Another apt, dpkg or unattended-upgrades holding one of them makes
+# apt-get fail at once ("Could not get lock"), so every apt-get here waits for them first, up to
+# APT_LOCK_TIMEOUT seconds (default 600), and passes the same timeout to apt-get for the race in between.
+APT_LOCK_FILES=(/var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock)
+APT_LOCK_TIMEOUT=${APT_LOCK_TIMEOUT:-600}
+
+# apt_lock_holder: prints "PID LOCKFILE" for the first lock in APT_LOCK_FILES that a process holds; prints
+# nothing when all are free. apt takes fcntl (POSIX) locks, which /proc/locks lists by inode; fuser is the
+# fallback where /proc/locks cannot be read.
+apt_lock_holder() {
+  local lock inode pid
+  for lock in "${APT_LOCK_FILES[@]}"; do
+    [ -e "$lock" ] || continue
+    pid=
+    if [ -r /proc/locks ]; then
+      inode=$(stat -c %i "$lock" 2>/dev/null) || continue
+      # Fields: "1: POSIX ADVISORY WRITE PID MAJ:MIN:INODE START END"; lines with "->" are waiters, not holders.
+      pid=$(awk -v inode="$inode" '$2 != "->" { n = split($6, id, ":"); if (id[n] == inode && $5 > 0) { print $5; exit } }' /proc/locks)
+    elif command -v fuser >/dev/null 2>&1; then
+      pid=$(fuser "$lock" 2>/dev/null | awk '{ print $1; exit }') || pid=
+    fi
+    if [ -n "$pid" ]; then
+      echo "$pid $lock"
+      return 0
+    fi
+  done
+}
+
+# wait_for_apt_lock: returns once no process holds an apt/dpkg lock; says once whom it waits for. Fails after
+# APT_LOCK_TIMEOUT seconds, naming the holder.
+wait_for_apt_lock() {
+  local holder pid lock name said=0 start=$SECONDS
+  while holder=$(apt_lock_holder) && [ -n "$holder" ]; do
+    pid=${holder%% *}
+    lock=${holder#* }
+    name=$(cat "/proc/$pid/comm" 2>/dev/null || echo unknown)
+    if [ $((SECONDS - start)) -ge "$APT_LOCK_TIMEOUT" ]; then
+      echo "gave up after ${APT_LOCK_TIMEOUT} s waiting for the apt lock held by PID $pid ($name) on $lock; rerun when it has finished (or set APT_LOCK_TIMEOUT)." >&2
+      return 1
+    fi
+    if [ "$said" -eq 0 ]; then
+      echo "waiting for the apt lock held by PID $pid ($name) on $lock (up to ${APT_LOCK_TIMEOUT} s)" >&2
+      said=1
+    fi
+    sleep 2
+  done
+  return 0
+}
+
+# apt_get ARGS...: apt-get, non-interactive, after waiting for the apt/dpkg locks.
+apt_get() {
+  wait_for_apt_lock || return 1
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" "$@"
+}
+
 # apt_need PACKAGE... : installs Debian packages when root, otherwise names what is missing.
 apt_need() {
   local missing=()
@@ -28,7 +83,7 @@ apt_need() {
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -eq 0 ]; then
     echo "installing Debian packages: ${missing[*]}" >&2
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null || {
+    (apt_get update -qq && apt_get install -y -qq "${missing[@]}") >/dev/null || {
       echo "could not install: ${missing[*]} (apt-get failed)" >&2
       return 1
     }
@@ -65,7 +120,8 @@ need_azurite() {
 }
 
 # need_python_torch: PyTorch 1.13 (CPU), numpy, matplotlib and pytest for Debian's python3: the training
-# package src/training (exports -> artifacts), its torch inference worker and their tests. Also OpenBLAS:
+# package src/training (exports -> artifacts), its torch inference worker and their tests. Only infra/test
+# needs it (the pytest suite and the torch backend's tests); infra/run does not call it. Also OpenBLAS:
 # Debian's torch calls the system BLAS, and the reference BLAS makes training about 7x slower (a convenience,
 # not a requirement, when it cannot be installed).
 need_python_torch() {

@@ -1,62 +1,78 @@
 using System.Globalization;
-using Controller.Runtime.Grains;
-using Controller.Runtime.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Controller.Grains;
 
 /// <summary>What a cell grain persists.</summary>
+[GenerateSerializer]
+[Alias("cell-state")]
 public sealed class CellState
 {
     /// <summary>Last decision applied, null before the first.</summary>
+    [Id(0)]
     public CellDecision? LastDecision { get; set; }
 
     /// <summary>Decisions applied so far.</summary>
+    [Id(1)]
     public long Decisions { get; set; }
 }
 
 /// <summary>A cell (see <see cref="ICellGrain"/>): records what its region decided for it; written by a checkpoint timer when changed and on deactivation.</summary>
-internal sealed partial class CellGrain(ControlPlane plane) : Grain, ICellGrain
+[GrainType("cell")]
+[Inference.ControlRolePlacement]
+internal sealed partial class CellGrain(
+    [PersistentState("cell", Hosting.ControlPlaneHosting.StorageName)] IPersistentState<CellState> state,
+    ControlTopology topology,
+    IOptions<ControlPlaneOptions> options) : Grain, ICellGrain
 {
-    private PersistentState<CellState> _state = null!;
+    private string _key = "";
     private string _region = "";
     private string[] _users = [];
     private string[] _neighbours = [];
     private bool _dirty;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    private string Key => _key;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (!plane.TryFindCell(Key, out var region, out var index))
+        _key = this.GetPrimaryKeyString();
+        if (!topology.TryFindCell(_key, out var region, out var index))
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Unknown cell '{Key}'; the RAN has {plane.CellCount} cells."));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Unknown cell '{_key}'; the RAN has {topology.CellCount} cells."));
         }
 
         _region = region.RegionId;
         _users = [.. region.UserIds.Where((_, u) => region.ServingCell[u] == index)];
         _neighbours = [.. region.CellIds.Where((_, c) => c != index)];
-        _state = await ReadStateAsync<CellState>("cell", cancellationToken).ConfigureAwait(false);
-        var interval = plane.Options.CheckpointInterval;
-        RegisterTimer(CheckpointAsync, interval, interval, keepAlive: false);
+        var interval = options.Value.CheckpointInterval;
+        this.RegisterGrainTimer(CheckpointAsync, new GrainTimerCreationOptions(interval, interval) { KeepAlive = false });
+        return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(CancellationToken cancellationToken) => _state.WriteAsync(cancellationToken);
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        _dirty ? WriteAsync(cancellationToken) : Task.CompletedTask;
 
     public ValueTask RecordDecisionAsync(CellDecision decision, CancellationToken cancellationToken)
     {
-        _state.Value.LastDecision = decision;
-        _state.Value.Decisions++;
+        if (!double.IsFinite(decision.Power) || decision.Power < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(decision), decision.Power, string.Create(CultureInfo.InvariantCulture, $"Cell '{_key}' got power {decision.Power:R}; a power is finite and not negative."));
+        }
+
+        state.State.LastDecision = decision;
+        state.State.Decisions++;
         _dirty = true;
         return ValueTask.CompletedTask;
     }
 
-    private async Task CheckpointAsync(CancellationToken cancellationToken)
+    public Task<CellView> GetViewAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(new CellView(_key, _region, _users, _neighbours, state.State.LastDecision, state.State.Decisions));
+
+    private Task WriteAsync(CancellationToken cancellationToken)
     {
-        if (_dirty)
-        {
-            _dirty = false;
-            await _state.WriteAsync(cancellationToken).ConfigureAwait(false);
-        }
+        _dirty = false;
+        return state.WriteStateAsync(cancellationToken);
     }
 
-    public Task<CellView> GetViewAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(new CellView(Key, _region, _users, _neighbours, _state.Value.LastDecision, _state.Value.Decisions));
+    private Task CheckpointAsync(CancellationToken cancellationToken) => _dirty ? WriteAsync(cancellationToken) : Task.CompletedTask;
 }

@@ -1,58 +1,75 @@
-using Controller.Runtime.Grains;
-
 namespace Controller.Grains;
 
 /// <summary>
 /// A region: a group of cells that interfere with each other, with its control loop. Key: region id ("r000").
-/// The loop runs on a grain timer: pull telemetry, decide with the region's policy, push the decision, and let
-/// users learn from the rates the RAN reports.
+/// The loop runs on a phase-locked grain timer: pull telemetry, decide with the region's policy, push the
+/// decision, and let users learn from the rates the RAN reports. A reminder brings the loop back when the
+/// region's activation was lost (a silo died, or the activation was collected).
 /// </summary>
-[GrainType("region")]
-public interface IRegionGrain : IGrain
+[Alias("region")]
+public interface IRegionGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Starts (or re-times) the loop. <paramref name="policy"/> null keeps the stored policy (or the default);
     /// <paramref name="periodMs"/> 0 keeps the stored period (or the default).
     /// </summary>
-    Task StartAsync(string? policy, int periodMs, CancellationToken cancellationToken);
+    [Alias("start")]
+    Task StartAsync(string? policy, int periodMs, CancellationToken cancellationToken = default);
 
-    /// <summary>Stops the loop timer; state stays.</summary>
-    Task StopAsync(CancellationToken cancellationToken);
+    /// <summary>Stops the loop timer (and its reminder); state stays.</summary>
+    [Alias("stop")]
+    Task StopAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Runs one loop now (tests and benchmarks drive loops this way without a timer).</summary>
-    Task<LoopOutcome> RunLoopAsync(CancellationToken cancellationToken);
+    [Alias("run-loop")]
+    Task<LoopOutcome> RunLoopAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Switches the policy from the next loop on; throws <see cref="Controller.Radio.RadioInputException"/> for an unknown name.</summary>
-    Task SetPolicyAsync(string policy, CancellationToken cancellationToken);
+    [Alias("set-policy")]
+    Task SetPolicyAsync(string policy, CancellationToken cancellationToken = default);
 
-    /// <summary>Sets an operator demand for one of the region's users (NaN clears it); throws for negative or non-finite values.</summary>
-    Task SetDemandAsync(int userIndex, double demand, CancellationToken cancellationToken);
+    /// <summary>
+    /// Sets an operator demand for one of the region's users; throws <see cref="ArgumentOutOfRangeException"/> for
+    /// a value that is not finite, negative, or above <see cref="ControlPlaneOptions.MaxDemand"/>.
+    /// </summary>
+    [Alias("set-demand")]
+    Task SetDemandAsync(int userIndex, double demand, CancellationToken cancellationToken = default);
+
+    /// <summary>Clears the operator demand of one of the region's users (the RAN's demand applies again).</summary>
+    [Alias("clear-demand")]
+    Task ClearDemandAsync(int userIndex, CancellationToken cancellationToken = default);
 
     /// <summary>The region's status.</summary>
-    Task<RegionStatus> GetStatusAsync(CancellationToken cancellationToken);
+    [Alias("status")]
+    [AlwaysInterleave]
+    Task<RegionStatus> GetStatusAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>A cell: its users, neighbours and last decision. Key: cell id ("r000/c01").</summary>
-[GrainType("cell")]
-public partial interface ICellGrain : IGrain
+[Alias("cell")]
+public partial interface ICellGrain : IGrainWithStringKey
 {
     /// <summary>Records the decision the region applied for this cell.</summary>
-    ValueTask RecordDecisionAsync(CellDecision decision, CancellationToken cancellationToken);
+    [Alias("record-decision")]
+    ValueTask RecordDecisionAsync(CellDecision decision, CancellationToken cancellationToken = default);
 
     /// <summary>The cell's view.</summary>
-    Task<CellView> GetViewAsync(CancellationToken cancellationToken);
+    [Alias("view")]
+    Task<CellView> GetViewAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>
 /// A user: demand, rate average, paper 003's resilient duals and slack, paper 001's ALCOR lambda and kappa,
 /// paper 000's DBiNUM alpha, x and v. Key: user id ("r000/u007").
 /// </summary>
-[GrainType("user")]
-public partial interface IUserGrain : IGrain
+[Alias("user")]
+public partial interface IUserGrain : IGrainWithStringKey
 {
     /// <summary>Folds one loop's outcome into the user's state and returns what the region needs.</summary>
-    ValueTask<UserReport> ObserveAsync(UserObservation observation, CancellationToken cancellationToken);
+    [Alias("observe")]
+    ValueTask<UserReport> ObserveAsync(UserObservation observation, CancellationToken cancellationToken = default);
 
     /// <summary>The user's whole state.</summary>
-    Task<UserState> GetStateAsync(CancellationToken cancellationToken);
+    [Alias("state")]
+    Task<UserState> GetStateAsync(CancellationToken cancellationToken = default);
 }

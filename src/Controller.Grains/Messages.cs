@@ -9,6 +9,9 @@ namespace Controller.Grains;
 /// <param name="Rate">Achieved rate (bps/Hz; 0 when not served).</param>
 /// <param name="Demand">Effective demand (operator override, else the RAN's), bps/Hz.</param>
 /// <param name="Alcor">The user's ALCOR state after this slot when the region runs an ALCOR policy; null otherwise (the stored state is kept).</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("user-observation")]
 public sealed record UserObservation(long Slot, double Rate, double Demand, AlcorUserState? Alcor);
 
 /// <summary>A user's state after an observation, as the region needs it for its view and metrics.</summary>
@@ -16,39 +19,54 @@ public sealed record UserObservation(long Slot, double Rate, double Demand, Alco
 /// <param name="Lambda">Resilient lambda.</param>
 /// <param name="Mu">Resilient mu (positive while the user's minimum rate binds).</param>
 /// <param name="Slack">Resilient slack z.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("user-report")]
 public readonly record struct UserReport(double RateAverage, double Lambda, double Mu, double Slack);
 
 /// <summary>Everything a user grain holds (the persisted state and the API's view of a user).</summary>
+[GenerateSerializer]
+[Alias("user-state")]
 public sealed class UserState
 {
     /// <summary>Region the user belongs to.</summary>
+    [Id(0)]
     public string Region { get; set; } = "";
 
     /// <summary>Index of the user in its region's telemetry.</summary>
+    [Id(1)]
     public int Index { get; set; } = -1;
 
     /// <summary>Effective demand of the last observation (bps/Hz).</summary>
+    [Id(2)]
     public double Demand { get; set; }
 
     /// <summary>Exponential average of the achieved rate.</summary>
+    [Id(3)]
     public double RateAverage { get; set; }
 
     /// <summary>Rate achieved in the last observed slot.</summary>
+    [Id(4)]
     public double LastRate { get; set; }
 
     /// <summary>Slot of the last observation (-1 before the first).</summary>
+    [Id(5)]
     public long LastSlot { get; set; } = -1;
 
     /// <summary>Observations folded in so far (across restarts).</summary>
+    [Id(6)]
     public long Observations { get; set; }
 
     /// <summary>Paper 003's lambda, mu, z and x.</summary>
+    [Id(7)]
     public ResilientDualState Resilient { get; set; }
 
     /// <summary>Paper 001's per-user ALCOR state (kappa = 0: never ran ALCOR).</summary>
+    [Id(8)]
     public AlcorUserState Alcor { get; set; }
 
     /// <summary>Paper 000's per-user DBiNUM state, when the user takes part in a DBiNUM run.</summary>
+    [Id(9)]
     public DbinumUserView? Dbinum { get; set; }
 }
 
@@ -60,33 +78,45 @@ public sealed class UserState
 /// <param name="Rate">Rate x.</param>
 /// <param name="Auxiliary">Lower-level auxiliary variable v.</param>
 /// <param name="Iteration">Upper-level iterations done.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("dbinum-user-view")]
 public sealed record DbinumUserView(double Alpha, double Rate, double Auxiliary, int Iteration)
 {
     /// <summary>Step sizes, regularizer and bounds of A.</summary>
+    [Id(4)]
     public DbinumOptions Options { get; init; } = new();
 
     /// <summary>Cells (paper 000's links) on the user's route, in the order their signals are summed.</summary>
+    [Id(5)]
     public IReadOnlyList<string> Route { get; init; } = [];
 
     /// <summary>How the user reports its true utility.</summary>
+    [Id(6)]
     public DbinumFeedbackKind Feedback { get; init; }
 
     /// <summary>Smoothing radius delta of the two-point estimator (value feedback; 0 for gradient feedback).</summary>
+    [Id(7)]
     public double Smoothing { get; init; }
 
     /// <summary>Run seed of the two-point directions.</summary>
+    [Id(8)]
     public ulong Seed { get; init; }
 
     /// <summary>The user's stream of that seed (its index in the run, as in <see cref="DbinumSolver.DirectionStream"/>).</summary>
+    [Id(9)]
     public int Stream { get; init; }
 
     /// <summary>Directions drawn so far; a reactivated grain draws as many again to continue its stream where it was.</summary>
+    [Id(10)]
     public long Directions { get; init; }
 
     /// <summary>Direction u of a probe whose feedback has not come yet; null when none is pending.</summary>
+    [Id(11)]
     public double? PendingDirection { get; init; }
 
     /// <summary>Lower-level steps taken.</summary>
+    [Id(12)]
     public long PrimalSteps { get; init; }
 }
 
@@ -95,6 +125,9 @@ public sealed record DbinumUserView(double Alpha, double Rate, double Auxiliary,
 /// <param name="Power">Transmit power (0 = off).</param>
 /// <param name="ServedUser">Id of the user served, null when none.</param>
 /// <param name="Policy">Policy that decided it.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("cell-decision")]
 public readonly record struct CellDecision(long Slot, double Power, string? ServedUser, string Policy);
 
 /// <summary>A cell's view: its users, neighbours and last decision.</summary>
@@ -104,9 +137,14 @@ public readonly record struct CellDecision(long Slot, double Power, string? Serv
 /// <param name="Neighbours">Cells it interferes with (the other cells of its region).</param>
 /// <param name="LastDecision">Last decision applied, null before the first.</param>
 /// <param name="Decisions">Decisions applied so far.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("cell-view")]
 public sealed record CellView(string CellId, string Region, IReadOnlyList<string> Users, IReadOnlyList<string> Neighbours, CellDecision? LastDecision, long Decisions);
 
 /// <summary>How a region's loop ended.</summary>
+[GenerateSerializer]
+[Alias("loop-outcome")]
 public enum LoopOutcome
 {
     /// <summary>Not run yet.</summary>
@@ -144,6 +182,9 @@ public enum LoopOutcome
 /// <param name="HeldDecisions">Loops that re-applied the last good decision instead of deciding anew.</param>
 /// <param name="FailedLoops">Loops that failed (a policy that could not be built or threw); <c>LastReason</c> says why.</param>
 /// <param name="Overruns">Timer ticks skipped because a loop was still running (since this activation started).</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("region-status")]
 public sealed record RegionStatus(
     string RegionId,
     string Policy,

@@ -5,50 +5,68 @@ using Controller.Optimization.Alcor;
 using Controller.Radio.Allocation;
 using Controller.Radio.Policies;
 using Controller.Ran.Contract;
-using Controller.Runtime.Grains;
-using Controller.Runtime.Storage;
-using Controller.Runtime.Timers;
+using Controller.Optimization.Policies;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Controller.Grains;
 
 /// <summary>What a region grain persists.</summary>
+[GenerateSerializer]
+[Alias("region-state")]
 public sealed class RegionState
 {
     /// <summary>Policy spec in force (null: the control plane's default).</summary>
+    [Id(0)]
     public string? Policy { get; set; }
 
     /// <summary>Loop period in ms (0: the default).</summary>
+    [Id(1)]
     public int PeriodMs { get; set; }
 
     /// <summary>Loops completed.</summary>
+    [Id(2)]
     public long Iterations { get; set; }
 
     /// <summary>RAN slot of the last applied decision (-1: none).</summary>
+    [Id(3)]
     public long LastSlot { get; set; } = -1;
 
     /// <summary>Powers of the last good decision (the fail-static hold).</summary>
+    [Id(4)]
     public double[]? LastPower { get; set; }
 
     /// <summary>Served user index per cell of the last good decision.</summary>
+    [Id(5)]
     public int[]? LastServed { get; set; }
 
     /// <summary>Operator demand overrides by user id (bps/Hz).</summary>
+    [Id(6)]
     public Dictionary<string, double> DemandOverrides { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Telemetry samples rejected.</summary>
+    [Id(7)]
     public long RejectedTelemetry { get; set; }
 
     /// <summary>Loops that found the RAN unreachable.</summary>
+    [Id(8)]
     public long Unavailable { get; set; }
 
     /// <summary>Decisions the RAN refused.</summary>
+    [Id(9)]
     public long RejectedDecisions { get; set; }
 
     /// <summary>Loops that re-applied the last good decision.</summary>
+    [Id(10)]
     public long HeldDecisions { get; set; }
 
     /// <summary>Loops that failed (policy could not be built or threw).</summary>
+    [Id(11)]
     public long FailedLoops { get; set; }
+
+    /// <summary>True while the region's loop should run: a reactivated region (after a silo failed) starts its loop again by itself.</summary>
+    [Id(12)]
+    public bool Running { get; set; }
 }
 
 /// <summary>
@@ -59,9 +77,27 @@ public sealed class RegionState
 /// into its average and resilient duals. Bad telemetry is counted and the last good decision is re-applied to the
 /// slot the RAN is at (fail-static); an unreachable RAN leaves cells on their last decision until it answers again.
 /// </summary>
-internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
+[GrainType("region")]
+[Inference.ControlRolePlacement]
+internal sealed partial class RegionGrain(
+    [PersistentState("region", Hosting.ControlPlaneHosting.StorageName)] IPersistentState<RegionState> state,
+    ControlTopology topology,
+    IRanAdapter ran,
+    IPolicyProvider policies,
+    IOptions<ControlPlaneOptions> options,
+    ControlPlaneMonitor monitor,
+    ControlInstruments instruments,
+    TimeProvider time,
+    ILogger<RegionGrain> logger) : Grain, IRegionGrain, IRemindable
 {
-    private PersistentState<RegionState> _state = null!;
+    /// <summary>The reminder that restarts a lost loop; reminders fire at most once a minute, the loop every period.</summary>
+    internal const string WatchdogReminder = "loop-watchdog";
+
+    private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromMinutes(1);
+
+    private readonly ControlPlaneOptions _options = options.Value;
+    private readonly Controller.Policies.LearnedPolicies? _learned = (policies as ControlPolicies)?.More as Controller.Policies.LearnedPolicies;
+    private string _key = "";
     private RegionTopology _topology = null!;
     private int _regionIndex;
     private TelemetryConfiguration _configuration = null!;
@@ -73,11 +109,12 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
     private AlcorUserState[] _alcor = [];
     private double[] _overrides = [];
     private ValueTask<UserReport>[] _pendingUsers = [];
+    private Task[] _pendingCells = [];
     private IAllocationPolicy? _policy;
     private string _policySpec = "";
     private string? _pendingPolicy;
-    private GrainTimer? _timer;
-    private long _countedOverruns;
+    private IGrainTimer? _timer;
+    private LoopSchedule? _schedule;
     private long _overrunsOfStoppedTimers;
     private long _minimumSlot;
     private DateTimeOffset? _previousTimestamp;
@@ -85,85 +122,112 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
     private LoopOutcome _lastOutcome;
     private string _lastReason = "";
 
+    private string Key => _key;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (!plane.TryFindRegion(Key, out _topology, out _regionIndex))
+        _key = this.GetPrimaryKeyString();
+        if (!topology.TryFindRegion(_key, out _topology, out _regionIndex))
         {
-            throw new ArgumentException(Invariant($"Unknown region '{Key}'; the RAN has {plane.Topology.Regions.Count} regions."));
+            throw new ArgumentException(Invariant($"Unknown region '{_key}'; the RAN has {topology.Regions.Count} regions."));
         }
 
-        _state = await ReadStateAsync<RegionState>("region", cancellationToken).ConfigureAwait(false);
         var users = _topology.UserIds.Count;
         var cells = _topology.CellIds.Count;
         _configuration = new TelemetryConfiguration(_topology);
-        _fairness = new ProportionalFairSelector(users, cells, plane.Options.RateAverageWeight);
+        _fairness = new ProportionalFairSelector(users, cells, _options.RateAverageWeight);
         _decision = new SlotDecision(cells);
-        _users = [.. _topology.UserIds.Select(GrainFactory.GetGrain<IUserGrain>)];
-        _cells = [.. _topology.CellIds.Select(GrainFactory.GetGrain<ICellGrain>)];
+        _users = [.. _topology.UserIds.Select(id => GrainFactory.GetGrain<IUserGrain>(id))];
+        _cells = [.. _topology.CellIds.Select(id => GrainFactory.GetGrain<ICellGrain>(id))];
         _reports = new UserReport[users];
         _pendingUsers = new ValueTask<UserReport>[users];
+        _pendingCells = new Task[cells];
         _overrides = new double[users];
         Array.Fill(_overrides, double.NaN);
-        foreach (var (userId, demand) in _state.Value.DemandOverrides)
+        foreach (var (userId, demand) in state.State.DemandOverrides)
         {
-            if (plane.TryFindUser(userId, out var region, out var index) && ReferenceEquals(region, _topology))
+            if (topology.TryFindUser(userId, out var region, out var index) && ReferenceEquals(region, _topology))
             {
                 _overrides[index] = demand;
             }
         }
 
         // Users hold the state that outlives a loop; resume the region's working copies from them.
-        var states = await Task.WhenAll(_users.Select(u => u.GetStateAsync(cancellationToken))).ConfigureAwait(false);
+        var states = await Task.WhenAll(_users.Select(u => u.GetStateAsync(cancellationToken)));
         _alcor = new AlcorUserState[users];
         var averages = new double[users];
         for (var u = 0; u < users; u++)
         {
-            var state = states[u];
-            averages[u] = state.RateAverage;
-            _alcor[u] = state.Alcor.Kappa > 0 ? state.Alcor : AlcorUpdater.Start(state.Demand);
-            _reports[u] = new UserReport(state.RateAverage, state.Resilient.Lambda, state.Resilient.Mu, state.Resilient.Slack);
+            var user = states[u];
+            averages[u] = user.RateAverage;
+            _alcor[u] = user.Alcor.Kappa > 0 ? user.Alcor : AlcorUpdater.Start(user.Demand);
+            _reports[u] = new UserReport(user.RateAverage, user.Resilient.Lambda, user.Resilient.Mu, user.Resilient.Slack);
         }
 
         _fairness.RestoreAverages(averages);
-        _policySpec = _state.Value.Policy ?? plane.Options.Policy;
-        _lastCheckpoint = TimeProvider.GetTimestamp();
+        _policySpec = state.State.Policy ?? _options.Policy;
+        _lastCheckpoint = time.GetTimestamp();
+        if (state.State.Running)
+        {
+            // This activation replaces one that was lost while its loop ran (a silo died, or the watchdog woke it): resume.
+            Log.LoopResumed(logger, _key, PeriodMs);
+            StartTimer(PeriodMs);
+        }
     }
 
-    public override Task OnDeactivateAsync(CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _timer?.Dispose();
-        return _state.WriteAsync(cancellationToken);
+        StopTimer();
+        await WriteAsync(cancellationToken);
     }
 
     public async Task StartAsync(string? policy, int periodMs, CancellationToken cancellationToken)
     {
         if (policy is not null)
         {
-            plane.Policies.Validate(policy);
-            _pendingPolicy = policy;
-            _state.Value.Policy = policy;
+            policies.Validate(policy);
+            _pendingPolicy = policy.Trim();
+            state.State.Policy = _pendingPolicy;
         }
 
-        var period = periodMs > 0 ? periodMs : _state.Value.PeriodMs > 0 ? _state.Value.PeriodMs : plane.Options.PeriodMs;
+        var period = periodMs > 0 ? periodMs : PeriodMs;
         if (period is < ControlPlaneOptions.MinPeriodMs or > ControlPlaneOptions.MaxPeriodMs)
         {
             throw new ArgumentOutOfRangeException(nameof(periodMs), period, Invariant($"The loop period must be in [{ControlPlaneOptions.MinPeriodMs}, {ControlPlaneOptions.MaxPeriodMs}] ms."));
         }
 
-        _state.Value.PeriodMs = period;
-        StopTimer();
-        // Regions start spread over one period so that their loops do not all fire at the same instant.
-        var regions = Math.Max(1, plane.Topology.Regions.Count);
-        var due = TimeSpan.FromMilliseconds(period * (double)_regionIndex / regions);
-        _countedOverruns = 0;
-        _timer = RegisterTimer(RunTimedLoopAsync, due, TimeSpan.FromMilliseconds(period), keepAlive: true, phaseLocked: true);
-        await _state.WriteAsync(cancellationToken).ConfigureAwait(false);
+        state.State.PeriodMs = period;
+        state.State.Running = true;
+        StartTimer(period);
+        await WriteAsync(cancellationToken);
+        await this.RegisterOrUpdateReminder(WatchdogReminder, WatchdogPeriod, WatchdogPeriod, cancellationToken);
+        Log.LoopStarted(logger, _key, period, _pendingPolicy ?? _policySpec);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         StopTimer();
-        await _state.WriteAsync(cancellationToken).ConfigureAwait(false);
+        state.State.Running = false;
+        await WriteAsync(cancellationToken);
+        if (await this.GetReminder(WatchdogReminder, cancellationToken) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder, cancellationToken);
+        }
+
+        Log.LoopStopped(logger, _key);
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        // Activating the grain was the point (OnActivateAsync resumes a running loop); a live activation whose
+        // timer was somehow lost is restarted here too.
+        if (reminderName == WatchdogReminder && state.State.Running && _timer is null)
+        {
+            Log.LoopResumed(logger, _key, PeriodMs);
+            StartTimer(PeriodMs);
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task<LoopOutcome> RunLoopAsync(CancellationToken cancellationToken) => RunLoopCoreAsync(cancellationToken);
@@ -171,80 +235,119 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
     public async Task SetPolicyAsync(string policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        plane.Policies.Validate(policy);
+        policies.Validate(policy);
+        var before = state.State.Policy ?? _policySpec;
         _pendingPolicy = policy.Trim();
-        _state.Value.Policy = _pendingPolicy;
-        await _state.WriteAsync(cancellationToken).ConfigureAwait(false);
+        state.State.Policy = _pendingPolicy;
+        await WriteAsync(cancellationToken);
+        Log.PolicySet(logger, _key, before, _pendingPolicy);
     }
 
     public async Task SetDemandAsync(int userIndex, double demand, CancellationToken cancellationToken)
     {
-        if (userIndex < 0 || userIndex >= _users.Length)
+        var userId = UserId(userIndex);
+        if (!double.IsFinite(demand) || demand < 0 || demand > ControlPlaneOptions.MaxDemand)
         {
-            throw new ArgumentOutOfRangeException(nameof(userIndex), userIndex, Invariant($"Region '{Key}' has users 0 to {_users.Length - 1}."));
+            throw new ArgumentOutOfRangeException(nameof(demand), demand, Invariant($"The demand of user '{userId}' must be a finite number in [0, {ControlPlaneOptions.MaxDemand}] bps/Hz (got {demand:R})."));
         }
 
-        var userId = _topology.UserIds[userIndex];
-        if (double.IsNaN(demand))
-        {
-            _state.Value.DemandOverrides.Remove(userId);
-        }
-        else if (!double.IsFinite(demand) || demand < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(demand), demand, Invariant($"The demand of user '{userId}' must be a finite number >= 0 bps/Hz (got {demand:R})."));
-        }
-        else
-        {
-            _state.Value.DemandOverrides[userId] = demand;
-        }
-
+        var before = _overrides[userIndex];
+        state.State.DemandOverrides[userId] = demand;
         _overrides[userIndex] = demand;
         // An operator's demand must survive a crash, so it is written now rather than at the next checkpoint.
-        await _state.WriteAsync(cancellationToken).ConfigureAwait(false);
+        await WriteAsync(cancellationToken);
+        Log.DemandSet(logger, userId, before, demand);
+    }
+
+    public async Task ClearDemandAsync(int userIndex, CancellationToken cancellationToken)
+    {
+        var userId = UserId(userIndex);
+        var before = _overrides[userIndex];
+        state.State.DemandOverrides.Remove(userId);
+        _overrides[userIndex] = double.NaN;
+        await WriteAsync(cancellationToken);
+        Log.DemandCleared(logger, userId, before);
     }
 
     public Task<RegionStatus> GetStatusAsync(CancellationToken cancellationToken)
     {
-        var state = _state.Value;
+        var value = state.State;
         return Task.FromResult(new RegionStatus(
-            Key,
+            _key,
             _policySpec,
             _pendingPolicy,
             _timer is not null,
-            state.PeriodMs > 0 ? state.PeriodMs : plane.Options.PeriodMs,
-            state.Iterations,
+            PeriodMs,
+            value.Iterations,
             _lastOutcome,
             _lastReason,
-            state.LastSlot,
-            state.RejectedTelemetry,
-            state.Unavailable,
-            state.RejectedDecisions,
-            state.HeldDecisions,
-            state.FailedLoops,
-            _overrunsOfStoppedTimers + (_timer?.Overruns ?? 0)));
+            value.LastSlot,
+            value.RejectedTelemetry,
+            value.Unavailable,
+            value.RejectedDecisions,
+            value.HeldDecisions,
+            value.FailedLoops,
+            _overrunsOfStoppedTimers + (_schedule?.Overruns ?? 0)));
+    }
+
+    private int PeriodMs => state.State.PeriodMs > 0 ? state.State.PeriodMs : _options.PeriodMs;
+
+    private string UserId(int userIndex) => userIndex >= 0 && userIndex < _users.Length
+        ? _topology.UserIds[userIndex]
+        : throw new ArgumentOutOfRangeException(nameof(userIndex), userIndex, Invariant($"Region '{_key}' has users 0 to {_users.Length - 1}."));
+
+    private Task WriteAsync(CancellationToken cancellationToken)
+    {
+        StateGuard.RequireFinite(state.State, _key);
+        return state.WriteStateAsync(cancellationToken);
+    }
+
+    /// <summary>Arms the phase-locked loop: regions start spread over one period so that their loops do not all fire at once.</summary>
+    private void StartTimer(int periodMs)
+    {
+        StopTimer();
+        var regions = Math.Max(1, topology.Regions.Count);
+        var offset = TimeSpan.FromMilliseconds(periodMs * (double)_regionIndex / regions);
+        _schedule = new LoopSchedule(time.GetUtcNow(), offset, TimeSpan.FromMilliseconds(periodMs));
+        _timer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(_schedule.FirstDue(time.GetUtcNow()), Timeout.InfiniteTimeSpan) { KeepAlive = true });
     }
 
     private void StopTimer()
     {
-        if (_timer is { } timer)
+        _timer?.Dispose();
+        _timer = null;
+        if (_schedule is not null)
         {
-            timer.Dispose();
-            _overrunsOfStoppedTimers += timer.Overruns;
-            _timer = null;
+            _overrunsOfStoppedTimers += _schedule.Overruns;
+            _schedule = null;
         }
     }
 
-    private async Task RunTimedLoopAsync(CancellationToken cancellationToken)
+    private async Task TickAsync(CancellationToken cancellationToken)
     {
-        if (_timer is { } timer && timer.Overruns > _countedOverruns)
+        var schedule = _schedule;
+        if (schedule is null)
         {
-            var skipped = timer.Overruns - _countedOverruns;
-            _countedOverruns = timer.Overruns;
-            plane.Instruments.Overruns(skipped);
-            plane.Monitor.Overruns(skipped);
+            return;
         }
 
-        await RunLoopCoreAsync(cancellationToken).ConfigureAwait(false);
+        CountOverruns(schedule.OnTick(time.GetUtcNow()));
+        await RunLoopCoreAsync(cancellationToken);
+        if (ReferenceEquals(schedule, _schedule) && _timer is { } timer)
+        {
+            var (due, skipped) = schedule.NextDue(time.GetUtcNow());
+            CountOverruns(skipped);
+            timer.Change(due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void CountOverruns(long skipped)
+    {
+        if (skipped > 0)
+        {
+            instruments.Overruns(skipped);
+            monitor.Overruns(skipped);
+        }
     }
 
     private async Task<LoopOutcome> RunLoopCoreAsync(CancellationToken cancellationToken)
@@ -258,20 +361,21 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
             loop.SetTag("region", Key);
             loop.SetTag("policy", _policySpec);
             loop.SetTag("users", _users.Length);
-            loop.SetTag("iteration", _state.Value.Iterations + 1);
+            loop.SetTag("iteration", state.State.Iterations + 1);
         }
 
         LoopOutcome outcome;
         try
         {
             UsePendingPolicy();
-            outcome = await RunStagesAsync(cancellationToken).ConfigureAwait(false);
+            outcome = await RunStagesAsync(cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // A policy that cannot be built or throws must not stop the region: count it, say why, try again next tick.
-            _state.Value.FailedLoops++;
-            plane.Monitor.LoopFailed(Key, exception.Message);
+            state.State.FailedLoops++;
+            monitor.LoopFailed(Key, exception.Message);
+            Log.LoopFailed(logger, Key, exception.Message);
             _lastReason = exception.Message;
             outcome = LoopOutcome.Failed;
         }
@@ -280,7 +384,7 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         _lastOutcome = outcome;
         if (outcome == LoopOutcome.Completed)
         {
-            _state.Value.Iterations++;
+            state.State.Iterations++;
             _lastReason = "";
         }
         else
@@ -289,12 +393,12 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         }
 
         loop?.SetTag("outcome", ControlInstruments.Outcome(outcome));
-        plane.Instruments.LoopEnded(elapsed, outcome);
+        instruments.LoopEnded(elapsed, outcome);
         Publish(outcome, elapsed);
-        if (TimeProvider.GetElapsedTime(_lastCheckpoint) >= plane.Options.CheckpointInterval)
+        if (time.GetElapsedTime(_lastCheckpoint) >= _options.CheckpointInterval)
         {
-            _lastCheckpoint = TimeProvider.GetTimestamp();
-            await _state.WriteAsync(cancellationToken).ConfigureAwait(false);
+            _lastCheckpoint = time.GetTimestamp();
+            await WriteAsync(cancellationToken);
         }
 
         return outcome;
@@ -307,7 +411,7 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         {
             try
             {
-                telemetry = await plane.Ran.PullTelemetryAsync(Key, cancellationToken).ConfigureAwait(false);
+                telemetry = await ran.PullTelemetryAsync(Key, cancellationToken);
             }
             catch (RanUnavailableException exception)
             {
@@ -327,7 +431,7 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
                 pull?.SetTag("defect", verdict.Defect.ToString());
                 pull?.SetStatus(ActivityStatusCode.Error, verdict.Reason);
                 var rejected = RejectTelemetry(verdict.Defect, verdict.Reason);
-                await HoldLastDecisionAsync(telemetry.Slot, cancellationToken).ConfigureAwait(false);
+                await HoldLastDecisionAsync(telemetry.Slot, cancellationToken);
                 return rejected;
             }
         }
@@ -339,13 +443,13 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
             {
                 try
                 {
-                    await silo.DecideAsync(_configuration, _fairness, _decision, cancellationToken).ConfigureAwait(false);
+                    await silo.DecideAsync(_configuration, _fairness, _decision, cancellationToken);
                 }
-                catch (Controller.Runtime.Cluster.SiloUnavailableException)
+                catch (Exception exception) when (exception is SiloUnavailableException or TimeoutException or OrleansMessageRejectionException)
                 {
                     // The inference silo is down or restarting: the RAN keeps the last good decision (fail-static), and
                     // the loop counts as failed with the silo's reason; the next tick asks again.
-                    await HoldLastDecisionAsync(telemetry.Slot, cancellationToken).ConfigureAwait(false);
+                    await HoldLastDecisionAsync(telemetry.Slot, cancellationToken);
                     throw;
                 }
             }
@@ -361,7 +465,7 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
             var decision = new RegionDecision(telemetry.Slot, (double[])_decision.Power.Clone(), (int[])_decision.ServedReceiver.Clone());
             try
             {
-                receipt = await plane.Ran.PushDecisionsAsync(Key, decision, cancellationToken).ConfigureAwait(false);
+                receipt = await ran.PushDecisionsAsync(Key, decision, cancellationToken);
             }
             catch (RanUnavailableException exception)
             {
@@ -371,25 +475,25 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
             catch (RanRejectedException exception)
             {
                 push?.SetStatus(ActivityStatusCode.Error, exception.Message);
-                _state.Value.RejectedDecisions++;
-                plane.Instruments.DecisionRejected();
+                state.State.RejectedDecisions++;
+                instruments.DecisionRejected();
                 _lastReason = exception.Message;
                 return LoopOutcome.DecisionRejected;
             }
 
             _minimumSlot = telemetry.Slot + 1;
             _previousTimestamp = telemetry.Timestamp;
-            _state.Value.LastSlot = telemetry.Slot;
+            state.State.LastSlot = telemetry.Slot;
             // Copied into the stored arrays rather than kept: the decision itself then dies with the loop.
-            var state = _state.Value;
-            if (state.LastPower?.Length != _decision.Power.Length || state.LastServed?.Length != _decision.ServedReceiver.Length)
+            var stored = state.State;
+            if (stored.LastPower?.Length != _decision.Power.Length || stored.LastServed?.Length != _decision.ServedReceiver.Length)
             {
-                state.LastPower = new double[_decision.Power.Length];
-                state.LastServed = new int[_decision.ServedReceiver.Length];
+                stored.LastPower = new double[_decision.Power.Length];
+                stored.LastServed = new int[_decision.ServedReceiver.Length];
             }
 
-            _decision.Power.CopyTo(state.LastPower, 0);
-            _decision.ServedReceiver.CopyTo(state.LastServed, 0);
+            _decision.Power.CopyTo(stored.LastPower, 0);
+            _decision.ServedReceiver.CopyTo(stored.LastServed, 0);
         }
 
         using (var learn = ControlTelemetry.Source.StartActivity("learn"))
@@ -400,7 +504,7 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
                 return RejectTelemetry(TelemetryDefect.NonFiniteValue, defect);
             }
 
-            await LearnAsync(receipt, cancellationToken).ConfigureAwait(false);
+            await LearnAsync(receipt, cancellationToken);
         }
 
         return LoopOutcome.Completed;
@@ -426,11 +530,10 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         }
 #pragma warning restore CA2012
 
-        var cells = new Task[_cells.Length];
         for (var c = 0; c < _cells.Length; c++)
         {
             var served = _decision.ServedReceiver[c];
-            cells[c] = _cells[c].RecordDecisionAsync(
+            _pendingCells[c] = _cells[c].RecordDecisionAsync(
                 new CellDecision(receipt.Slot, _decision.Power[c], served >= 0 ? _topology.UserIds[served] : null, _policySpec), cancellationToken).AsTask();
         }
 
@@ -439,7 +542,7 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         {
             try
             {
-                _reports[u] = await _pendingUsers[u].ConfigureAwait(false);
+                _reports[u] = await _pendingUsers[u];
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -449,8 +552,8 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
             _pendingUsers[u] = default;
         }
 
-        await Task.WhenAll(cells).ConfigureAwait(false);
-        plane.Instruments.UserUpdates(_users.Length);
+        await Task.WhenAll(_pendingCells);
+        instruments.UserUpdates(_users.Length);
         if (failure is not null)
         {
             throw new InvalidOperationException(Invariant($"A user of region '{Key}' failed to learn from slot {receipt.Slot}: {failure.Message}"), failure);
@@ -460,8 +563,8 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
     /// <summary>Fail-static for a rejected sample whose slot is current: the RAN keeps serving the last good decision.</summary>
     private async Task HoldLastDecisionAsync(long slot, CancellationToken cancellationToken)
     {
-        var state = _state.Value;
-        if (slot < _minimumSlot || state.LastPower is null || state.LastServed is null)
+        var stored = state.State;
+        if (slot < _minimumSlot || stored.LastPower is null || stored.LastServed is null)
         {
             return;
         }
@@ -470,8 +573,8 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
         hold?.SetTag("hold", true);
         try
         {
-            await plane.Ran.PushDecisionsAsync(Key, new RegionDecision(slot, (double[])state.LastPower.Clone(), (int[])state.LastServed.Clone()), cancellationToken).ConfigureAwait(false);
-            state.HeldDecisions++;
+            await ran.PushDecisionsAsync(Key, new RegionDecision(slot, (double[])stored.LastPower.Clone(), (int[])stored.LastServed.Clone()), cancellationToken);
+            stored.HeldDecisions++;
             _minimumSlot = slot + 1;
         }
         catch (Exception exception) when (exception is RanUnavailableException or RanRejectedException)
@@ -483,18 +586,18 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
 
     private LoopOutcome RejectTelemetry(TelemetryDefect defect, string reason)
     {
-        _state.Value.RejectedTelemetry++;
-        plane.Instruments.TelemetryRejected(defect);
-        plane.Monitor.TelemetryRejected();
+        state.State.RejectedTelemetry++;
+        instruments.TelemetryRejected(defect);
+        monitor.TelemetryRejected();
         _lastReason = reason;
         return LoopOutcome.TelemetryRejected;
     }
 
     private LoopOutcome RanUnavailable(string reason)
     {
-        _state.Value.Unavailable++;
-        plane.Instruments.Unavailable();
-        plane.Monitor.Unavailable();
+        state.State.Unavailable++;
+        instruments.Unavailable();
+        monitor.Unavailable();
         _lastReason = reason;
         return LoopOutcome.RanUnavailable;
     }
@@ -545,28 +648,52 @@ internal sealed class RegionGrain(ControlPlane plane) : Grain, IRegionGrain
     private IAllocationPolicy CreatePolicy(string spec)
     {
         var trimmed = spec.Trim();
-        if (plane.Options.InferenceSilo && trimmed.StartsWith(Controller.Policies.LearnedPolicies.GnnPrefix, StringComparison.Ordinal))
+        if (_options.InferenceSilo && trimmed.StartsWith(Controller.Policies.LearnedPolicies.GnnPrefix, StringComparison.Ordinal))
         {
             return new Inference.SiloGnnPolicy(GrainFactory.GetGrain<Inference.IInferenceGrain>(trimmed[Controller.Policies.LearnedPolicies.GnnPrefix.Length..].Trim()));
         }
 
-        if (plane.Options.AggregationThroughCells
+        if (_options.AggregationThroughCells
             && trimmed.StartsWith(Controller.Policies.LearnedPolicies.AggGnnPrefix, StringComparison.Ordinal)
-            && plane.Learned is { } learned)
+            && _learned is { } learned)
         {
             var (weights, edgeThreshold) = learned.ResolveAggGnn(trimmed);
-            return CellAggGnnPolicy.Create(GrainFactory, _topology.CellIds, weights, edgeThreshold, plane.Options.Seed, _regionIndex);
+            return CellAggGnnPolicy.Create(GrainFactory, _topology.CellIds, weights, edgeThreshold, _options.Seed, _regionIndex);
         }
 
-        return plane.Policies.Create(spec, plane.Options.Seed, _regionIndex);
+        return policies.Create(spec, _options.Seed, _regionIndex);
     }
 
-    private void Publish(LoopOutcome outcome, double milliseconds) => plane.Monitor.Publish(
+    private void Publish(LoopOutcome outcome, double milliseconds) => monitor.Publish(
         Key,
-        new LoopSummary(_policySpec, _state.Value.Iterations, _state.Value.LastSlot, outcome, milliseconds, _topology.UserIds),
+        new LoopSummary(_policySpec, state.State.Iterations, state.State.LastSlot, outcome, milliseconds, _topology.UserIds),
         _reports,
         _configuration.Demands,
         _policy is AlcorPolicy ? _alcor : []);
 
     private static string Invariant(FormattableString message) => message.ToString(CultureInfo.InvariantCulture);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Region {Region}: loop started every {PeriodMs} ms with policy {Policy}")]
+        public static partial void LoopStarted(ILogger logger, string region, int periodMs, string policy);
+
+        [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Region {Region}: loop stopped")]
+        public static partial void LoopStopped(ILogger logger, string region);
+
+        [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Region {Region}: loop resumed every {PeriodMs} ms after its activation was lost")]
+        public static partial void LoopResumed(ILogger logger, string region, int periodMs);
+
+        [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Region {Region}: policy {Before} -> {After} from the next loop")]
+        public static partial void PolicySet(ILogger logger, string region, string before, string after);
+
+        [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "User {User}: operator demand {Before} -> {After} bps/Hz")]
+        public static partial void DemandSet(ILogger logger, string user, double before, double after);
+
+        [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "User {User}: operator demand {Before} bps/Hz cleared")]
+        public static partial void DemandCleared(ILogger logger, string user, double before);
+
+        [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Region {Region}: loop failed: {Reason}")]
+        public static partial void LoopFailed(ILogger logger, string region, string reason);
+    }
 }

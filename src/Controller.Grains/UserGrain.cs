@@ -1,7 +1,6 @@
 using System.Globalization;
 using Controller.Optimization.Resilient;
-using Controller.Runtime.Grains;
-using Controller.Runtime.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Controller.Grains;
 
@@ -9,34 +8,45 @@ namespace Controller.Grains;
 /// One user (see <see cref="IUserGrain"/>). Each loop its region reports the rate the RAN achieved for it and
 /// the demand in force; the user folds the rate into its exponential average (the PF average), takes one step
 /// of paper 003's resilient duals (<see cref="ResilientUserDuals"/>, f_min = its demand) from that average and
-/// keeps the ALCOR state its region computed. State is written by a checkpoint timer (a turn of its own, only when changed) and on deactivation.
+/// keeps the ALCOR state its region computed. State is written by a checkpoint timer (a turn of its own, only
+/// when changed) and on deactivation; a non-finite number is never stored (<see cref="StateGuard"/>).
 /// </summary>
-internal sealed partial class UserGrain(ControlPlane plane) : Grain, IUserGrain
+[GrainType("user")]
+[Inference.ControlRolePlacement]
+internal sealed partial class UserGrain(
+    [PersistentState("user", Hosting.ControlPlaneHosting.StorageName)] IPersistentState<UserState> state,
+    ControlTopology topology,
+    IOptions<ControlPlaneOptions> options) : Grain, IUserGrain
 {
-    private PersistentState<UserState> _state = null!;
+    private readonly ControlPlaneOptions _options = options.Value;
     private ResilientUserDuals _duals = null!;
+    private string _key = "";
     private bool _dirty;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    private string Key => _key;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (!plane.TryFindUser(Key, out var region, out var index))
+        _key = this.GetPrimaryKeyString();
+        if (!topology.TryFindUser(_key, out var region, out var index))
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Unknown user '{Key}'; the RAN has {plane.UserCount} users."));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Unknown user '{_key}'; the RAN has {topology.UserCount} users."));
         }
 
-        _state = await ReadStateAsync<UserState>("user", cancellationToken).ConfigureAwait(false);
-        var state = _state.Value;
-        state.Region = region.RegionId;
-        state.Index = index;
-        _duals = ResilientUserDuals.Restore(state.Demand, state.Resilient, plane.Options.Resilient);
+        var value = state.State;
+        value.Region = region.RegionId;
+        value.Index = index;
+        _duals = ResilientUserDuals.Restore(value.Demand, value.Resilient, _options.Resilient);
         // Checkpoints run as turns of their own, so a region's loop never waits for a user's write; users
         // activated together spread their first checkpoint over one interval instead of writing all at once.
-        var interval = plane.Options.CheckpointInterval;
-        var due = TimeSpan.FromTicks((long)(interval.Ticks * ((uint)Key.GetHashCode(StringComparison.Ordinal) / (double)uint.MaxValue)));
-        RegisterTimer(CheckpointAsync, due, interval, keepAlive: false);
+        var interval = _options.CheckpointInterval;
+        var due = TimeSpan.FromTicks((long)(interval.Ticks * ((uint)_key.GetHashCode(StringComparison.Ordinal) / (double)uint.MaxValue)));
+        this.RegisterGrainTimer(CheckpointAsync, new GrainTimerCreationOptions(due, interval) { KeepAlive = false });
+        return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(CancellationToken cancellationToken) => _state.WriteAsync(cancellationToken);
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        _dirty ? WriteAsync(cancellationToken) : Task.CompletedTask;
 
     public ValueTask<UserReport> ObserveAsync(UserObservation observation, CancellationToken cancellationToken)
     {
@@ -45,61 +55,67 @@ internal sealed partial class UserGrain(ControlPlane plane) : Grain, IUserGrain
         var demand = observation.Demand;
         if (!double.IsFinite(rate) || rate < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(observation), rate, string.Create(CultureInfo.InvariantCulture, $"User '{Key}' got rate {rate:R}; a rate must be finite and not negative."));
+            throw new ArgumentOutOfRangeException(nameof(observation), rate, string.Create(CultureInfo.InvariantCulture, $"User '{_key}' got rate {rate:R}; a rate must be finite and not negative."));
         }
 
         if (!double.IsFinite(demand) || demand < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(observation), demand, string.Create(CultureInfo.InvariantCulture, $"User '{Key}' got demand {demand:R}; a demand must be finite and not negative."));
+            throw new ArgumentOutOfRangeException(nameof(observation), demand, string.Create(CultureInfo.InvariantCulture, $"User '{_key}' got demand {demand:R}; a demand must be finite and not negative."));
         }
 
-        var state = _state.Value;
-        if (demand != state.Demand)
+        if (observation.Alcor is { } incoming)
+        {
+            StateGuard.RequireFinite(incoming, _key);
+        }
+
+        var value = state.State;
+        if (demand != value.Demand)
         {
             _duals.ChangeMinimumRate(demand);
-            state.Demand = demand;
+            value.Demand = demand;
         }
 
-        var weight = plane.Options.RateAverageWeight;
-        state.RateAverage = ((1 - weight) * state.RateAverage) + (weight * rate);
-        state.LastRate = rate;
-        state.LastSlot = observation.Slot;
-        state.Observations++;
-        _duals.Update(state.RateAverage);
-        state.Resilient = _duals.State;
+        var weight = _options.RateAverageWeight;
+        value.RateAverage = ((1 - weight) * value.RateAverage) + (weight * rate);
+        value.LastRate = rate;
+        value.LastSlot = observation.Slot;
+        value.Observations++;
+        _duals.Update(value.RateAverage);
+        value.Resilient = _duals.State;
         if (observation.Alcor is { } alcor)
         {
-            state.Alcor = alcor;
+            value.Alcor = alcor;
         }
 
         _dirty = true;
-        return ValueTask.FromResult(new UserReport(state.RateAverage, _duals.Lambda, _duals.Mu, _duals.Slack));
+        return ValueTask.FromResult(new UserReport(value.RateAverage, _duals.Lambda, _duals.Mu, _duals.Slack));
     }
 
     public Task<UserState> GetStateAsync(CancellationToken cancellationToken)
     {
-        var state = _state.Value;
+        var value = state.State;
         return Task.FromResult(new UserState
         {
-            Region = state.Region,
-            Index = state.Index,
-            Demand = state.Demand,
-            RateAverage = state.RateAverage,
-            LastRate = state.LastRate,
-            LastSlot = state.LastSlot,
-            Observations = state.Observations,
-            Resilient = state.Resilient,
-            Alcor = state.Alcor,
-            Dbinum = state.Dbinum,
+            Region = value.Region,
+            Index = value.Index,
+            Demand = value.Demand,
+            RateAverage = value.RateAverage,
+            LastRate = value.LastRate,
+            LastSlot = value.LastSlot,
+            Observations = value.Observations,
+            Resilient = value.Resilient,
+            Alcor = value.Alcor,
+            Dbinum = value.Dbinum,
         });
     }
 
-    private async Task CheckpointAsync(CancellationToken cancellationToken)
+    /// <summary>Writes the state after checking that every number in it is finite.</summary>
+    private Task WriteAsync(CancellationToken cancellationToken)
     {
-        if (_dirty)
-        {
-            _dirty = false;
-            await _state.WriteAsync(cancellationToken).ConfigureAwait(false);
-        }
+        StateGuard.RequireFinite(state.State, _key);
+        _dirty = false;
+        return state.WriteStateAsync(cancellationToken);
     }
+
+    private Task CheckpointAsync(CancellationToken cancellationToken) => _dirty ? WriteAsync(cancellationToken) : Task.CompletedTask;
 }

@@ -4,7 +4,6 @@ using Controller.Radio.Evaluation;
 using Controller.Radio.Scenarios;
 using Controller.Ran.Contract;
 using Controller.Ran.Simulation;
-using Controller.Runtime.Grains;
 
 namespace Controller.Grains.Tests;
 
@@ -28,8 +27,8 @@ public sealed class AggGnnRegionTests
         var provider = new ControlPolicies(new LearnedPolicies());
         var simulator = new RanSimulator(new RanSimulatorOptions { Scenario = "agg-gnn", Regions = 2, Seed = 5, Settings = Settings });
         var recorder = new RecordingRan(simulator);
-        using var plane = new ControlPlane(recorder, simulator.Topology, new ControlPlaneOptions { Policy = Policy, Seed = 5, AggregationThroughCells = throughCells }, provider);
-        await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
+        var plane = new Hosting.ControlPlaneSetup(recorder, simulator.Topology, new ControlPlaneOptions { Policy = Policy, Seed = 5, AggregationThroughCells = throughCells }, provider);
+        await using var runtime = await TestSilo.StartAsync(plane);
         for (var slot = 0; slot < slots; slot++)
         {
             var outcomes = await Task.WhenAll(Enumerable.Range(0, 2).Select(r => runtime.GetGrain<IRegionGrain>(RanIds.Region(r)).RunLoopAsync(CancellationToken.None)));
@@ -68,8 +67,8 @@ public sealed class AggGnnRegionTests
     {
         var provider = new ControlPolicies(new LearnedPolicies());
         var simulator = new RanSimulator(ControlHarness.SmallNetwork(regions: 1));
-        using var plane = new ControlPlane(simulator, simulator.Topology, new ControlPlaneOptions { Policy = Policy }, provider);
-        await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
+        var plane = new Hosting.ControlPlaneSetup(simulator, simulator.Topology, new ControlPlaneOptions { Policy = Policy }, provider);
+        await using var runtime = await TestSilo.StartAsync(plane);
         var region = runtime.GetGrain<IRegionGrain>(RanIds.Region(0));
 
         Assert.Equal(LoopOutcome.Failed, await region.RunLoopAsync(CancellationToken.None));

@@ -1,28 +1,35 @@
+using Controller.Grains.Hosting;
 using Controller.Ran.Contract;
 using Controller.Ran.Simulation;
-using Controller.Runtime.Grains;
-using Controller.Runtime.Storage;
 
 namespace Controller.Grains.Tests;
 
-/// <summary>A RAN simulator, one silo with the control grains and its control plane; loops are driven by hand.</summary>
+/// <summary>A RAN simulator and one test-cluster silo with the control grains; loops are driven by hand.</summary>
 internal sealed class ControlHarness : IAsyncDisposable
 {
-    private ControlHarness(RanSimulator simulator, IRanAdapter ran, ControlPlane plane, GrainRuntime runtime)
+    private readonly TestSilo _silo;
+
+    private ControlHarness(RanSimulator simulator, IRanAdapter ran, ControlPlaneOptions options, TestSilo silo)
     {
         Simulator = simulator;
         Ran = ran;
-        Plane = plane;
-        Runtime = runtime;
+        Options = options;
+        _silo = silo;
     }
 
     public RanSimulator Simulator { get; }
 
     public IRanAdapter Ran { get; }
 
-    public ControlPlane Plane { get; }
+    public ControlPlaneOptions Options { get; }
 
-    public GrainRuntime Runtime { get; }
+    public IGrainFactory Runtime => _silo.Grains;
+
+    public ControlTopology Topology => _silo.Topology;
+
+    public ControlPlaneMonitor Monitor => _silo.Monitor;
+
+    public IServiceProvider Services => _silo.Services;
 
     public static RanSimulatorOptions SmallNetwork(int regions = 2, ulong seed = 7) => new()
     {
@@ -32,23 +39,17 @@ internal sealed class ControlHarness : IAsyncDisposable
         Settings = [new("users", "12"), new("aps", "3")],
     };
 
-    public static Task<ControlHarness> StartAsync(
+    public static async Task<ControlHarness> StartAsync(
         RanSimulatorOptions? simulator = null,
         ControlPlaneOptions? options = null,
-        IGrainStorage? storage = null,
+        string? stateDirectory = null,
         Func<RanSimulator, IRanAdapter>? wrap = null)
     {
         var sim = new RanSimulator(simulator ?? SmallNetwork());
         var ran = wrap?.Invoke(sim) ?? sim;
-        var plane = new ControlPlane(ran, sim.Topology, options ?? new ControlPlaneOptions());
-        var builder = new GrainRuntimeBuilder();
-        if (storage is not null)
-        {
-            builder.UseStorage(storage);
-        }
-
-        var runtime = plane.Register(builder).Build();
-        return Task.FromResult(new ControlHarness(sim, ran, plane, runtime));
+        var chosen = options ?? new ControlPlaneOptions();
+        var silo = await TestSilo.StartAsync(new ControlPlaneSetup(ran, sim.Topology, chosen), stateDirectory);
+        return new ControlHarness(sim, ran, chosen, silo);
     }
 
     public IRegionGrain Region(int index = 0) => Runtime.GetGrain<IRegionGrain>(RanIds.Region(index));
@@ -63,9 +64,5 @@ internal sealed class ControlHarness : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await Runtime.DisposeAsync();
-        Plane.Dispose();
-    }
+    public ValueTask DisposeAsync() => _silo.DisposeAsync();
 }

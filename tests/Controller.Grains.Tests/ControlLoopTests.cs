@@ -6,7 +6,6 @@ using Controller.Radio.Scenarios;
 using Controller.Optimization.Policies;
 using Controller.Ran.Contract;
 using Controller.Ran.Simulation;
-using Controller.Runtime.Storage;
 
 namespace Controller.Grains.Tests;
 
@@ -105,7 +104,7 @@ public sealed class ControlLoopTests
         Assert.Equal(before.Observations + 1, after.Observations);
         // One more step from where the user was, not a restart: the average moves by one EMA step and the
         // ALCOR iteration count carries on.
-        var weight = harness.Plane.Options.RateAverageWeight;
+        var weight = harness.Options.RateAverageWeight;
         Assert.Equal(((1 - weight) * before.RateAverage) + (weight * after.LastRate), after.RateAverage, 12);
         Assert.True(before.Alcor.Iteration > 0);
         Assert.True(after.Alcor.Iteration >= before.Alcor.Iteration);
@@ -144,7 +143,9 @@ public sealed class ControlLoopTests
         await harness.RunLoopsAsync(1);
         Assert.Equal(2.5, (await harness.User(0, 2).GetStateAsync(CancellationToken.None)).Demand);
 
-        await harness.Region(0).SetDemandAsync(2, double.NaN, CancellationToken.None); // clears the override
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => harness.Region(0).SetDemandAsync(2, double.NaN, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => harness.Region(0).SetDemandAsync(2, ControlPlaneOptions.MaxDemand + 1, CancellationToken.None));
+        await harness.Region(0).ClearDemandAsync(2, CancellationToken.None); // an explicit operation
         await harness.RunLoopsAsync(1);
         Assert.Equal(1, (await harness.User(0, 2).GetStateAsync(CancellationToken.None)).Demand);
     }
@@ -183,7 +184,7 @@ public sealed class ControlLoopTests
         try
         {
             UserState first;
-            await using (var harness = await ControlHarness.StartAsync(storage: new FileGrainStorage(directory.FullName)))
+            await using (var harness = await ControlHarness.StartAsync(stateDirectory: directory.FullName))
             {
                 await harness.Region(0).SetPolicyAsync("alcor(wmmse)", CancellationToken.None);
                 await harness.Region(0).SetDemandAsync(1, 1.75, CancellationToken.None);
@@ -192,7 +193,7 @@ public sealed class ControlLoopTests
             }
 
             // A new process: a fresh simulator (slot 0 again) and runtime over the same files.
-            await using (var harness = await ControlHarness.StartAsync(storage: new FileGrainStorage(directory.FullName)))
+            await using (var harness = await ControlHarness.StartAsync(stateDirectory: directory.FullName))
             {
                 var resumed = await harness.User(0, 1).GetStateAsync(CancellationToken.None);
                 Assert.Equal(first.Observations, resumed.Observations);

@@ -81,25 +81,25 @@ public sealed class FaultTests
 
         Assert.Equal(LoopOutcome.Completed, await harness.Region(0).RunLoopAsync(CancellationToken.None));
         Assert.Equal(3, (await cell.GetViewAsync(CancellationToken.None)).LastDecision!.Value.Slot);
-        Assert.Equal(2, harness.Plane.Monitor.Aggregate().Unavailable);
+        Assert.Equal(2, harness.Monitor.Aggregate().Unavailable);
     }
 
     [Fact]
     public async Task Loops_on_a_timer_survive_faults_and_count_them()
     {
         await using var harness = await ControlHarness.StartAsync(options: new ControlPlaneOptions { PeriodMs = 5 });
-        await harness.Plane.StartAsync(harness.Runtime, policy: "itlinq", periodMs: 0, CancellationToken.None);
-        await WaitForAsync(() => harness.Plane.Monitor.Loops >= 10);
+        await harness.Runtime.StartAllAsync(harness.Topology, "itlinq", 0, CancellationToken.None);
+        await WaitForAsync(() => harness.Monitor.Loops >= 10);
         harness.Simulator.InjectFault("r001", new RanFault(RanFaultKind.NanGains, Pulls: 3));
-        var loops = harness.Plane.Monitor.Loops;
-        await WaitForAsync(() => harness.Plane.Monitor.Loops >= loops + 20);
-        await harness.Plane.StopAsync(harness.Runtime, CancellationToken.None);
+        var loops = harness.Monitor.Loops;
+        await WaitForAsync(() => harness.Monitor.Loops >= loops + 20);
+        await harness.Runtime.StopAllAsync(harness.Topology, CancellationToken.None);
 
         var status = await harness.Region(1).GetStatusAsync(CancellationToken.None);
         Assert.False(status.Running);
         Assert.Equal("itlinq", status.Policy);
         Assert.Equal(3, status.RejectedTelemetry);
-        Assert.Equal(3, harness.Plane.Monitor.Aggregate().RejectedTelemetry);
+        Assert.Equal(3, harness.Monitor.Aggregate().RejectedTelemetry);
         Assert.True(status.Iterations > 5);
     }
 
@@ -107,8 +107,8 @@ public sealed class FaultTests
     public async Task A_policy_that_fails_to_build_fails_the_loop_not_the_region()
     {
         var sim = new RanSimulator(ControlHarness.SmallNetwork(regions: 1));
-        using var plane = new ControlPlane(sim, sim.Topology, new ControlPlaneOptions(), new BrokenPolicyProvider());
-        await using var runtime = plane.Register(new Controller.Runtime.Grains.GrainRuntimeBuilder()).Build();
+        var plane = new Hosting.ControlPlaneSetup(sim, sim.Topology, new ControlPlaneOptions(), new BrokenPolicyProvider());
+        await using var runtime = await TestSilo.StartAsync(plane);
         var region = runtime.GetGrain<IRegionGrain>("r000");
         Assert.Equal(LoopOutcome.Completed, await region.RunLoopAsync(CancellationToken.None));
 
@@ -117,8 +117,8 @@ public sealed class FaultTests
         var status = await region.GetStatusAsync(CancellationToken.None);
         Assert.Equal(1, status.FailedLoops);
         Assert.Equal("the weights went missing", status.LastReason);
-        Assert.Equal(1, plane.Monitor.Aggregate().FailedLoops);
-        Assert.Equal("r000: the weights went missing", plane.Monitor.Aggregate().LastFailure);
+        Assert.Equal(1, runtime.Monitor.Aggregate().FailedLoops);
+        Assert.Equal("r000: the weights went missing", runtime.Monitor.Aggregate().LastFailure);
 
         await region.SetPolicyAsync("itlinq", CancellationToken.None);
         Assert.Equal(LoopOutcome.Completed, await region.RunLoopAsync(CancellationToken.None));

@@ -4,9 +4,7 @@ using Controller.Optimization.Policies;
 using Controller.Policies;
 using Controller.Policies.ArtifactFormat;
 using Controller.Ran.Simulation;
-using Controller.Runtime.Cluster;
-using Controller.Runtime.Grains;
-using Controller.Runtime.Placement;
+using Controller.Grains.Hosting;
 
 namespace Controller.Grains.Tests;
 
@@ -40,62 +38,46 @@ public sealed class InferenceTests : IDisposable
     [Fact]
     public async Task Regions_through_an_inference_silo_of_its_own_decide_exactly_as_regions_running_the_model()
     {
-        await using var silo = await InferenceSiloHarness.StartAsync(_artifacts.FullName);
-        var viaRemote = await RunAsync(inferenceSilo: true, regions: 4, loops: 12, silo);
+        var viaRemote = await RunAsync(inferenceSilo: true, regions: 4, loops: 12, remote: true);
         var inRegion = await RunAsync(inferenceSilo: false, regions: 4, loops: 12);
 
         Assert.Equal(inRegion.Rates, viaRemote.Rates);
         Assert.Equal(4 * 12, viaRemote.Stats!.Requests);
-        // The model ran in the inference silo's process, not in the control silo's.
-        Assert.True(silo.Runtime.IsActive(new GrainId(InferenceSilo.GrainType, "silo-gnn")));
+        // The model ran on the inference silo (the second one), not on the control silo beside the regions.
+        Assert.Equal(viaRemote.Silos[1], viaRemote.Stats.Silo);
     }
 
     [Fact]
     public async Task A_malformed_question_to_an_inference_silo_is_refused_with_the_same_reason()
     {
-        await using var silo = await InferenceSiloHarness.StartAsync(_artifacts.FullName);
-        var (plane, runtime) = Build(inferenceSilo: true, regions: 1, silo);
-        await using (runtime)
-        using (plane)
-        {
-            var error = await Assert.ThrowsAsync<ArgumentException>(() => runtime.GetGrain<IInferenceGrain>("silo-gnn").InferGnnAsync(
-                new GnnQuestion(2, 1, [1.0, -2.0], [0, 0], [true, true], [0.1, 0.2], 1e-3, 1), CancellationToken.None));
+        await using var runtime = await Build(inferenceSilo: true, regions: 1, remote: true);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => runtime.GetGrain<IInferenceGrain>("silo-gnn").InferGnnAsync(
+            new GnnQuestion(2, 1, [1.0, -2.0], [0, 0], [true, true], [0.1, 0.2], 1e-3, 1), CancellationToken.None));
 
-            Assert.Equal("Inference question for policy 'silo-gnn' has a gain that is negative or not finite.", error.Message);
-        }
+        Assert.Equal("Inference question for policy 'silo-gnn' has a gain that is negative or not finite.", error.Message);
+        Assert.Equal(runtime.SiloAddresses[1], (await runtime.GetGrain<IInferenceGrain>("silo-gnn").GetStatsAsync(CancellationToken.None)).Silo);
     }
 
     [Fact]
-    public async Task Inference_silo_down_holds_the_last_decision_counts_the_loop_failed_and_recovers()
+    public async Task Inference_silo_gone_the_control_silo_serves_the_policy_and_loops_go_on()
     {
-        await using var silo = await InferenceSiloHarness.StartAsync(_artifacts.FullName);
-        var (plane, runtime) = Build(inferenceSilo: true, regions: 1, silo);
-        await using (runtime)
-        using (plane)
-        {
-            var region = runtime.GetGrain<IRegionGrain>(RanIds.Region(0));
-            Assert.Equal(LoopOutcome.Completed, await region.RunLoopAsync(CancellationToken.None));
+        await using var runtime = await Build(inferenceSilo: true, regions: 1, remote: true);
+        var region = runtime.GetGrain<IRegionGrain>(RanIds.Region(0));
+        Assert.Equal(LoopOutcome.Completed, await region.RunLoopAsync(CancellationToken.None));
 
-            await silo.StopAsync();
-            Assert.Equal(LoopOutcome.Failed, await region.RunLoopAsync(CancellationToken.None));
-            var down = await region.GetStatusAsync(CancellationToken.None);
-            Assert.Contains("Silo 1", down.LastReason, StringComparison.Ordinal);
-            Assert.Equal(1, down.FailedLoops);
-            Assert.Equal(1, down.HeldDecisions);
-
-            // The silo comes back on the same address (as a restarted pod under its stable name).
-            await using var back = await InferenceSiloHarness.StartAsync(_artifacts.FullName, silo.Port);
-            Assert.Equal(LoopOutcome.Completed, await region.RunLoopAsync(CancellationToken.None));
-            Assert.Equal(2, (await region.GetStatusAsync(CancellationToken.None)).Iterations);
-        }
+        await runtime.StopSiloAsync(1);
+        // The placement filter falls back to any silo when no inference silo is up: the next loop's question
+        // activates the inference grain beside the regions.
+        Assert.Equal(LoopOutcome.Completed, await region.RunLoopAsync(CancellationToken.None));
+        Assert.Equal(2, (await region.GetStatusAsync(CancellationToken.None)).Iterations);
+        Assert.Equal(runtime.SiloAddresses[0], (await runtime.GetGrain<IInferenceGrain>("silo-gnn").GetStatsAsync(CancellationToken.None)).Silo);
     }
 
     [Fact]
     public async Task A_malformed_question_is_refused_with_its_reason()
     {
-        var (plane, runtime) = Build(inferenceSilo: true, regions: 1);
+        var runtime = await Build(inferenceSilo: true, regions: 1);
         await using (runtime)
-        using (plane)
         {
             var grain = runtime.GetGrain<IInferenceGrain>("silo-gnn");
             var error = await Assert.ThrowsAsync<ArgumentException>(() => grain.InferGnnAsync(
@@ -149,8 +131,8 @@ public sealed class InferenceTests : IDisposable
     {
         var simulator = new RanSimulator(ControlHarness.SmallNetwork(regions: 1));
         var provider = new ControlPolicies(new LearnedPolicies(_artifacts.FullName));
-        using var plane = new ControlPlane(simulator, simulator.Topology, new ControlPlaneOptions { InferenceSilo = true, InferenceBackend = backend }, provider);
-        await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
+        var plane = new Hosting.ControlPlaneSetup(simulator, simulator.Topology, new ControlPlaneOptions { InferenceSilo = true, InferenceBackend = backend }, provider);
+        await using var runtime = await TestSilo.StartAsync(plane);
         var grain = runtime.GetGrain<IInferenceGrain>("silo-gnn");
         return await Task.WhenAll(questions.Select(q => grain.InferGnnAsync(q, CancellationToken.None)));
     }
@@ -180,11 +162,10 @@ public sealed class InferenceTests : IDisposable
         }
     }
 
-    private async Task<(double[] Rates, InferenceStats? Stats)> RunAsync(bool inferenceSilo, int regions, int loops, InferenceSiloHarness? remote = null)
+    private async Task<(double[] Rates, InferenceStats? Stats, IReadOnlyList<string> Silos)> RunAsync(bool inferenceSilo, int regions, int loops, bool remote = false)
     {
-        var (plane, runtime) = Build(inferenceSilo, regions, remote);
+        var runtime = await Build(inferenceSilo, regions, remote);
         await using (runtime)
-        using (plane)
         {
             for (var loop = 0; loop < loops; loop++)
             {
@@ -203,22 +184,15 @@ public sealed class InferenceTests : IDisposable
             }
 
             var stats = inferenceSilo ? await runtime.GetGrain<IInferenceGrain>("silo-gnn").GetStatsAsync(CancellationToken.None) : null;
-            return ([.. rates], stats);
+            return ([.. rates], stats, runtime.SiloAddresses);
         }
     }
 
-    private (ControlPlane Plane, GrainRuntime Runtime) Build(bool inferenceSilo, int regions, InferenceSiloHarness? remote = null)
+    private Task<TestSilo> Build(bool inferenceSilo, int regions, bool remote = false)
     {
         var simulator = new RanSimulator(ControlHarness.SmallNetwork(regions: regions));
         var provider = new ControlPolicies(new LearnedPolicies(_artifacts.FullName));
-        var plane = new ControlPlane(simulator, simulator.Topology, new ControlPlaneOptions { Policy = "gnn:silo-gnn", InferenceSilo = inferenceSilo }, provider);
-        var builder = plane.Register(new GrainRuntimeBuilder());
-        if (remote is not null)
-        {
-            var roles = new Dictionary<string, IReadOnlyList<SiloId>> { [InferenceSilo.GrainType] = [InferenceSiloHarness.Silo] };
-            builder.UseCluster(new RoleGrainLocator(LocalGrainLocator.Silo, roles), LocalGrainLocator.Silo, remote.Transport);
-        }
-
-        return (plane, builder.Build());
+        var plane = new ControlPlaneSetup(simulator, simulator.Topology, new ControlPlaneOptions { Policy = "gnn:silo-gnn", InferenceSilo = inferenceSilo }, provider);
+        return TestSilo.StartAsync(plane, inferenceSilo: remote);
     }
 }

@@ -1,6 +1,5 @@
 using Controller.Optimization.Aggregation;
 using Controller.Radio.Graphs;
-using Controller.Runtime.Grains;
 
 namespace Controller.Grains;
 
@@ -24,7 +23,7 @@ public sealed class AggregationGrainRun
     private AggregationGrainRun(IGrainFactory grains, IReadOnlyList<string> cellIds, int length)
     {
         _cellIds = [.. cellIds];
-        _cells = [.. cellIds.Select(grains.GetGrain<ICellGrain>)];
+        _cells = [.. cellIds.Select(id => grains.GetGrain<ICellGrain>(id))];
         _broadcasts = new double[cellIds.Count][];
         _sequences = [.. cellIds.Select(_ => new double[length])];
         _inboxes = [.. cellIds.Select(_ => new List<AggregationMessage>())];

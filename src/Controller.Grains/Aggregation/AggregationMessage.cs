@@ -6,4 +6,7 @@ namespace Controller.Grains;
 /// </summary>
 /// <param name="Weight"><c>|h_ij(t)|</c>, the amplitude of the channel from j's transmitter to i's receiver (finite, not negative).</param>
 /// <param name="Values"><c>{y_j^(k)(t-1) : k = 0..K-2}</c>, what j's <see cref="ICellGrain.AggregationBeginSlotAsync"/> returned.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("aggregation-message")]
 public readonly record struct AggregationMessage(double Weight, IReadOnlyList<double> Values);

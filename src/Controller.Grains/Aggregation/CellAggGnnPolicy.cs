@@ -6,7 +6,6 @@ using Controller.Radio.Graphs;
 using Controller.Radio.Policies;
 using Controller.Radio.Randomness;
 using Controller.Radio.Scenarios;
-using Controller.Runtime.Grains;
 
 namespace Controller.Grains;
 
@@ -61,12 +60,12 @@ internal sealed class CellAggGnnPolicy(IGrainFactory grains, IReadOnlyList<strin
             _deciding = new bool[links];
         }
 
-        _run ??= await AggregationGrainRun.StartAsync(grains, cellIds, length, cancellationToken).ConfigureAwait(false);
+        _run ??= await AggregationGrainRun.StartAsync(grains, cellIds, length, cancellationToken);
         _decider.States(configuration, _states);
         try
         {
             AggGnnDecider.Deciding(configuration, _deciding);
-            await _run.AdvanceAsync(InterferenceGraph.ForAggregation(configuration.Gains, edgeThreshold), _deciding, _states, cancellationToken).ConfigureAwait(false);
+            await _run.AdvanceAsync(InterferenceGraph.ForAggregation(configuration.Gains, edgeThreshold), _deciding, _states, cancellationToken);
         }
         catch (InvalidOperationException)
         {

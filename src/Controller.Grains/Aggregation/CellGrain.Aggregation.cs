@@ -17,7 +17,7 @@ public partial interface ICellGrain
     /// an all-zero history. The history is held in memory only: after a deactivation the cell must join again
     /// (its slot calls throw <see cref="InvalidOperationException"/> until then).
     /// </summary>
-    ValueTask AggregationJoinAsync(int length, CancellationToken cancellationToken);
+    ValueTask AggregationJoinAsync(int length, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Starts slot t: the sequence of t-1 becomes the one the cell broadcasts; an active cell observes
@@ -26,7 +26,7 @@ public partial interface ICellGrain
     /// when active, nothing (an empty array) when inactive. Throws <see cref="ArgumentOutOfRangeException"/> for
     /// an active cell's state that is not finite; the cell is then unchanged.
     /// </summary>
-    ValueTask<double[]> AggregationBeginSlotAsync(double state, bool active, CancellationToken cancellationToken);
+    ValueTask<double[]> AggregationBeginSlotAsync(double state, bool active, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Folds in the broadcasts of the cell's active neighbours in slot t (itself included when its own edge
@@ -35,10 +35,10 @@ public partial interface ICellGrain
     /// does not carry K-1 finite values, and <see cref="InvalidOperationException"/> before the first slot; the
     /// cell is then unchanged (no message of the batch is applied).
     /// </summary>
-    ValueTask<double[]> AggregationReceiveAsync(IReadOnlyList<AggregationMessage> messages, CancellationToken cancellationToken);
+    ValueTask<double[]> AggregationReceiveAsync(IReadOnlyList<AggregationMessage> messages, CancellationToken cancellationToken = default);
 
     /// <summary><c>y_i(t) = [y_i^(0)(t), ..., y_i^(K-1)(t)]</c>, the policy input, as it stands (K zeros before the first slot).</summary>
-    ValueTask<double[]> AggregationSequenceAsync(CancellationToken cancellationToken);
+    ValueTask<double[]> AggregationSequenceAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>The aggregation part of a cell grain: one <see cref="AggregationNode"/>, in memory.</summary>

@@ -12,7 +12,7 @@ public static class DbinumControlPlane
     private const string NoRanMessage = "This control plane runs DBiNUM on a synthetic topology; there is no RAN behind it.";
 
     /// <summary>A control plane over <paramref name="topology"/> whose RAN adapter refuses every call.</summary>
-    public static ControlPlane Create(RanTopology topology, ControlPlaneOptions? options = null)
+    public static Hosting.ControlPlaneSetup Create(RanTopology topology, ControlPlaneOptions? options = null)
         => new(new NoRanAdapter(NoRanMessage), topology, options ?? new ControlPlaneOptions());
 
     /// <summary>

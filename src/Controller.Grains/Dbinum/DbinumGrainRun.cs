@@ -1,5 +1,4 @@
 using Controller.Optimization.Dbinum;
-using Controller.Runtime.Grains;
 
 namespace Controller.Grains;
 

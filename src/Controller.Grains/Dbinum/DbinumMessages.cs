@@ -3,6 +3,8 @@ using Controller.Optimization.Dbinum;
 namespace Controller.Grains;
 
 /// <summary>How a DBiNUM user reports its true, unknown utility (paper 000 Sec. 6).</summary>
+[GenerateSerializer]
+[Alias("dbinum-feedback-kind")]
 public enum DbinumFeedbackKind
 {
     /// <summary>Gradient queries <c>U~'(x)</c>.</summary>
@@ -21,6 +23,9 @@ public enum DbinumFeedbackKind
 /// <param name="Seed">Run seed of the two-point directions.</param>
 /// <param name="Stream">The user's stream of that seed (its index in the run).</param>
 /// <param name="Options">Step sizes, regularizer and bounds of A.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("dbinum-user-setup")]
 public sealed record DbinumUserSetup(
     double InitialAlpha,
     double InitialRate,
@@ -34,6 +39,9 @@ public sealed record DbinumUserSetup(
 /// <summary>What a user tells its links in an exchange (step 2): its rate x_r and auxiliary v_r.</summary>
 /// <param name="Rate">x_r.</param>
 /// <param name="Auxiliary">v_r.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("dbinum-user-report")]
 public readonly record struct DbinumUserReport(double Rate, double Auxiliary);
 
 /// <summary>
@@ -42,12 +50,18 @@ public readonly record struct DbinumUserReport(double Rate, double Auxiliary);
 /// </summary>
 /// <param name="Rate">x_r.</param>
 /// <param name="ProbeRate">x_r + delta u for value feedback; null for gradient feedback.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("dbinum-probe")]
 public sealed record DbinumProbe(double Rate, double? ProbeRate);
 
 /// <summary>The answer to a <see cref="DbinumProbe"/>; use <see cref="FromGradient"/> or <see cref="FromValues"/>.</summary>
 /// <param name="Gradient"><c>U~'(x)</c> (gradient feedback).</param>
 /// <param name="Value"><c>U~(x)</c> (value feedback).</param>
 /// <param name="ProbeValue"><c>U~(x + delta u)</c> (value feedback).</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("dbinum-feedback")]
 public sealed record DbinumFeedback(double? Gradient, double? Value, double? ProbeValue)
 {
     /// <summary>Gradient feedback <c>U~'(x)</c>.</summary>
@@ -60,6 +74,9 @@ public sealed record DbinumFeedback(double? Gradient, double? Value, double? Pro
 /// <summary>How a cell takes part in a DBiNUM run as a link.</summary>
 /// <param name="Capacity">P (c_l).</param>
 /// <param name="BarrierWeight">tau of the link's log barrier.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("dbinum-link-setup")]
 public sealed record DbinumLinkSetup(double Capacity, double BarrierWeight);
 
 /// <summary>A DBiNUM link's state after its last exchange (paper 000 Sec. 3).</summary>
@@ -71,14 +88,21 @@ public sealed record DbinumLinkSetup(double Capacity, double BarrierWeight);
 /// <param name="Price">B'(y) = tau / (P - y).</param>
 /// <param name="Curvature">h = B''(y) = tau / (P - y)^2.</param>
 /// <param name="Exchanges">Exchanges answered since the link joined the run.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("dbinum-link-view")]
 public sealed record DbinumLinkView(double Capacity, double BarrierWeight, double Load, double AuxiliarySum, int Users, double Price, double Curvature, long Exchanges);
 
 /// <summary>Everything a link grain holds (persisted, and its view for the API).</summary>
+[GenerateSerializer]
+[Alias("link-state")]
 public sealed class LinkState
 {
     /// <summary>Region of the link's cell.</summary>
+    [Id(0)]
     public string Region { get; set; } = "";
 
     /// <summary>Paper 000's link state, when the link takes part in a DBiNUM run.</summary>
+    [Id(1)]
     public DbinumLinkView? Dbinum { get; set; }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Controller.Optimization.Dbinum;
-using Controller.Runtime.Grains;
-using Controller.Runtime.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Controller.Grains;
 
@@ -9,11 +8,11 @@ namespace Controller.Grains;
 /// A link of paper 000 (DBiNUM): here, a cell. Its users report (x, v); it answers with its price, curvature,
 /// <c>h s</c> and headroom share (<see cref="DbinumLinkState"/>), so users never talk to each other. Key: cell id ("r000/c00").
 /// </summary>
-[GrainType("link")]
-public interface ILinkGrain : IGrain
+[Alias("link")]
+public interface ILinkGrain : IGrainWithStringKey
 {
     /// <summary>Starts (or restarts) DBiNUM on this link with no reports yet; throws <see cref="ArgumentOutOfRangeException"/> for a bad capacity or tau.</summary>
-    Task<DbinumLinkView> JoinDbinumAsync(DbinumLinkSetup setup, CancellationToken cancellationToken);
+    Task<DbinumLinkView> JoinDbinumAsync(DbinumLinkSetup setup, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// One exchange (step 2 of a round, and the price of each lower-level step): the reports of all the
@@ -21,10 +20,10 @@ public interface ILinkGrain : IGrain
     /// for a rate that is not positive and finite or a v that is not finite, and <see cref="InvalidOperationException"/>
     /// when the rates reach the capacity; the link's state is then unchanged.
     /// </summary>
-    ValueTask<DbinumLinkSignal> DbinumExchangeAsync(IReadOnlyList<DbinumUserReport> reports, CancellationToken cancellationToken);
+    ValueTask<DbinumLinkSignal> DbinumExchangeAsync(IReadOnlyList<DbinumUserReport> reports, CancellationToken cancellationToken = default);
 
     /// <summary>The link's whole state.</summary>
-    Task<LinkState> GetStateAsync(CancellationToken cancellationToken);
+    Task<LinkState> GetStateAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -32,34 +31,43 @@ public interface ILinkGrain : IGrain
 /// and swapped in only when it succeeds, so rejected reports leave the state as it was. State is written when
 /// the link joins a run, by a checkpoint timer when changed, and on deactivation.
 /// </summary>
-internal sealed class LinkGrain(ControlPlane plane) : Grain, ILinkGrain
+[GrainType("link")]
+[Inference.ControlRolePlacement]
+internal sealed class LinkGrain(
+    [PersistentState("link", Hosting.ControlPlaneHosting.StorageName)] IPersistentState<LinkState> state,
+    ControlTopology topology,
+    IOptions<ControlPlaneOptions> options) : Grain, ILinkGrain
 {
-    private PersistentState<LinkState> _state = null!;
+    private string _key = "";
     // The state after the last exchange, and the instance the next exchange is computed on (they swap on success).
     private DbinumLinkState? _link;
     private DbinumLinkState? _scratch;
     private bool _dirty;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    private string Key => _key;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (!plane.TryFindCell(Key, out var region, out _))
+        _key = this.GetPrimaryKeyString();
+        if (!topology.TryFindCell(Key, out var region, out _))
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Unknown link '{Key}': links are cells, and the RAN has {plane.CellCount} cells."));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Unknown link '{Key}': links are cells, and the RAN has {topology.CellCount} cells."));
         }
 
-        _state = await ReadStateAsync<LinkState>("link", cancellationToken).ConfigureAwait(false);
-        _state.Value.Region = region.RegionId;
-        if (_state.Value.Dbinum is { } view)
+        state.State.Region = region.RegionId;
+        if (state.State.Dbinum is { } view)
         {
             _link = DbinumLinkState.Restore(view.Capacity, view.BarrierWeight, view.Load, view.AuxiliarySum, view.Users);
             _scratch = new DbinumLinkState(view.Capacity, view.BarrierWeight);
         }
 
-        var interval = plane.Options.CheckpointInterval;
-        RegisterTimer(CheckpointAsync, interval, interval, keepAlive: false);
+        var interval = options.Value.CheckpointInterval;
+        this.RegisterGrainTimer(CheckpointAsync, new GrainTimerCreationOptions(interval, interval) { KeepAlive = false });
+        return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(CancellationToken cancellationToken) => _state.WriteAsync(cancellationToken);
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        _dirty ? WriteAsync(cancellationToken) : Task.CompletedTask;
 
     public async Task<DbinumLinkView> JoinDbinumAsync(DbinumLinkSetup setup, CancellationToken cancellationToken)
     {
@@ -68,16 +76,16 @@ internal sealed class LinkGrain(ControlPlane plane) : Grain, ILinkGrain
         _link = link;
         _scratch = new DbinumLinkState(setup.Capacity, setup.BarrierWeight);
         var view = View(link, link.Signal(), exchanges: 0);
-        _state.Value.Dbinum = view;
+        state.State.Dbinum = view;
         _dirty = false;
-        await _state.WriteAsync(cancellationToken).ConfigureAwait(false);
+        await WriteAsync(cancellationToken);
         return view;
     }
 
     public ValueTask<DbinumLinkSignal> DbinumExchangeAsync(IReadOnlyList<DbinumUserReport> reports, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reports);
-        if (_state.Value.Dbinum is not { } view || _scratch is null)
+        if (state.State.Dbinum is not { } view || _scratch is null)
         {
             throw new InvalidOperationException($"Link '{Key}' has not joined a DBiNUM run; call JoinDbinumAsync first.");
         }
@@ -106,24 +114,24 @@ internal sealed class LinkGrain(ControlPlane plane) : Grain, ILinkGrain
         // Throws when the rates reach P; the current state (_link) is untouched until here.
         var signal = next.Signal();
         (_link, _scratch) = (next, _link);
-        _state.Value.Dbinum = View(next, signal, view.Exchanges + 1);
+        state.State.Dbinum = View(next, signal, view.Exchanges + 1);
         _dirty = true;
         return ValueTask.FromResult(signal);
     }
 
     public Task<LinkState> GetStateAsync(CancellationToken cancellationToken)
-        => Task.FromResult(new LinkState { Region = _state.Value.Region, Dbinum = _state.Value.Dbinum });
+        => Task.FromResult(new LinkState { Region = state.State.Region, Dbinum = state.State.Dbinum });
 
     private static DbinumLinkView View(DbinumLinkState link, DbinumLinkSignal signal, long exchanges)
         => new(link.Capacity, link.BarrierWeight, link.Load, link.AuxiliarySum, link.Users, signal.Price, signal.Curvature, exchanges);
 
-    // A turn of its own, so an exchange never waits for a write.
-    private async Task CheckpointAsync(CancellationToken cancellationToken)
+    private Task WriteAsync(CancellationToken cancellationToken)
     {
-        if (_dirty)
-        {
-            _dirty = false;
-            await _state.WriteAsync(cancellationToken).ConfigureAwait(false);
-        }
+        StateGuard.RequireFinite(state.State, _key);
+        _dirty = false;
+        return state.WriteStateAsync(cancellationToken);
     }
+
+    // A turn of its own, so an exchange never waits for a write.
+    private Task CheckpointAsync(CancellationToken cancellationToken) => _dirty ? WriteAsync(cancellationToken) : Task.CompletedTask;
 }

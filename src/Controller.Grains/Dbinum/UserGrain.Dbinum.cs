@@ -15,20 +15,20 @@ public partial interface IUserGrain
     /// Starts (or restarts) the user's DBiNUM run at alpha_0, x_0 and v = 0. Throws <see cref="ArgumentException"/>
     /// for bad options, a rate that is not positive, an empty route or a bad smoothing radius.
     /// </summary>
-    Task<DbinumUserView> JoinDbinumAsync(DbinumUserSetup setup, CancellationToken cancellationToken);
+    Task<DbinumUserView> JoinDbinumAsync(DbinumUserSetup setup, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// One lower-level step (step 1), <c>x_r += s G_r / (|U_r''| + eps + sum h_l)</c>, with the signals of the
     /// route's links from one exchange, in route order. Throws <see cref="ArgumentException"/> for a signal
     /// that no link could send (a price or curvature that is not positive and finite, say); the state is then unchanged.
     /// </summary>
-    ValueTask<DbinumUserView> DbinumPrimalStepAsync(IReadOnlyList<DbinumLinkSignal> route, CancellationToken cancellationToken);
+    ValueTask<DbinumUserView> DbinumPrimalStepAsync(IReadOnlyList<DbinumLinkSignal> route, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Where the user's utility must be queried this round. Value feedback draws the two-point direction u
     /// here; asking again before <see cref="DbinumLearnAsync"/> returns the same probe.
     /// </summary>
-    ValueTask<DbinumProbe> DbinumProbeAsync(CancellationToken cancellationToken);
+    ValueTask<DbinumProbe> DbinumProbeAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Steps 3-4 of a round: the auxiliary step (eq. 6) with the feedback, then the alpha step (eq. 7), with
@@ -36,7 +36,7 @@ public partial interface IUserGrain
     /// for feedback that is not finite or not of the user's kind, or bad signals, and <see cref="InvalidOperationException"/>
     /// for value feedback without a pending probe; the state is then unchanged.
     /// </summary>
-    ValueTask<DbinumUserView> DbinumLearnAsync(IReadOnlyList<DbinumLinkSignal> route, DbinumFeedback feedback, CancellationToken cancellationToken);
+    ValueTask<DbinumUserView> DbinumLearnAsync(IReadOnlyList<DbinumLinkSignal> route, DbinumFeedback feedback, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The DBiNUM part of a user grain: steps on a <see cref="DbinumUserState"/> rebuilt from the stored view after activation.</summary>
@@ -78,8 +78,8 @@ internal sealed partial class UserGrain
         };
         _dbinum = user;
         _dbinumDirections = null;
-        _state.Value.Dbinum = view;
-        await _state.WriteAsync(cancellationToken).ConfigureAwait(false);
+        state.State.Dbinum = view;
+        await WriteAsync(cancellationToken);
         return view;
     }
 
@@ -128,7 +128,7 @@ internal sealed partial class UserGrain
     // The grain's checkpoint timer writes the state (a turn of its own); steps only mark it changed.
     private DbinumUserView Changed(DbinumUserView view)
     {
-        _state.Value.Dbinum = view;
+        state.State.Dbinum = view;
         _dirty = true;
         return view;
     }
@@ -167,7 +167,7 @@ internal sealed partial class UserGrain
 
     private (DbinumUserView View, DbinumUserState User) JoinedDbinum()
     {
-        var view = _state.Value.Dbinum ?? throw new InvalidOperationException($"User '{Key}' has not joined a DBiNUM run; call JoinDbinumAsync first.");
+        var view = state.State.Dbinum ?? throw new InvalidOperationException($"User '{Key}' has not joined a DBiNUM run; call JoinDbinumAsync first.");
         // After a reactivation the stored view is the state; the math object is rebuilt from it once.
         _dbinum ??= new DbinumUserState(view.Options, view.Alpha, view.Rate, view.Auxiliary);
         return (view, _dbinum);

@@ -24,7 +24,7 @@ public static class ControlTelemetry
     public static ActivitySource Source { get; } = new(Name);
 }
 
-/// <summary>The control plane's instruments (one set per <see cref="ControlPlane"/>).</summary>
+/// <summary>The control plane's instruments (one set per silo, a singleton service).</summary>
 internal sealed class ControlInstruments : IDisposable
 {
     private readonly Meter _meter;
@@ -36,9 +36,10 @@ internal sealed class ControlInstruments : IDisposable
     private readonly Counter<long> _rejectedDecisions;
     private readonly Counter<long> _userUpdates;
 
-    public ControlInstruments(ControlPlaneMonitor monitor, IMeterFactory? meterFactory)
+    public ControlInstruments(ControlPlaneMonitor monitor, IMeterFactory meterFactory)
     {
-        _meter = meterFactory?.Create(ControlTelemetry.Name) ?? new Meter(ControlTelemetry.Name);
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        _meter = meterFactory.Create(ControlTelemetry.Name);
         _loopDuration = _meter.CreateHistogram<double>("controller.loop.duration", "ms", "Region control loop latency, pull to learn");
         _loops = _meter.CreateCounter<long>("controller.loops", "{loop}", "Region loops run, by outcome");
         _overruns = _meter.CreateCounter<long>("controller.loop.overruns", "{tick}", "Loop ticks skipped because the previous loop of the region was still running");

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Controller.Policies;
 using Controller.Policies.Models;
 using Controller.Radio.Channels;
-using Controller.Runtime.Grains;
 
 namespace Controller.Grains.Inference;
 
@@ -17,65 +16,84 @@ namespace Controller.Grains.Inference;
 /// <param name="Features">Node features <c>log(1 + fhat/fbar)</c>, 0 for inactive users.</param>
 /// <param name="Noise">Noise power.</param>
 /// <param name="MaxPower">Largest power of a cell.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("gnn-question")]
 public sealed record GnnQuestion(int Users, int Cells, double[] Gains, int[] ServingCell, bool[] Active, double[] Features, double Noise, double MaxPower);
 
 /// <summary>The model's outputs for one question.</summary>
 /// <param name="Power">Power per cell.</param>
 /// <param name="Selection">Selection probability per user.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("gnn-answer")]
 public sealed record GnnAnswer(double[] Power, double[] Selection);
 
 /// <summary>How much batching an inference grain did.</summary>
 /// <param name="Requests">Questions answered.</param>
 /// <param name="Batches">Model runs.</param>
 /// <param name="LargestBatch">Most questions in one run.</param>
-public sealed record InferenceStats(long Requests, long Batches, int LargestBatch);
+/// <param name="Silo">The silo the grain runs on (its Orleans address).</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("inference-stats")]
+public sealed record InferenceStats(long Requests, long Batches, int LargestBatch, string Silo);
 
 /// <summary>
 /// A stateless policy grain of the inference silo role: key = a resilient-GNN artifact name. Questions from
 /// many regions that arrive while a model run is in progress are answered together by the next run (one
 /// batched forward pass over all their graphs), so the model's fixed costs are shared as load grows.
 /// </summary>
-[GrainType(InferenceSilo.GrainType)]
-public interface IInferenceGrain : IGrain
+[Alias("inference")]
+public interface IInferenceGrain : IGrainWithStringKey
 {
     /// <summary>Runs the GNN on one region's slot (batched with concurrent questions).</summary>
-    [Reentrant]
-    Task<GnnAnswer> InferGnnAsync(GnnQuestion question, CancellationToken cancellationToken);
+    [AlwaysInterleave]
+    Task<GnnAnswer> InferGnnAsync(GnnQuestion question, CancellationToken cancellationToken = default);
 
     /// <summary>Batching counters since activation.</summary>
-    [Reentrant]
-    Task<InferenceStats> GetStatsAsync(CancellationToken cancellationToken);
+    [AlwaysInterleave]
+    Task<InferenceStats> GetStatsAsync(CancellationToken cancellationToken = default);
 }
 
-/// <summary>
-/// The inference silo role: what its <see cref="IInferenceGrain"/>s share (where artifacts are found, which backend
-/// runs them). A control silo registers it beside its control grains (the embedded default); <c>controller silo
-/// --role inference</c> runs a process with nothing else, which control silos reach through the cluster transport.
-/// </summary>
+/// <summary>The inference silo role's constants.</summary>
 public static class InferenceSilo
 {
-    /// <summary>The grain type of the inference grains, as placed by a cluster's locator.</summary>
+    /// <summary>The grain type of the inference grains.</summary>
     public const string GrainType = "inference";
 
     /// <summary>The backends: <c>managed</c> (CPU, System.Numerics.Tensors, default) or <c>torch</c> (a PyTorch worker process; CUDA when available).</summary>
     public static IReadOnlyList<string> Backends { get; } = ["managed", "torch"];
+}
 
-    /// <summary>Adds the inference grains, loading artifacts through <paramref name="policies"/> and running them on <paramref name="backend"/>.</summary>
-    public static GrainRuntimeBuilder Register(GrainRuntimeBuilder builder, LearnedPolicies policies, string backend)
+/// <summary>What the inference grains of a silo share: where artifacts are found and which backend runs them.</summary>
+public sealed class InferenceSiloOptions
+{
+    /// <summary>Creates the options; throws <see cref="ArgumentOutOfRangeException"/> for an unknown backend.</summary>
+    public InferenceSiloOptions(LearnedPolicies policies, string backend)
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(policies);
-        if (!Backends.Contains(backend))
+        if (!InferenceSilo.Backends.Contains(backend))
         {
             throw new ArgumentOutOfRangeException(nameof(backend), backend, "The inference backend must be 'managed' or 'torch'.");
         }
 
-        return builder.AddGrain<IInferenceGrain, InferenceGrain>(_ => new InferenceGrain(policies, backend));
+        Policies = policies;
+        Backend = backend;
     }
+
+    /// <summary>Where artifacts are loaded from.</summary>
+    public LearnedPolicies Policies { get; }
+
+    /// <summary>The backend.</summary>
+    public string Backend { get; }
 }
 
 /// <summary><see cref="IInferenceGrain"/> on the backend its silo was given (see <see cref="InferenceSilo"/>).</summary>
-internal sealed class InferenceGrain(LearnedPolicies policies, string backend) : Grain, IInferenceGrain
+[GrainType(InferenceSilo.GrainType)]
+[Reentrant]
+[InferenceRolePlacement]
+internal sealed class InferenceGrain(InferenceSiloOptions silo) : Grain, IInferenceGrain
 {
     private readonly ConcurrentQueue<(GnnQuestion Question, TaskCompletionSource<GnnAnswer> Answer)> _queue = new();
     private readonly ResilientGnnBatch _batch = new();
@@ -84,25 +102,28 @@ internal sealed class InferenceGrain(LearnedPolicies policies, string backend) :
     private ResilientGnnModel _model = null!;
     private TorchWorker? _torch;
     private int _draining;
+    private bool _drainScheduled;
+    private string _key = "";
     private long _requests;
     private long _batches;
     private int _largest;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var artifact = policies.Load(Key);
+        _key = this.GetPrimaryKeyString();
+        var artifact = silo.Policies.Load(_key);
         _model = new ResilientGnnModel(ResilientGnnWeights.From(artifact));
-        if (backend == "torch")
+        if (silo.Backend == "torch")
         {
-            _torch = await TorchWorker.StartAsync(artifact.Directory, cancellationToken).ConfigureAwait(false);
+            _torch = await TorchWorker.StartAsync(artifact.Directory, cancellationToken);
         }
     }
 
-    public override async Task OnDeactivateAsync(CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         if (_torch is not null)
         {
-            await _torch.DisposeAsync().ConfigureAwait(false);
+            await _torch.DisposeAsync();
         }
     }
 
@@ -112,20 +133,33 @@ internal sealed class InferenceGrain(LearnedPolicies policies, string backend) :
         Check(question);
         var answer = new TaskCompletionSource<GnnAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
         _queue.Enqueue((question, answer));
+        if (!_drainScheduled)
+        {
+            // The model runs in a turn of its own after the questions already queued for this grain have been taken
+            // in (the grain is reentrant), so concurrent regions' questions share one forward pass.
+            _drainScheduled = true;
+            _ = DrainSoonAsync();
+        }
+
+        return answer.Task;
+    }
+
+    private async Task DrainSoonAsync()
+    {
+        await Task.Yield();
+        _drainScheduled = false;
         if (_torch is null)
         {
             Drain();
         }
         else
         {
-            _ = DrainTorchAsync();
+            await DrainTorchAsync();
         }
-
-        return answer.Task;
     }
 
     public Task<InferenceStats> GetStatsAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(new InferenceStats(Interlocked.Read(ref _requests), Interlocked.Read(ref _batches), Volatile.Read(ref _largest)));
+        Task.FromResult(new InferenceStats(Interlocked.Read(ref _requests), Interlocked.Read(ref _batches), Volatile.Read(ref _largest), RuntimeIdentity));
 
     /// <summary>One caller at a time runs the model over everything queued; callers arriving meanwhile wait for the next run.</summary>
     private void Drain()
@@ -173,7 +207,7 @@ internal sealed class InferenceGrain(LearnedPolicies policies, string backend) :
                     var items = group.ToArray();
                     try
                     {
-                        var answers = await _torch!.ResilientAsync([.. items.Select(i => i.Question)], CancellationToken.None).ConfigureAwait(false);
+                        var answers = await _torch!.ResilientAsync([.. items.Select(i => i.Question)], CancellationToken.None);
                         for (var i = 0; i < items.Length; i++)
                         {
                             items[i].Answer.TrySetResult(answers[i]);
@@ -248,7 +282,7 @@ internal sealed class InferenceGrain(LearnedPolicies policies, string backend) :
             : null;
         if (problem is not null)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Inference question for policy '{Key}' {problem}."));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Inference question for policy '{_key}' {problem}."));
         }
     }
 }

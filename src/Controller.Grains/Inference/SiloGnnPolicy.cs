@@ -49,7 +49,7 @@ internal sealed class SiloGnnPolicy(IInferenceGrain grain) : IAsyncAllocationPol
             features,
             constants.Noise,
             constants.MaxPower);
-        var answer = await grain.InferGnnAsync(question, cancellationToken).ConfigureAwait(false);
+        var answer = await grain.InferGnnAsync(question, cancellationToken);
         ResilientGnnPolicy.Apply(answer.Selection, answer.Power, configuration.ServingTransmitter, configuration.Active, constants.MaxPower, decision);
     }
 }

@@ -2,8 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Controller.Grains;
 using Controller.Radio;
-using Controller.Runtime.Cluster;
-using Controller.Runtime.Grains;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -14,44 +13,25 @@ using Microsoft.Extensions.Logging;
 namespace Controller.Host.Api;
 
 /// <summary>
-/// The silo's minimal HTTP API (the full API comes later): health, region status and policy switches, user
-/// state and operator demands, cell views. Ids contain '/', which travels escaped (%2F) or as two path segments
-/// (<c>/api/users/r000/u007/demand</c>). Errors are RFC 9457 problem details: 400 malformed or out-of-range input,
+/// The silo's minimal HTTP API (the full API comes later), mapped on the host's <see cref="WebApplication"/> beside
+/// the silo: health, region status and policy switches, user state and operator demands (set with PUT, cleared
+/// with DELETE), cell views. Ids contain '/', which travels escaped (%2F) or as two path segments
+/// (<c>/api/users/r000/u007/demand</c>). Bodies are strict JSON (<c>application/json</c>, every field present and
+/// spelt right, numbers as numbers). Errors are RFC 9457 problem details: 400 malformed or out-of-range input,
 /// 404 unknown id, 413 body above 4 KiB.
 /// </summary>
-internal sealed class ControlApi : IAsyncDisposable
+internal static class ControlApi
 {
     /// <summary>Largest request body (a demand or a policy name).</summary>
     public const long MaxRequestBodyBytes = 4096;
 
-    private readonly WebApplication _app;
-
-    private ControlApi(WebApplication app, Uri address)
+    /// <summary>Maps the routes on <paramref name="app"/> (whose services hold the silo's grain factory and topology).</summary>
+    public static void Map(WebApplication app)
     {
-        _app = app;
-        Address = address;
-    }
-
-    /// <summary>Where the API listens, with the actual port.</summary>
-    public Uri Address { get; }
-
-    /// <summary>Starts serving; throws <see cref="IOException"/> when <paramref name="listen"/> cannot be listened on.</summary>
-    public static async Task<ControlApi> StartAsync(ControlPlane plane, IGrainFactory grains, string listen, CancellationToken cancellationToken)
-    {
-        var builder = OwnedWebApplication.CreateBuilder(listen, MaxRequestBodyBytes, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2, typeof(ControlApi).Assembly.GetName().Name!);
-        var app = builder.Build();
+        ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        new Endpoints(plane, grains).Map(app);
-        var address = await OwnedWebApplication.StartAsync(app, listen, cancellationToken).ConfigureAwait(false);
-        return new ControlApi(app, address);
-    }
-
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
+        new Endpoints(app.Services.GetRequiredService<ControlTopology>(), app.Services.GetRequiredService<IGrainFactory>()).Map(app);
     }
 
     /// <summary>A request the API refuses; <see cref="Status"/> is the HTTP status.</summary>
@@ -60,9 +40,14 @@ internal sealed class ControlApi : IAsyncDisposable
         public int Status { get; } = status;
     }
 
-    private sealed class Endpoints(ControlPlane plane, IGrainFactory grains)
+    private sealed class Endpoints(ControlTopology plane, IGrainFactory grains)
     {
-        private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+        private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+        {
+            // Strict bodies: a misspelt field or a number sent as a string is the client's mistake, said plainly.
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            NumberHandling = JsonNumberHandling.Strict,
+        };
 
         public void Map(WebApplication app)
         {
@@ -74,13 +59,15 @@ internal sealed class ControlApi : IAsyncDisposable
             app.MapGet("/api/users/{userRegion}/{userName}", Guard(GetUserAsync));
             app.MapPut("/api/users/{userId}/demand", Guard(PutDemandAsync));
             app.MapPut("/api/users/{userRegion}/{userName}/demand", Guard(PutDemandAsync));
+            app.MapDelete("/api/users/{userId}/demand", Guard(DeleteDemandAsync));
+            app.MapDelete("/api/users/{userRegion}/{userName}/demand", Guard(DeleteDemandAsync));
             app.MapGet("/api/cells/{cellId}", Guard(GetCellAsync));
             app.MapGet("/api/cells/{cellRegion}/{cellName}", Guard(GetCellAsync));
         }
 
         private async Task ListRegionsAsync(HttpContext context)
         {
-            var statuses = await Task.WhenAll(plane.Topology.Regions.Select(r => grains.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(context.RequestAborted))).ConfigureAwait(false);
+            var statuses = await Task.WhenAll(plane.Regions.Select(r => grains.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(context.RequestAborted))).ConfigureAwait(false);
             await context.Response.WriteAsJsonAsync(statuses, Json, context.RequestAborted).ConfigureAwait(false);
         }
 
@@ -122,14 +109,21 @@ internal sealed class ControlApi : IAsyncDisposable
         private async Task PutDemandAsync(HttpContext context)
         {
             var (region, index, userId) = User(context);
-            var body = await ReadAsync<DemandBody>(context, "a demand {\"demand\": number} (null clears the operator's demand)").ConfigureAwait(false);
-            var demand = body.Demand ?? double.NaN;
-            if (body.Demand is { } value && (!double.IsFinite(value) || value < 0))
+            var body = await ReadAsync<DemandBody>(context, "a demand {\"demand\": number} (DELETE clears the operator's demand)").ConfigureAwait(false);
+            var value = body.Demand;
+            if (!double.IsFinite(value) || value < 0 || value > ControlPlaneOptions.MaxDemand)
             {
-                throw new ApiException(StatusCodes.Status400BadRequest, string.Create(CultureInfo.InvariantCulture, $"The demand of user '{userId}' must be a finite number >= 0 bps/Hz (got {value:R})."));
+                throw new ApiException(StatusCodes.Status400BadRequest, string.Create(CultureInfo.InvariantCulture, $"The demand of user '{userId}' must be a finite number in [0, {ControlPlaneOptions.MaxDemand}] bps/Hz (got {value:R})."));
             }
 
-            await grains.GetGrain<IRegionGrain>(region).SetDemandAsync(index, demand, context.RequestAborted).ConfigureAwait(false);
+            await grains.GetGrain<IRegionGrain>(region).SetDemandAsync(index, value, context.RequestAborted).ConfigureAwait(false);
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+        }
+
+        private async Task DeleteDemandAsync(HttpContext context)
+        {
+            var (region, index, _) = User(context);
+            await grains.GetGrain<IRegionGrain>(region).ClearDemandAsync(index, context.RequestAborted).ConfigureAwait(false);
             context.Response.StatusCode = StatusCodes.Status204NoContent;
         }
 
@@ -151,7 +145,7 @@ internal sealed class ControlApi : IAsyncDisposable
             var regionId = Unescape(context.Request.RouteValues["regionId"]);
             return plane.TryFindRegion(regionId, out _, out _)
                 ? regionId
-                : throw new ApiException(StatusCodes.Status404NotFound, $"Unknown region '{regionId}'; this controller has regions {plane.Topology.Regions[0].RegionId} to {plane.Topology.Regions[^1].RegionId}.");
+                : throw new ApiException(StatusCodes.Status404NotFound, $"Unknown region '{regionId}'; this controller has regions {plane.Regions[0].RegionId} to {plane.Regions[^1].RegionId}.");
         }
 
         private (string Region, int Index, string UserId) User(HttpContext context)
@@ -167,6 +161,11 @@ internal sealed class ControlApi : IAsyncDisposable
 
         private static async Task<T> ReadAsync<T>(HttpContext context, string what)
         {
+            if (!context.Request.HasJsonContentType())
+            {
+                throw new ApiException(StatusCodes.Status400BadRequest, $"The body must be JSON (Content-Type: application/json), got '{context.Request.ContentType ?? "no content type"}'; it must be {what}.");
+            }
+
             if (context.Request.ContentLength == 0)
             {
                 throw new ApiException(StatusCodes.Status400BadRequest, $"The body is empty; it must be {what}.");
@@ -220,7 +219,15 @@ internal sealed class ControlApi : IAsyncDisposable
         };
     }
 
-    private sealed record DemandBody(double? Demand);
+    private sealed record DemandBody
+    {
+        [JsonRequired]
+        public double Demand { get; init; }
+    }
 
-    private sealed record PolicyBody(string? Policy);
+    private sealed record PolicyBody
+    {
+        [JsonRequired]
+        public string? Policy { get; init; }
+    }
 }

@@ -3,7 +3,9 @@ using System.Globalization;
 using Controller.Grains;
 using Controller.Radio.Evaluation;
 using Controller.Ran.Simulation;
-using Controller.Runtime.Grains;
+using Controller.Grains.Hosting;
+using Controller.Host.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Controller.Host.Benchmarks;
 
@@ -22,9 +24,6 @@ internal sealed record LoopBenchmarkSettings(int Cells, int Users, int CellsPerR
 
     /// <summary>True: gnn: policies go through inference grains (this process, or <see cref="InferenceSilos"/>); false: each region runs the model.</summary>
     public bool ThroughInferenceGrains { get; init; }
-
-    /// <summary>Inference silo processes (1..k) that host the inference grains; none: they run in this process.</summary>
-    public IReadOnlyDictionary<Controller.Runtime.Placement.SiloId, Uri> InferenceSilos { get; init; } = new Dictionary<Controller.Runtime.Placement.SiloId, Uri>();
 
     public int UsersPerRegion => Users / Regions;
 
@@ -55,8 +54,7 @@ internal sealed record LoopBenchmarkResult(
     double GcPauseMs);
 
 /// <summary>
-/// <c>controller bench loop</c>: the embedded control plane at scale. One silo (in-memory state: storage is
-/// measured by the runtime's own benchmarks), the in-process simulator with <c>cells / cells-per-region</c>
+/// <c>controller bench loop</c>: the embedded control plane at scale. One Orleans silo (in-memory grain state), the in-process simulator with <c>cells / cells-per-region</c>
 /// regions of paper 003's scenario, every region on its timer with the given policy. After a warm-up it
 /// measures loop latency (pull to learn, every completed loop of every region), timer overruns, user updates
 /// per second and the process's CPU use relative to all cores.
@@ -65,7 +63,7 @@ internal static class LoopBenchmark
 {
     public static async Task<LoopBenchmarkResult> RunAsync(LoopBenchmarkSettings settings, TextWriter progress, CancellationToken cancellationToken)
     {
-        var setup = Stopwatch.StartNew();
+        var setupClock = Stopwatch.StartNew();
         progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"bench loop: {settings.Regions} regions x {settings.CellsPerRegion} cells x {settings.UsersPerRegion} users, {settings.Policy}, every {settings.PeriodMs} ms"));
         var simulator = new RanSimulator(new RanSimulatorOptions
@@ -79,19 +77,21 @@ internal static class LoopBenchmark
                 new("users", settings.UsersPerRegion.ToString(CultureInfo.InvariantCulture)),
             ],
         });
-        using var plane = new ControlPlane(simulator, simulator.Topology, new ControlPlaneOptions { Policy = settings.Policy, PeriodMs = settings.PeriodMs, Seed = settings.Seed, InferenceSilo = settings.ThroughInferenceGrains }, Cli.HostPolicies.Provider);
-        var builder = plane.Register(new GrainRuntimeBuilder());
-        using var transport = Cli.InferenceOptions.Join(builder, settings.InferenceSilos);
-        await using var runtime = builder.Build();
+        var setup = new ControlPlaneSetup(simulator, simulator.Topology, new ControlPlaneOptions { Policy = settings.Policy, PeriodMs = settings.PeriodMs, Seed = settings.Seed, InferenceSilo = settings.ThroughInferenceGrains }, Cli.HostPolicies.Provider);
+        var silo = await EmbeddedSilo.StartAsync(new SiloSettings { Control = setup }, cancellationToken).ConfigureAwait(false);
+        await using var _ = silo.ConfigureAwait(false);
+        var runtime = silo.Grains;
+        var topology = silo.Services.GetRequiredService<ControlTopology>();
+        var monitor = silo.Services.GetRequiredService<ControlPlaneMonitor>();
         // Activate every grain before the clock starts (activation reads state and is not part of a loop).
         await Task.WhenAll(simulator.Topology.Regions.Select(r => runtime.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(cancellationToken))).ConfigureAwait(false);
-        setup.Stop();
-        await plane.StartAsync(runtime, settings.Policy, settings.PeriodMs, cancellationToken).ConfigureAwait(false);
-        progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench loop: set up in {setup.Elapsed.TotalSeconds:F1} s; warming up {settings.WarmupSeconds:F0} s"));
+        setupClock.Stop();
+        await runtime.StartAllAsync(topology, settings.Policy, settings.PeriodMs, cancellationToken).ConfigureAwait(false);
+        progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench loop: set up in {setupClock.Elapsed.TotalSeconds:F1} s; warming up {settings.WarmupSeconds:F0} s"));
         await Task.Delay(TimeSpan.FromSeconds(settings.WarmupSeconds), cancellationToken).ConfigureAwait(false);
 
         var before = await SnapshotAsync(runtime, simulator, cancellationToken).ConfigureAwait(false);
-        plane.Monitor.ResetLatencies();
+        monitor.ResetLatencies();
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var cpuBefore = process.TotalProcessorTime;
@@ -101,7 +101,7 @@ internal static class LoopBenchmark
         while (clock.Elapsed < end)
         {
             await Task.Delay(TimeSpan.FromSeconds(Math.Min(1, (end - clock.Elapsed).TotalSeconds)), cancellationToken).ConfigureAwait(false);
-            var view = plane.Monitor.Aggregate();
+            var view = monitor.Aggregate();
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"bench loop: {clock.Elapsed.TotalSeconds,5:F1} s  loops {view.Loops - before.Iterations,8}  p50 {view.LoopP50Ms:F2} ms  p99 {view.LoopP99Ms:F2} ms  overruns {view.Overruns - before.Overruns}"));
         }
@@ -110,8 +110,8 @@ internal static class LoopBenchmark
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         var gcAfter = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
-        var latencies = plane.Monitor.LoopLatencies();
-        await plane.StopAsync(runtime, cancellationToken).ConfigureAwait(false);
+        var latencies = monitor.LoopLatencies();
+        await runtime.StopAllAsync(topology, cancellationToken).ConfigureAwait(false);
         var after = await SnapshotAsync(runtime, simulator, cancellationToken).ConfigureAwait(false);
         var loops = after.Iterations - before.Iterations;
         return new LoopBenchmarkResult(
@@ -125,14 +125,14 @@ internal static class LoopBenchmark
             loops / elapsed,
             loops * (double)settings.UsersPerRegion / elapsed,
             100 * cpu / (elapsed * Environment.ProcessorCount),
-            setup.Elapsed.TotalSeconds,
+            setupClock.Elapsed.TotalSeconds,
             gcAfter.Item1 - gcBefore.Item1,
             gcAfter.Item2 - gcBefore.Item2,
             gcAfter.Item3 - gcBefore.Item3,
             (gcAfter.Item4 - gcBefore.Item4).TotalMilliseconds);
     }
 
-    private static async Task<(long Iterations, long Overruns, long Failed)> SnapshotAsync(GrainRuntime runtime, RanSimulator simulator, CancellationToken cancellationToken)
+    private static async Task<(long Iterations, long Overruns, long Failed)> SnapshotAsync(IGrainFactory runtime, RanSimulator simulator, CancellationToken cancellationToken)
     {
         var statuses = await Task.WhenAll(simulator.Topology.Regions.Select(r => runtime.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(cancellationToken))).ConfigureAwait(false);
         return (

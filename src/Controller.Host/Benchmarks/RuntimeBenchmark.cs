@@ -2,12 +2,13 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using System.Threading.Tasks.Sources;
 using Controller.Radio.Evaluation;
-using Controller.Runtime.Grains;
+using Controller.Host.Hosting;
 
 namespace Controller.Host.Benchmarks;
 
 /// <summary>The grain the runtime benchmark calls: one request, one small piece of work, one reply.</summary>
-public interface IBenchGrain : IGrain
+[Alias("bench")]
+public interface IBenchGrain : IGrainWithStringKey
 {
     /// <summary>Adds <paramref name="value"/> to the grain's counter and returns the new total.</summary>
     ValueTask<long> AddAsync(long value);
@@ -17,6 +18,7 @@ public interface IBenchGrain : IGrain
 }
 
 /// <summary>Implementation of <see cref="IBenchGrain"/>.</summary>
+[GrainType("bench")]
 internal sealed class BenchGrain : Grain, IBenchGrain
 {
     private long _total;
@@ -47,9 +49,10 @@ internal sealed record RuntimeBenchmarkResult(
     double CpuSeconds);
 
 /// <summary>
-/// <c>controller bench runtime</c>: request/response calls through grain references across many grains,
-/// against a raw baseline doing the same work through one bounded channel and one reader loop per
-/// "grain" (what the runtime's mailbox is, without ids, activation, proxies or tracing). Both phases run in
+/// <c>controller bench runtime</c>: Orleans request/response calls from outside the grains (the silo's grain
+/// factory, as the API and the demo call) across many grains, against a raw baseline doing the same work through
+/// one bounded channel and one reader loop per "grain" (a mailbox without ids, activation, references, copying
+/// or tracing). Both phases run in
 /// the same process, one after the other, with the same callers and the same round-robin over keys.
 /// </summary>
 internal static class RuntimeBenchmark
@@ -57,8 +60,10 @@ internal static class RuntimeBenchmark
     public static async Task<RuntimeBenchmarkResult> RunAsync(RuntimeBenchmarkSettings settings, TextWriter progress, CancellationToken cancellationToken)
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        await using var runtime = new GrainRuntimeBuilder().AddGrain<IBenchGrain, BenchGrain>().Build();
-        var grains = Enumerable.Range(0, settings.Grains).Select(i => runtime.GetGrain<IBenchGrain>($"g{i}")).ToArray();
+        progress.WriteLine("bench runtime: starting an Orleans silo");
+        var silo = await EmbeddedSilo.StartAsync(new SiloSettings { Role = "inference" }, cancellationToken).ConfigureAwait(false);
+        await using var _ = silo.ConfigureAwait(false);
+        var grains = Enumerable.Range(0, settings.Grains).Select(i => silo.Grains.GetGrain<IBenchGrain>($"g{i}")).ToArray();
         progress.WriteLine($"bench runtime: activating {settings.Grains} grains");
         await Task.WhenAll(grains.Select(g => g.AddAsync(0).AsTask())).ConfigureAwait(false);
 

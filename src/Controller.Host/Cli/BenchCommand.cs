@@ -14,7 +14,6 @@ internal static class BenchCommand
         CreateRuntime(io),
         CreateLoop(io),
         CreateInference(io),
-        CreateCluster(io),
     };
 
     private static Command CreateInference(CliStreams io)
@@ -165,15 +164,14 @@ internal static class BenchCommand
         var inference = new InferenceOptions("region");
         var command = new Command("loop", "Region control loops at scale: loop latency, overruns, user updates per second, CPU.")
         {
-            cells, users, perRegion, period, policy, warmup, duration, inference.Place, inference.Silos, common.Seed, common.Json,
+            cells, users, perRegion, period, policy, warmup, duration, inference.Place, common.Seed, common.Json,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var settings = new LoopBenchmarkSettings(
                 parsed.GetValue(cells), parsed.GetValue(users), parsed.GetValue(perRegion), parsed.GetValue(period), parsed.GetRequiredValue(policy),
                 parsed.GetValue(warmup), parsed.GetValue(duration), parsed.GetValue(common.Seed));
-            var (silos, throughInferenceGrains) = inference.Read(parsed);
-            settings = settings with { ThroughInferenceGrains = throughInferenceGrains, InferenceSilos = silos };
+            settings = settings with { ThroughInferenceGrains = inference.Read(parsed) };
             if (settings.Problem() is { } problem)
             {
                 throw new CliUsageException(problem);
@@ -191,7 +189,7 @@ internal static class BenchCommand
                     writer.WriteNumber("regions", settings.Regions);
                     writer.WriteNumber("periodMs", settings.PeriodMs);
                     writer.WriteString("policy", settings.Policy);
-                    writer.WriteString("inference", settings.InferenceSilos.Count > 0 ? string.Join(",", settings.InferenceSilos.Values) : settings.ThroughInferenceGrains ? "silo" : "region");
+                    writer.WriteString("inference", settings.ThroughInferenceGrains ? "silo" : "region");
                     writer.WriteNumber("processors", Environment.ProcessorCount);
                     writer.WriteNumber("durationSeconds", settings.DurationSeconds);
                     writer.WriteNumber("loops", result.Loops);
@@ -220,64 +218,6 @@ internal static class BenchCommand
                 io.Output.WriteLine(string.Create(c, $"user updates  {result.UserUpdatesPerSecond:N0}/s (target {settings.Users * 1000.0 / settings.PeriodMs:N0}/s)"));
                 io.Output.WriteLine(string.Create(c, $"cpu           {result.CpuPercent:F1} % of {Environment.ProcessorCount} cores"));
                 io.Output.WriteLine(string.Create(c, $"gc            {result.Gen0Collections} gen0, {result.Gen1Collections} gen1, {result.Gen2Collections} gen2 collections, {result.GcPauseMs:F0} ms paused"));
-            }
-
-            return 0;
-        });
-        return command;
-    }
-
-    private static Command CreateCluster(CliStreams io)
-    {
-        var load = new CallLoadOptions("distinct grains on each silo, called round-robin", grains: 1_000, calls: 100_000, latencyCalls: 10_000);
-        var payload = new Option<int>("--payload") { Description = "doubles carried by each call (0: a bare call; 280: a 40-user, 4-cell GNN question)", DefaultValueFactory = _ => 0 };
-        payload.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 0 or > 1_000_000)
-            {
-                result.AddError("--payload must be in [0, 1000000] doubles.");
-            }
-        });
-        var json = new Option<bool>("--json") { Description = "print one JSON object on stdout" };
-        var command = new Command("cluster", "Grain calls between two silos over the HTTP/2 transport against the same calls in one silo.") { load.Grains, load.Calls, load.Concurrency, load.LatencyCalls, payload, json };
-        command.SetAction(async (parsed, cancellationToken) =>
-        {
-            var run = load.Read(parsed);
-
-            var settings = new ClusterBenchmarkSettings(run, parsed.GetValue(payload));
-            var result = await ClusterBenchmark.RunAsync(settings, io.Error, cancellationToken).ConfigureAwait(false);
-            if (parsed.GetValue(json))
-            {
-                Json.Write(io.Output, writer =>
-                {
-                    writer.WriteStartObject();
-                    CallLoadOptions.WriteLoad(writer, run);
-                    writer.WriteNumber("payloadDoubles", settings.Payload);
-                    writer.WriteNumber("processors", Environment.ProcessorCount);
-                    foreach (var (name, phase) in new[] { ("remote", result.Remote), ("local", result.Local) })
-                    {
-                        writer.WriteStartObject(name);
-                        writer.WriteNumber("callsPerSecond", Math.Round(phase.CallsPerSecond));
-                        writer.WriteNumber("loadedP50Micros", Math.Round(phase.LoadedP50Micros, 2));
-                        writer.WriteNumber("loadedP99Micros", Math.Round(phase.LoadedP99Micros, 2));
-                        writer.WriteNumber("p50Micros", Math.Round(phase.P50Micros, 2));
-                        writer.WriteNumber("p99Micros", Math.Round(phase.P99Micros, 2));
-                        writer.WriteNumber("cpuMicrosPerCall", Math.Round(phase.CpuMicrosPerCall, 2));
-                        writer.WriteEndObject();
-                    }
-
-                    writer.WriteEndObject();
-                });
-            }
-            else
-            {
-                var c = CultureInfo.InvariantCulture;
-                io.Output.WriteLine(string.Create(c, $"{run.Calls} calls over {run.Grains} grains per silo, {run.Concurrency} callers, payload {settings.Payload} doubles, {Environment.ProcessorCount} processors"));
-                io.Output.WriteLine("          calls/s   loaded p50 us   loaded p99 us   p50 us   p99 us   cpu us/call");
-                foreach (var (name, phase) in new[] { ("remote", result.Remote), ("local", result.Local) })
-                {
-                    io.Output.WriteLine(string.Create(c, $"{name,-7} {phase.CallsPerSecond,10:N0} {phase.LoadedP50Micros,15:F1} {phase.LoadedP99Micros,15:F1} {phase.P50Micros,8:F1} {phase.P99Micros,8:F1} {phase.CpuMicrosPerCall,13:F2}"));
-                }
             }
 
             return 0;

@@ -1,17 +1,17 @@
 using System.CommandLine;
 using System.Globalization;
 using Controller.Grains;
-using Controller.Host.Api;
 using Controller.Optimization.Policies;
 using Controller.Policies;
 using Controller.Radio.Scenarios;
 using Controller.Ran.Contract;
 using Controller.Ran.Http;
 using Controller.Ran.Simulation;
+using Controller.Grains.Hosting;
 using Controller.Grains.Inference;
-using Controller.Runtime.Cluster;
-using Controller.Runtime.Grains;
-using Controller.Runtime.Storage;
+using Controller.Host.Hosting;
+using Controller.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Controller.Host.Cli;
 
@@ -41,13 +41,15 @@ internal static class DemoCommand
         var ran = new Option<string?>("--ran") { Description = "URL of an external RAN ('controller ran-sim --listen URL') instead of the built-in simulator" };
         var schedule = CommonOptions.DemandChanges();
         var inference = new InferenceOptions("silo");
+        var siloPortOption = CommonOptions.PositiveInt("--silo-port", "the Orleans silo-to-silo port on 127.0.0.1 (inference silos join here)", SiloSettings.DefaultSiloPort, 65535);
+        var gatewayPortOption = CommonOptions.PositiveInt("--gateway-port", "the Orleans gateway port on 127.0.0.1", SiloSettings.DefaultGatewayPort, 65535);
         var backend = new Option<string>("--inference-backend") { Description = "backend of the inference silo: managed (CPU, default) or torch (PyTorch worker process, CUDA when available)", DefaultValueFactory = _ => "managed" };
         backend.AcceptOnlyFromAmong("managed", "torch");
         var view = new Option<string>("--view") { Description = "console view: live (redrawn), lines (one line per refresh) or auto", DefaultValueFactory = _ => "auto" };
         view.AcceptOnlyFromAmong("auto", "live", "lines");
         var command = new Command("demo", "Run the embedded controller on a simulated network with a live console view.")
         {
-            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, inference.Place, inference.Silos, backend, listen, ran, view,
+            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, inference.Place, backend, listen, ran, view, siloPortOption, gatewayPortOption,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -75,99 +77,100 @@ internal static class DemoCommand
             {
                 throw new CliUsageException("--demand-change schedules the built-in simulator; with --ran, give it to 'controller ran-sim' instead.");
             }
-            var (remoteInference, throughInferenceGrains) = inference.Read(parsed);
 
-            // Only once the inputs are known good does the demo touch the disk.
-            var resuming = Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Any();
+            var throughInferenceGrains = inference.Read(parsed);
+            var listenUrl = parsed.GetRequiredValue(listen);
+            var siloPort = parsed.GetValue(siloPortOption);
+            var gatewayPort = parsed.GetValue(gatewayPortOption);
+
+            // Only once the inputs are known good does the demo touch the disk; the directory is this process's
+            // until it exits (a second demo on it stops here, naming the holder).
+            var resuming = Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Any(f => !f.EndsWith(StateDirectoryLock.LockFileName, StringComparison.Ordinal));
             Directory.CreateDirectory(directory);
+            using var stateLock = LockStateDirectory(directory);
             // Policies imported into this silo's registry ('controller policy import') are selectable by name.
-            PolicyCommand.UseRegistry(new ArtifactRegistry(new FileGrainStorage(directory), PolicyCommand.RegistryKind), Path.Combine(directory, ".policies"));
-            ControlPlane plane;
+            PolicyCommand.UseRegistry(PolicyCommand.Open(directory, blobConnectionString: null, container: "controller"), Path.Combine(directory, ".policies"));
+            ControlPlaneSetup setup;
             try
             {
-                plane = await ControlPlane.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed), InferenceSilo = throughInferenceGrains, InferenceBackend = parsed.GetRequiredValue(backend) }, cancellationToken, HostPolicies.Provider).ConfigureAwait(false);
+                setup = await ControlPlaneSetup.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed), InferenceSilo = throughInferenceGrains, InferenceBackend = parsed.GetRequiredValue(backend) }, HostPolicies.Provider, cancellationToken).ConfigureAwait(false);
             }
             catch (RanUnavailableException exception)
             {
                 throw new CliUsageException($"Cannot reach the RAN at {ranUrl}: {exception.Message}");
             }
 
-            using (plane)
+            if (spec is not null)
             {
-                if (spec is not null)
-                {
-                    HostPolicies.Provider.Validate(spec);
-                }
-
-                // The grains' ids repeat across networks: never resume state saved for another one.
-                DemoNetworkIdentity.RecordOrCheck(directory, plane.Topology);
-
-                var builder = plane.Register(new GrainRuntimeBuilder().UseStorage(new FileGrainStorage(directory)));
-                using var transport = InferenceOptions.Join(builder, remoteInference);
-
-                var runtime = builder.Build();
-                await using (runtime.ConfigureAwait(false))
-                {
-                    if (transport is not null)
-                    {
-                        io.Error.WriteLine($"demo: gnn: policies run on the inference silo{(remoteInference.Count > 1 ? "s" : "")} {string.Join(", ", remoteInference.Values)}");
-                    }
-
-                    var cells = plane.CellCount;
-                    io.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"demo: {plane.Topology.Regions.Count} regions, {cells} cells, {plane.UserCount} users from {(ranUrl is null ? "the built-in simulator" : ranUrl)}; state in {directory}{(resuming ? " (resuming)" : "")}"));
-                    var listenUrl = parsed.GetRequiredValue(listen);
-                    ControlApi? api = null;
-                    if (!string.Equals(listenUrl, "none", StringComparison.Ordinal))
-                    {
-                        try
-                        {
-                            api = await ControlApi.StartAsync(plane, runtime, listenUrl, cancellationToken).ConfigureAwait(false);
-                        }
-                        catch (IOException exception)
-                        {
-                            throw new CliUsageException($"{exception.Message} (pick another --listen, or --listen none)");
-                        }
-
-                        io.Error.WriteLine($"demo: API on {api.Address} (PUT api/users/{{id}}/demand, PUT api/regions/{{id}}/policy, GET api/users/{{id}})");
-                    }
-
-                    await using ((IAsyncDisposable?)api ?? NoAsyncDisposable.Instance)
-                    {
-                        await plane.StartAsync(runtime, spec, parsed.GetValue(period), cancellationToken).ConfigureAwait(false);
-                        io.Error.WriteLine(parsed.GetValue(duration) > 0 ? $"demo: running for {parsed.GetValue(duration)} s" : "demo: running; Ctrl+C to stop");
-                        var live = parsed.GetRequiredValue(view) switch
-                        {
-                            "live" => true,
-                            "lines" => false,
-                            _ => ReferenceEquals(io.Output, Console.Out) && !Console.IsOutputRedirected,
-                        };
-                        await RunViewAsync(plane, io.Output, live, parsed.GetValue(duration), cancellationToken).ConfigureAwait(false);
-                        await plane.StopAsync(runtime, CancellationToken.None).ConfigureAwait(false);
-                    }
-
-                    var final = plane.Monitor.Aggregate();
-                    io.Output.WriteLine(Summary(final));
-                    if (plane.Options.InferenceSilo)
-                    {
-                        await ReportInferenceAsync(runtime, final, io.Error).ConfigureAwait(false);
-                    }
-
-                    if (final.LastFailure is { } failure)
-                    {
-                        io.Error.WriteLine($"demo: {final.FailedLoops} loops failed; the last: {failure}");
-                    }
-                }
-
-                io.Error.WriteLine($"demo: state saved in {directory}; run the same command again to resume");
+                HostPolicies.Provider.Validate(spec);
             }
 
+            // The grains' ids repeat across networks: never resume state saved for another one.
+            DemoNetworkIdentity.RecordOrCheck(directory, setup.Topology);
+            var settings = new SiloSettings
+            {
+                SiloPort = siloPort,
+                GatewayPort = gatewayPort,
+                Control = setup,
+                Storage = silo => silo.AddFileGrainStorage(ControlPlaneHosting.StorageName, files => files.RootDirectory = directory),
+            };
+            var host = await ControllerHost.StartAsync(settings, listenUrl, controllerLogs: true, cancellationToken).ConfigureAwait(false);
+            await using (host.ConfigureAwait(false))
+            {
+                var topology = host.Services.GetRequiredService<ControlTopology>();
+                var monitor = host.Services.GetRequiredService<ControlPlaneMonitor>();
+                io.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"demo: {topology.Regions.Count} regions, {topology.CellCount} cells, {topology.UserCount} users from {(ranUrl is null ? "the built-in simulator" : ranUrl)}; state in {directory}{(resuming ? " (resuming)" : "")}"));
+                io.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"demo: Orleans silo on 127.0.0.1:{siloPort} (gateway {gatewayPort}); inference silos join with 'controller silo --role inference --join 127.0.0.1:{siloPort}'"));
+                if (host.Address is { } address)
+                {
+                    io.Error.WriteLine($"demo: API on {address} (PUT api/users/{{id}}/demand, DELETE api/users/{{id}}/demand, PUT api/regions/{{id}}/policy, GET api/users/{{id}})");
+                }
+
+                await host.Grains.StartAllAsync(topology, spec, parsed.GetValue(period), cancellationToken).ConfigureAwait(false);
+                io.Error.WriteLine(parsed.GetValue(duration) > 0 ? $"demo: running for {parsed.GetValue(duration)} s" : "demo: running; Ctrl+C to stop");
+                var live = parsed.GetRequiredValue(view) switch
+                {
+                    "live" => true,
+                    "lines" => false,
+                    _ => ReferenceEquals(io.Output, Console.Out) && !Console.IsOutputRedirected,
+                };
+                await RunViewAsync(monitor, io.Output, live, parsed.GetValue(duration), cancellationToken).ConfigureAwait(false);
+                await host.Grains.StopAllAsync(topology, CancellationToken.None).ConfigureAwait(false);
+                var final = monitor.Aggregate();
+                io.Output.WriteLine(Summary(final));
+                if (setup.Options.InferenceSilo)
+                {
+                    await ReportInferenceAsync(host.Grains, final, io.Error).ConfigureAwait(false);
+                }
+
+                if (final.LastFailure is { } failure)
+                {
+                    io.Error.WriteLine($"demo: {final.FailedLoops} loops failed; the last: {failure}");
+                }
+            }
+
+            io.Error.WriteLine($"demo: state saved in {directory}; run the same command again to resume");
             return 0;
         });
         return command;
     }
 
-    private static async Task RunViewAsync(ControlPlane plane, TextWriter output, bool live, int durationSeconds, CancellationToken cancellationToken)
+    /// <summary>Takes the state directory for this process; a second process on it is a user mistake named in one line.</summary>
+    internal static StateDirectoryLock LockStateDirectory(string directory)
+    {
+        try
+        {
+            return StateDirectoryLock.Acquire(directory);
+        }
+        catch (StateDirectoryLockedException exception)
+        {
+            throw new CliUsageException(exception.Message);
+        }
+    }
+
+    private static async Task RunViewAsync(ControlPlaneMonitor monitor, TextWriter output, bool live, int durationSeconds, CancellationToken cancellationToken)
     {
         var started = DateTime.UtcNow;
         var end = durationSeconds > 0 ? started.AddSeconds(durationSeconds) : DateTime.MaxValue;
@@ -190,7 +193,7 @@ internal static class DemoCommand
                 break; // Ctrl+C: stop and save.
             }
 
-            var viewNow = plane.Monitor.Aggregate();
+            var viewNow = monitor.Aggregate();
             var elapsed = DateTime.UtcNow - started;
             if (live)
             {
@@ -256,7 +259,7 @@ internal static class DemoCommand
     }
 
     /// <summary>How much batching each inference grain in use did (local or on an inference silo).</summary>
-    private static async Task ReportInferenceAsync(GrainRuntime grains, ControlPlaneView view, TextWriter error)
+    private static async Task ReportInferenceAsync(IGrainFactory grains, ControlPlaneView view, TextWriter error)
     {
         foreach (var spec in view.Policies.Keys.Where(p => p.StartsWith(LearnedPolicies.GnnPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
@@ -268,7 +271,7 @@ internal static class DemoCommand
                 error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"demo: inference grain {name}: {stats.Requests} questions in {stats.Batches} model runs (largest batch {stats.LargestBatch})"));
             }
-            catch (Exception exception) when (exception is SiloUnavailableException or OperationCanceledException)
+            catch (Exception exception) when (exception is SiloUnavailableException or TimeoutException or OperationCanceledException or OrleansException)
             {
                 error.WriteLine($"demo: inference grain {name}: no statistics ({exception.Message})");
             }

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Controller.Policies;
 using Controller.Policies.ArtifactFormat;
-using Controller.Runtime.Storage;
+using Controller.Persistence;
 
 namespace Controller.Host.Cli;
 
@@ -17,15 +17,14 @@ internal static class PolicyCommand
     public static Command Create(CliStreams io)
     {
         var stateDir = new Option<string>("--state-dir") { Description = "the silo's state directory holding the registry (default: the demo's)", DefaultValueFactory = _ => DemoCommand.DefaultStateDirectory() };
-        var blob = new Option<string?>("--blob") { Description = "Azure Blob Storage connection string (e.g. UseDevelopmentStorage=true for Azurite) instead of --state-dir" };
+        var blob = new Option<string?>("--blob-from-env") { Description = "name of an environment variable holding an Azure Blob Storage connection string (e.g. UseDevelopmentStorage=true for Azurite), used instead of --state-dir; secrets never go on the command line" };
         var container = new Option<string>("--container") { Description = "blob container of the registry", DefaultValueFactory = _ => "controller" };
         var json = new Option<bool>("--json") { Description = "print one JSON document on stdout" };
 
         var list = new Command("list", "Policies in the registry and bundled with the executable.") { stateDir, blob, container, json };
         list.SetAction(async (parsed, cancellationToken) =>
         {
-            using var http = new HttpClient();
-            var registry = Open(parsed.GetRequiredValue(stateDir), parsed.GetValue(blob), parsed.GetRequiredValue(container), http);
+            var registry = Open(parsed.GetRequiredValue(stateDir), BlobFromEnvironment(parsed.GetValue(blob)), parsed.GetRequiredValue(container));
             var entries = await registry.ListAsync(cancellationToken).ConfigureAwait(false);
             var bundled = HostPolicies.Learned.AvailableArtifacts();
             if (parsed.GetValue(json))
@@ -86,9 +85,8 @@ internal static class PolicyCommand
         var show = new Command("show", "One policy's manifest: architecture, training, validation metrics, files.") { showName, stateDir, blob, container, json };
         show.SetAction(async (parsed, cancellationToken) =>
         {
-            using var http = new HttpClient();
             var name = parsed.GetRequiredValue(showName);
-            var registry = Open(parsed.GetRequiredValue(stateDir), parsed.GetValue(blob), parsed.GetRequiredValue(container), http);
+            var registry = Open(parsed.GetRequiredValue(stateDir), BlobFromEnvironment(parsed.GetValue(blob)), parsed.GetRequiredValue(container));
             var entry = await registry.FindAsync(name, cancellationToken).ConfigureAwait(false);
             string manifestJson;
             string source;
@@ -157,8 +155,7 @@ internal static class PolicyCommand
                 throw new CliUsageException($"Not imported: {exception.Message}");
             }
 
-            using var http = new HttpClient();
-            var registry = Open(parsed.GetRequiredValue(stateDir), parsed.GetValue(blob), parsed.GetRequiredValue(container), http);
+            var registry = Open(parsed.GetRequiredValue(stateDir), BlobFromEnvironment(parsed.GetValue(blob)), parsed.GetRequiredValue(container));
             var files = new List<KeyValuePair<string, byte[]>>();
             foreach (var file in new[] { PolicyManifest.FileName, PolicyArtifact.WeightsFileName })
             {
@@ -195,12 +192,32 @@ internal static class PolicyCommand
     }
 
     /// <summary>The registry in the silo's storage: files under <paramref name="stateDir"/>, or Azure Blob when a connection string is given.</summary>
-    public static ArtifactRegistry Open(string stateDir, string? blobConnectionString, string container, HttpClient http)
+    public static ArtifactRegistry Open(string stateDir, string? blobConnectionString, string container)
     {
-        IGrainStorage storage = blobConnectionString is null
-            ? new FileGrainStorage(Path.GetFullPath(stateDir))
-            : new AzureBlobGrainStorage(blobConnectionString, container, http);
-        return new ArtifactRegistry(storage, RegistryKind);
+        try
+        {
+            return blobConnectionString is null
+                ? ArtifactRegistry.OpenFiles(Path.GetFullPath(stateDir), RegistryKind)
+                : ArtifactRegistry.OpenBlob(blobConnectionString, container, RegistryKind);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new CliUsageException(exception.Message);
+        }
+    }
+
+    /// <summary>The connection string in environment variable <paramref name="variable"/> (null: none given); a missing or empty variable is a user mistake.</summary>
+    public static string? BlobFromEnvironment(string? variable)
+    {
+        if (variable is null)
+        {
+            return null;
+        }
+
+        var value = Environment.GetEnvironmentVariable(variable);
+        return string.IsNullOrWhiteSpace(value)
+            ? throw new CliUsageException($"--blob-from-env names '{variable}', but that environment variable is not set.")
+            : value;
     }
 
     /// <summary>Lets <see cref="HostPolicies.Learned"/> find registry policies by name, materialized under <paramref name="cache"/> on first use.</summary>

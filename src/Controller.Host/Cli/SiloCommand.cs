@@ -1,70 +1,72 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Net;
 using Controller.Grains.Inference;
-using Controller.Runtime.Cluster;
-using Controller.Runtime.Grains;
+using Controller.Host.Hosting;
 
 namespace Controller.Host.Cli;
 
 /// <summary>
-/// <c>controller silo --role inference</c>: a silo process of one role. The inference role hosts the stateless
-/// <c>inference</c> grains (one per resilient-GNN artifact) that batch the GNN questions of every region of every
-/// control silo pointed at it (<c>controller demo --inference-silo URL</c>); it serves silo-to-silo calls over
-/// HTTP/2 until Ctrl+C or SIGTERM. Artifacts are the bundled ones, directories, or the registry of
-/// <c>--state-dir</c> / <c>--blob</c> (the same storage as the control silos, so imported policies are found).
+/// <c>controller silo --role inference|control</c>: a silo process of one role, an Orleans silo that joins the
+/// cluster whose first silo listens at <c>--join</c> (a <c>controller demo</c>, by default on 127.0.0.1:11111).
+/// The inference role hosts the stateless <c>inference</c> grains (one per resilient-GNN artifact) that batch the
+/// GNN questions of every region of the cluster: the placement filter puts them on inference silos whenever one is
+/// up. Artifacts are the bundled ones, directories, or the registry of <c>--state-dir</c> / <c>--blob</c>. The
+/// control role is shaped for a cluster (membership, Azure Blob state and Kubernetes come with the cluster issue):
+/// today it refuses to start with a line saying so. Runs until Ctrl+C or SIGTERM.
 /// </summary>
 internal static class SiloCommand
 {
-    /// <summary>Default port of silo-to-silo calls (Orleans' silo port, as operators know it).</summary>
-    public const int DefaultPort = 11111;
-
     public static Command Create(CliStreams io)
     {
-        var role = new Option<string>("--role") { Description = "the silo's role: inference (policy grains serving GNN questions for control silos)", Required = true };
-        role.AcceptOnlyFromAmong("inference");
-        var listen = new Option<string>("--listen") { Description = "URL of silo-to-silo calls (HTTP/2 without TLS; port 0: any free port)", DefaultValueFactory = _ => $"http://127.0.0.1:{DefaultPort}" };
+        var role = new Option<string>("--role") { Description = "the silo's role: inference (policy grains serving GNN questions for the cluster's control silos) or control", Required = true };
+        role.AcceptOnlyFromAmong("inference", "control");
+        var join = new Option<string>("--join") { Description = "HOST:PORT of the cluster's first silo (a 'controller demo' silo port)", DefaultValueFactory = _ => $"127.0.0.1:{SiloSettings.DefaultSiloPort}" };
+        var siloPort = CommonOptions.PositiveInt("--silo-port", "this silo's silo-to-silo port on 127.0.0.1", 11112, 65535);
+        var gatewayPort = CommonOptions.PositiveInt("--gateway-port", "this silo's gateway port on 127.0.0.1", 30001, 65535);
         var backend = new Option<string>("--inference-backend") { Description = "managed (CPU, default) or torch (a PyTorch worker process per artifact, CUDA when available)", DefaultValueFactory = _ => "managed" };
         backend.AcceptOnlyFromAmong([.. InferenceSilo.Backends]);
         var stateDir = new Option<string>("--state-dir") { Description = "state directory whose policy registry is searched for policy names (default: the demo's)", DefaultValueFactory = _ => DemoCommand.DefaultStateDirectory() };
-        var blob = new Option<string?>("--blob") { Description = "Azure Blob Storage connection string of the registry instead of --state-dir" };
+        var blobVariable = new Option<string?>("--blob-from-env") { Description = "name of an environment variable holding the Azure Blob Storage connection string of the registry (instead of --state-dir); secrets never go on the command line" };
         var container = new Option<string>("--container") { Description = "blob container of the registry", DefaultValueFactory = _ => "controller" };
-        var command = new Command("silo", "Run a silo of one role (inference) until Ctrl+C or SIGTERM.")
+        var command = new Command("silo", "Run a silo of one role that joins a cluster, until Ctrl+C or SIGTERM.")
         {
-            role, listen, backend, stateDir, blob, container,
+            role, join, siloPort, gatewayPort, backend, stateDir, blobVariable, container,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            var url = RanSimCommand.CheckListen(parsed.GetRequiredValue(listen), $"silo calls are served under {SiloServer.CallsPath}");
+            if (parsed.GetRequiredValue(role) == "control")
+            {
+                throw new CliUsageException("--role control joins a real cluster (Redis or Azure Table membership, Azure Blob state), which comes with the cluster issue; run 'controller demo' for an embedded control silo.");
+            }
+
+            var primary = ParseEndpoint(parsed.GetRequiredValue(join));
             var chosen = parsed.GetRequiredValue(backend);
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             var stateDirectory = Path.GetFullPath(parsed.GetRequiredValue(stateDir));
-            var registry = PolicyCommand.Open(stateDirectory, parsed.GetValue(blob), parsed.GetRequiredValue(container), http);
+            var registry = PolicyCommand.Open(stateDirectory, PolicyCommand.BlobFromEnvironment(parsed.GetValue(blobVariable)), parsed.GetRequiredValue(container));
             // A cache of its own: a control silo on the same state directory materializes into its own.
             var cache = Path.Combine(Path.GetTempPath(), $"controller-silo-{Environment.ProcessId}");
             PolicyCommand.UseRegistry(registry, cache);
-            var runtime = InferenceSilo.Register(new GrainRuntimeBuilder(), HostPolicies.Learned, chosen).Build();
-            await using (runtime.ConfigureAwait(false))
+            var settings = new SiloSettings
             {
-                SiloServer server;
+                Role = "inference",
+                SiloPort = parsed.GetValue(siloPort),
+                GatewayPort = parsed.GetValue(gatewayPort),
+                Primary = primary,
+                Learned = HostPolicies.Learned,
+                Backend = chosen,
+            };
+            var host = await ControllerHost.StartAsync(settings, "none", controllerLogs: true, cancellationToken).ConfigureAwait(false);
+            await using (host.ConfigureAwait(false))
+            {
+                io.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"silo: inference role on 127.0.0.1:{settings.SiloPort}, joined the cluster at {primary} (backend {chosen}; registry {registry.Location}); Ctrl+C to stop"));
                 try
                 {
-                    server = await SiloServer.StartAsync(runtime, new SiloServerOptions { Listen = url, ConfigureLogging = RanSimCommand.LogWarningsTo }, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
                 }
-                catch (IOException exception)
+                catch (OperationCanceledException)
                 {
-                    throw new CliUsageException($"{exception.Message} (pick another --listen)");
-                }
-
-                await using (server.ConfigureAwait(false))
-                {
-                    io.Error.WriteLine($"silo: inference role listening on {server.Address} (HTTP/2, backend {chosen}; registry {registry.Location}); Ctrl+C to stop");
-                    try
-                    {
-                        await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        // Ctrl+C or SIGTERM: the normal way to stop.
-                    }
+                    // Ctrl+C or SIGTERM: the normal way to stop.
                 }
             }
 
@@ -78,4 +80,10 @@ internal static class SiloCommand
         });
         return command;
     }
+
+    /// <summary>HOST:PORT with an IP address (the localhost cluster's silos are addressed by IP).</summary>
+    internal static IPEndPoint ParseEndpoint(string text) =>
+        IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port > 0
+            ? endpoint
+            : throw new CliUsageException($"--join must be IP:PORT of the cluster's first silo, such as 127.0.0.1:{SiloSettings.DefaultSiloPort} (got '{text}').");
 }

@@ -5,7 +5,7 @@ using Controller.Radio.Allocation;
 using Controller.Radio.Graphs;
 using Controller.Radio.Randomness;
 using Controller.Radio.Scenarios;
-using Controller.Runtime.Grains;
+using Controller.Host.Hosting;
 
 namespace Controller.Host.Reproductions;
 
@@ -92,9 +92,10 @@ internal sealed class AggGnnExactnessReproduction : Reproduction
         var network = new AggregationNetwork(m, length);
 
         // Pair i is cell i of a one-region synthetic topology; its grain holds node i.
-        using var plane = AggregationControlPlane.Create(AggregationControlPlane.Pairs(scenario.Name, m, configuration.Constants));
-        await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
-        var grains = await AggregationGrainRun.StartAsync(runtime, plane.Topology.Regions[0].CellIds, length, cancellationToken).ConfigureAwait(false);
+        var plane = AggregationControlPlane.Create(AggregationControlPlane.Pairs(scenario.Name, m, configuration.Constants));
+        var silo = await EmbeddedSilo.StartAsync(new SiloSettings { Control = plane }, cancellationToken).ConfigureAwait(false);
+        await using var _ = silo.ConfigureAwait(false);
+        var grains = await AggregationGrainRun.StartAsync(silo.Grains, plane.Topology.Regions[0].CellIds, length, cancellationToken).ConfigureAwait(false);
 
         // Histories for the product form: shifts[d] = Htil(t-d), observed[d] = xbar(t-d), d = 0..K-1.
         var shifts = new double[length][];

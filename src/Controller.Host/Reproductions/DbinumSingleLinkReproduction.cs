@@ -2,7 +2,8 @@ using System.Globalization;
 using Controller.Grains;
 using Controller.Optimization.Dbinum;
 using Controller.Ran.Contract;
-using Controller.Runtime.Grains;
+using Controller.Grains.Hosting;
+using Controller.Host.Hosting;
 
 namespace Controller.Host.Reproductions;
 
@@ -48,7 +49,7 @@ internal sealed class DbinumSingleLinkReproduction : Reproduction
     private static async Task<IReadOnlyList<ReproductionRow>> RunAsync(ulong seed, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         // Paper 000's link is a cell of a synthetic one-region topology; its users are the cell's users.
-        using var plane = DbinumControlPlane.Create(new RanTopology(
+        var plane = DbinumControlPlane.Create(new RanTopology(
             [new RegionTopology("r000", "dbinum-single-link", [CellId], UserIds, [0, 0, 0], Noise: 1, MaxPower: 1, PowerUnit: "")]));
         var rows = new List<ReproductionRow>();
         var gradient = await SolveAsync(plane, gradientFeedback: true, GradientRounds, alphaStep: GradientAlphaStep, seed, progress, 0, cancellationToken).ConfigureAwait(false);
@@ -78,9 +79,9 @@ internal sealed class DbinumSingleLinkReproduction : Reproduction
     }
 
     // The same rounds twice in lockstep: by DbinumSolver, and through the user and link grains of a fresh
-    // runtime (in-memory storage). Every round's Psi, x, v and alpha of the two are compared.
+    // silo (in-memory storage). Every round's Psi, x, v and alpha of the two are compared.
     private static async Task<Comparison> SolveAsync(
-        ControlPlane plane, bool gradientFeedback, int rounds, double alphaStep, ulong seed, IProgress<int>? progress, int progressOffset, CancellationToken cancellationToken)
+        ControlPlaneSetup plane, bool gradientFeedback, int rounds, double alphaStep, ulong seed, IProgress<int>? progress, int progressOffset, CancellationToken cancellationToken)
     {
         var options = new DbinumOptions { AlphaStep = alphaStep, PrimalStepsPerRound = StepsPerRound };
         var users = TrueAlpha.Select(a =>
@@ -92,9 +93,10 @@ internal sealed class DbinumSingleLinkReproduction : Reproduction
         }).ToArray();
         var link = new DbinumLink(Capacity, BarrierWeight);
         var solver = new DbinumSolver([link], users, options, seed);
-        await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
+        var silo = await EmbeddedSilo.StartAsync(new SiloSettings { Control = plane }, cancellationToken).ConfigureAwait(false);
+        await using var _ = silo.ConfigureAwait(false);
         var grains = await DbinumGrainRun.StartAsync(
-            runtime, [new DbinumGrainLink(CellId, link)], [.. users.Select((u, r) => new DbinumGrainUser(UserIds[r], u))], options, seed, cancellationToken).ConfigureAwait(false);
+            silo.Grains, [new DbinumGrainLink(CellId, link)], [.. users.Select((u, r) => new DbinumGrainUser(UserIds[r], u))], options, seed, cancellationToken).ConfigureAwait(false);
 
         // Gradient feedback converges: report the last round. Value feedback keeps estimator noise in the
         // iterates: report their mean over the last quarter (Polyak averaging), as stated in the setup.

@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Globalization;
-using Controller.Runtime.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
@@ -59,7 +58,7 @@ internal static class TelemetrySetup
     /// The ActivitySource and Meter names exported. Add a component's name here when it starts tracing;
     /// <see cref="Start(IReadOnlyDictionary{string, string?}, string)"/> reads the list when it is called.
     /// </summary>
-    public static readonly string[] SourceNames = [RuntimeTelemetry.Name, Controller.Grains.Diagnostics.ControlTelemetry.Name];
+    public static readonly string[] SourceNames = [Controller.Grains.Diagnostics.ControlTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Microsoft.Orleans"];
 
     /// <summary>What <see cref="Start(IReadOnlyDictionary{string, string?}, string)"/> returns when export is off; disposing it does nothing.</summary>
     public static IDisposable Disabled { get; } = new NoExport();

@@ -5,7 +5,6 @@ using Controller.Radio.Channels;
 using Controller.Radio.Graphs;
 using Controller.Radio.Randomness;
 using Controller.Radio.Scenarios;
-using Controller.Runtime.Grains;
 
 namespace Controller.Grains.Tests.Aggregation;
 
@@ -31,11 +30,12 @@ public sealed class AggregationGrainRunTests
     [InlineData(1.0, true)]
     public async Task AdvanceAsync_RandomActivity_EqualsAggregationNetworkAndProductForm(double activity, bool serializeCalls)
     {
+        _ = serializeCalls; // Orleans copies every argument that is not [Immutable]; both cases take that path now.
         var (configuration, eta0) = Configuration();
         var constants = configuration.Constants;
-        using var plane = AggregationControlPlane.Create(AggregationControlPlane.Pairs("agg-gnn", Pairs, constants));
-        await using var runtime = plane.Register(new GrainRuntimeBuilder().Configure(o => o.SerializeCalls = serializeCalls)).Build();
-        var run = await AggregationGrainRun.StartAsync(runtime, plane.Topology.Regions[0].CellIds, Hops, CancellationToken.None);
+        var plane = AggregationControlPlane.Create(AggregationControlPlane.Pairs("agg-gnn", Pairs, constants));
+        await using var runtime = await TestSilo.StartAsync(plane);
+        var run = await AggregationGrainRun.StartAsync(runtime.Grains, plane.Topology.Regions[0].CellIds, Hops, CancellationToken.None);
         var network = new AggregationNetwork(Pairs, Hops);
         var product = new ProductForm(Pairs, Hops);
         var random = SeededRandom.ForStream(Seed, RandomStreams.Activity, 0);
@@ -91,9 +91,9 @@ public sealed class AggregationGrainRunTests
     public async Task AdvanceAsync_CellNeverActive_SendsNothingAndItsNeighboursGetNothingFromIt()
     {
         // Three pairs, every edge present (weights chosen by hand); cell 1 is never active.
-        using var plane = AggregationControlPlane.Create(AggregationControlPlane.Pairs("agg-gnn", 3, new RadioConstants(1, 1, 0, "")));
-        await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
-        var run = await AggregationGrainRun.StartAsync(runtime, plane.Topology.Regions[0].CellIds, 3, CancellationToken.None);
+        var plane = AggregationControlPlane.Create(AggregationControlPlane.Pairs("agg-gnn", 3, new RadioConstants(1, 1, 0, "")));
+        await using var runtime = await TestSilo.StartAsync(plane);
+        var run = await AggregationGrainRun.StartAsync(runtime.Grains, plane.Topology.Regions[0].CellIds, 3, CancellationToken.None);
         var gains = new GainMatrix(3, 3);
         for (var i = 0; i < 3; i++)
         {
@@ -118,9 +118,9 @@ public sealed class AggregationGrainRunTests
     [Fact]
     public async Task AdvanceAsync_InputsOfTheWrongSize_Throws()
     {
-        using var plane = AggregationControlPlane.Create(AggregationControlPlane.Pairs("agg-gnn", 3, new RadioConstants(1, 1, 0, "")));
-        await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
-        var run = await AggregationGrainRun.StartAsync(runtime, plane.Topology.Regions[0].CellIds, 3, CancellationToken.None);
+        var plane = AggregationControlPlane.Create(AggregationControlPlane.Pairs("agg-gnn", 3, new RadioConstants(1, 1, 0, "")));
+        await using var runtime = await TestSilo.StartAsync(plane);
+        var run = await AggregationGrainRun.StartAsync(runtime.Grains, plane.Topology.Regions[0].CellIds, 3, CancellationToken.None);
         var graph = InterferenceGraph.ForAggregation(new GainMatrix(2, 2), 0.5);
 
         await Assert.ThrowsAsync<ArgumentException>(() => run.AdvanceAsync(graph, [true, true, true], [1, 1, 1], CancellationToken.None));
@@ -130,10 +130,10 @@ public sealed class AggregationGrainRunTests
     [Fact]
     public async Task StartAsync_RepeatedCell_Throws()
     {
-        using var plane = AggregationControlPlane.Create(AggregationControlPlane.Pairs("agg-gnn", 3, new RadioConstants(1, 1, 0, "")));
-        await using var runtime = plane.Register(new GrainRuntimeBuilder()).Build();
+        var plane = AggregationControlPlane.Create(AggregationControlPlane.Pairs("agg-gnn", 3, new RadioConstants(1, 1, 0, "")));
+        await using var runtime = await TestSilo.StartAsync(plane);
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => AggregationGrainRun.StartAsync(runtime, ["r000/c00", "r000/c00"], 3, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AggregationGrainRun.StartAsync(runtime.Grains, ["r000/c00", "r000/c00"], 3, CancellationToken.None));
 
         Assert.Equal("cellIds", error.ParamName);
     }

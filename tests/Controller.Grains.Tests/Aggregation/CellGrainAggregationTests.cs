@@ -1,6 +1,5 @@
 using Controller.Optimization.Aggregation;
 using Controller.Radio.Scenarios;
-using Controller.Runtime.Grains;
 
 namespace Controller.Grains.Tests.Aggregation;
 
@@ -9,19 +8,16 @@ namespace Controller.Grains.Tests.Aggregation;
 /// cell unchanged. "Unchanged" is checked twice: the sequence right after the rejection, and the slots after
 /// it, which must equal those of an <see cref="AggregationNode"/> that never saw the bad input.
 /// </summary>
-public sealed class CellGrainAggregationTests : IAsyncDisposable
+public sealed class CellGrainAggregationTests : IAsyncLifetime
 {
     private const int Length = 4;
     private const string Cell = "r000/c00";
 
-    private readonly ControlPlane _plane = AggregationControlPlane.Create(AggregationControlPlane.Pairs("agg-gnn", 2, new RadioConstants(1, 1, 0, "")));
-    private readonly GrainRuntime _runtime;
+    private readonly Hosting.ControlPlaneSetup _plane = AggregationControlPlane.Create(AggregationControlPlane.Pairs("agg-gnn", 2, new RadioConstants(1, 1, 0, "")));
     private readonly AggregationNode _reference = new(Length);
+    private TestSilo _runtime = null!;
 
-    public CellGrainAggregationTests()
-    {
-        _runtime = _plane.Register(new GrainRuntimeBuilder()).Build();
-    }
+    public async Task InitializeAsync() => _runtime = await TestSilo.StartAsync(_plane);
 
     private ICellGrain Grain => _runtime.GetGrain<ICellGrain>(Cell);
 
@@ -60,7 +56,8 @@ public sealed class CellGrainAggregationTests : IAsyncDisposable
     [InlineData(double.NaN, true)]
     public async Task AggregationBeginSlotAsync_ActiveWithNonFiniteState_RejectedAndCellUnchanged(double state, bool serializeCalls)
     {
-        await using var runtime = _plane.Register(new GrainRuntimeBuilder().Configure(o => o.SerializeCalls = serializeCalls)).Build();
+        _ = serializeCalls; // Orleans copies every non-[Immutable] argument; both cases now take the same path.
+        var runtime = _runtime;
         var grain = runtime.GetGrain<ICellGrain>(Cell);
         await JoinAndRunTwoSlotsAsync(grain);
         var before = await grain.AggregationSequenceAsync(CancellationToken.None);
@@ -148,11 +145,7 @@ public sealed class CellGrainAggregationTests : IAsyncDisposable
     public async Task AggregationJoinAsync_LengthBelowOne_Throws()
         => await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Grain.AggregationJoinAsync(0, CancellationToken.None).AsTask());
 
-    public async ValueTask DisposeAsync()
-    {
-        await _runtime.DisposeAsync();
-        _plane.Dispose();
-    }
+    public async Task DisposeAsync() => await _runtime.DisposeAsync();
 
     private Task JoinAndRunTwoSlotsAsync() => JoinAndRunTwoSlotsAsync(Grain);
 

@@ -1,0 +1,158 @@
+using System.Net;
+using System.Net.Sockets;
+using Controller.Grains.Hosting;
+using Controller.Policies;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+
+namespace Controller.Host.Hosting;
+
+/// <summary>How one silo of this process is set up: its role, its endpoints and where grain state goes.</summary>
+internal sealed record SiloSettings
+{
+    /// <summary>Default silo-to-silo port (Orleans' own default).</summary>
+    public const int DefaultSiloPort = 11111;
+
+    /// <summary>Default gateway port (Orleans' own default).</summary>
+    public const int DefaultGatewayPort = 30000;
+
+    /// <summary>The silo's role, as silo metadata: "control" (regions, cells, users, links) or "inference".</summary>
+    public string Role { get; init; } = "control";
+
+    /// <summary>Silo-to-silo port on 127.0.0.1.</summary>
+    public int SiloPort { get; init; } = DefaultSiloPort;
+
+    /// <summary>Gateway port on 127.0.0.1.</summary>
+    public int GatewayPort { get; init; } = DefaultGatewayPort;
+
+    /// <summary>The first silo of the localhost cluster (null: this one is).</summary>
+    public IPEndPoint? Primary { get; init; }
+
+    /// <summary>Cluster id (silos of one cluster share it).</summary>
+    public string ClusterId { get; init; } = "controller";
+
+    /// <summary>Service id (the name state is kept under).</summary>
+    public string ServiceId { get; init; } = "controller";
+
+    /// <summary>The control grains' setup; null on an inference silo.</summary>
+    public ControlPlaneSetup? Control { get; init; }
+
+    /// <summary>Learned policies of an inference silo (a control silo takes them from its policies).</summary>
+    public LearnedPolicies? Learned { get; init; }
+
+    /// <summary>Inference backend ("managed" or "torch").</summary>
+    public string Backend { get; init; } = "managed";
+
+    /// <summary>Adds the grain storage provider named <see cref="ControlPlaneHosting.StorageName"/> (null: in memory).</summary>
+    public Action<ISiloBuilder>? Storage { get; init; }
+
+    /// <summary>Silo endpoints on free loopback ports, for silos nobody joins from outside (reproductions, benchmarks).</summary>
+    public SiloSettings WithFreePorts() => this with { SiloPort = FreePort(), GatewayPort = FreePort() };
+
+    /// <summary>A loopback port nothing listens on right now.</summary>
+    public static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+}
+
+/// <summary>
+/// The one way this executable configures an Orleans silo: localhost clustering (membership and Kubernetes come
+/// with the cluster issue), silo metadata carrying the role, Orleans' activity propagation (a loop's trace
+/// includes its grain calls, across silos), in-memory reminders (each region's watchdog), the storage provider,
+/// and the control grains' or the inference role's services.
+/// </summary>
+internal static class SiloHosting
+{
+    /// <summary>Configures <paramref name="silo"/> as <paramref name="settings"/> say.</summary>
+    public static void Configure(ISiloBuilder silo, SiloSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(settings);
+        silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, settings.Primary, settings.ServiceId, settings.ClusterId);
+        silo.Configure<EndpointOptions>(endpoints => endpoints.AdvertisedIPAddress = IPAddress.Loopback);
+        silo.UseSiloMetadata(new Dictionary<string, string> { [ControlPlaneHosting.RoleKey] = settings.Role });
+        silo.AddActivityPropagation();
+        silo.UseInMemoryReminderService();
+        // A silo of this process stops when its owner says so, quickly (state was written by the owner first).
+        silo.Configure<SiloMessagingOptions>(messaging => messaging.ResponseTimeout = TimeSpan.FromSeconds(30));
+        if (settings.Storage is { } storage)
+        {
+            storage(silo);
+        }
+        else
+        {
+            silo.AddMemoryGrainStorage(ControlPlaneHosting.StorageName);
+        }
+
+        if (settings.Control is { } control)
+        {
+            silo.Services.AddControlPlane(control);
+        }
+        else
+        {
+            silo.Services.AddInferenceRole(settings.Learned ?? new LearnedPolicies(), settings.Backend);
+        }
+    }
+
+    /// <summary>Quiet logs on standard error: warnings and errors, the controller's own information lines when asked.</summary>
+    public static void ConfigureLogging(ILoggingBuilder logging, bool controllerInformation)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(LogLevel.Warning);
+        logging.AddFilter("Controller", controllerInformation ? LogLevel.Information : LogLevel.Warning);
+        // Orleans reports its own start and stop as warnings at times (e.g. a silo that could not reach a dead peer
+        // while shutting down); errors still show.
+        logging.AddFilter("Orleans", LogLevel.Error);
+        logging.AddSimpleConsole(console => console.SingleLine = true);
+        logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+}
+
+/// <summary>
+/// A silo in this process without a web server, for verbs that run grains to compute something (reproductions
+/// through grains, <c>bench loop</c>): start, use <see cref="Grains"/>, dispose.
+/// </summary>
+internal sealed class EmbeddedSilo : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private EmbeddedSilo(IHost host)
+    {
+        _host = host;
+        Grains = host.Services.GetRequiredService<IGrainFactory>();
+    }
+
+    /// <summary>The silo's grain factory.</summary>
+    public IGrainFactory Grains { get; }
+
+    /// <summary>The silo's services.</summary>
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>Starts a silo on free loopback ports.</summary>
+    public static async Task<EmbeddedSilo> StartAsync(SiloSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Production, DisableDefaults = true });
+        SiloHosting.ConfigureLogging(builder.Logging, controllerInformation: false);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        var free = settings.SiloPort == SiloSettings.DefaultSiloPort ? settings.WithFreePorts() : settings;
+        builder.UseOrleans(silo => SiloHosting.Configure(silo, free));
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return new EmbeddedSilo(host);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync(CancellationToken.None);
+        _host.Dispose();
+    }
+}
