@@ -41,8 +41,8 @@ internal static class DemoCommand
         var ran = new Option<string?>("--ran") { Description = "URL of an external RAN ('controller ran-sim --listen URL') instead of the built-in simulator" };
         var schedule = CommonOptions.DemandChanges();
         var inference = new InferenceOptions("silo");
-        var siloPortOption = CommonOptions.PositiveInt("--silo-port", "the Orleans silo-to-silo port on 127.0.0.1 (inference silos join here)", SiloSettings.DefaultSiloPort, 65535);
-        var gatewayPortOption = CommonOptions.PositiveInt("--gateway-port", "the Orleans gateway port on 127.0.0.1", SiloSettings.DefaultGatewayPort, 65535);
+        var siloPortOption = SiloSettings.PortOption("--silo-port", "the Orleans silo-to-silo port on 127.0.0.1 (inference silos join here; 0: any free port)", SiloSettings.DefaultSiloPort);
+        var gatewayPortOption = SiloSettings.PortOption("--gateway-port", "the Orleans gateway port on 127.0.0.1 (0: any free port)", SiloSettings.DefaultGatewayPort);
         var backend = new Option<string>("--inference-backend") { Description = "backend of the inference silo: managed (CPU, default) or torch (PyTorch worker process, CUDA when available)", DefaultValueFactory = _ => "managed" };
         backend.AcceptOnlyFromAmong("managed", "torch");
         var view = new Option<string>("--view") { Description = "console view: live (redrawn), lines (one line per refresh) or auto", DefaultValueFactory = _ => "auto" };
@@ -80,16 +80,9 @@ internal static class DemoCommand
 
             var throughInferenceGrains = inference.Read(parsed);
             var listenUrl = parsed.GetRequiredValue(listen);
-            var siloPort = parsed.GetValue(siloPortOption);
-            var gatewayPort = parsed.GetValue(gatewayPortOption);
+            var siloPort = parsed.GetValue(siloPortOption) is > 0 and var chosenSilo ? chosenSilo : SiloSettings.FreePort();
+            var gatewayPort = parsed.GetValue(gatewayPortOption) is > 0 and var chosenGateway ? chosenGateway : SiloSettings.FreePort();
 
-            // Only once the inputs are known good does the demo touch the disk; the directory is this process's
-            // until it exits (a second demo on it stops here, naming the holder).
-            var resuming = Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Any(f => !f.EndsWith(StateDirectoryLock.LockFileName, StringComparison.Ordinal));
-            Directory.CreateDirectory(directory);
-            using var stateLock = LockStateDirectory(directory);
-            // Policies imported into this silo's registry ('controller policy import') are selectable by name.
-            PolicyCommand.UseRegistry(PolicyCommand.Open(directory, blobConnectionString: null, container: "controller"), Path.Combine(directory, ".policies"));
             ControlPlaneSetup setup;
             try
             {
@@ -100,6 +93,14 @@ internal static class DemoCommand
                 throw new CliUsageException($"Cannot reach the RAN at {ranUrl}: {exception.Message}");
             }
 
+
+            // Only once the inputs are known good does the demo touch the disk; the directory is this process's
+            // until it exits (a second demo on it stops here, naming the holder).
+            var resuming = Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*" + FileGrainStorage.StateFileExtension, SearchOption.AllDirectories).Any();
+            Directory.CreateDirectory(directory);
+            using var stateLock = LockStateDirectory(directory);
+            // Policies imported into this silo's registry ('controller policy import') are selectable by name.
+            PolicyCommand.UseRegistry(PolicyCommand.Open(directory, blobConnectionString: null, container: "controller"), Path.Combine(directory, ".policies"));
             if (spec is not null)
             {
                 HostPolicies.Provider.Validate(spec);

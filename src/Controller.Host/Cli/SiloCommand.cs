@@ -22,8 +22,8 @@ internal static class SiloCommand
         var role = new Option<string>("--role") { Description = "the silo's role: inference (policy grains serving GNN questions for the cluster's control silos) or control", Required = true };
         role.AcceptOnlyFromAmong("inference", "control");
         var join = new Option<string>("--join") { Description = "HOST:PORT of the cluster's first silo (a 'controller demo' silo port)", DefaultValueFactory = _ => $"127.0.0.1:{SiloSettings.DefaultSiloPort}" };
-        var siloPort = CommonOptions.PositiveInt("--silo-port", "this silo's silo-to-silo port on 127.0.0.1", 11112, 65535);
-        var gatewayPort = CommonOptions.PositiveInt("--gateway-port", "this silo's gateway port on 127.0.0.1", 30001, 65535);
+        var siloPort = SiloSettings.PortOption("--silo-port", "this silo's silo-to-silo port on 127.0.0.1 (0: any free port)", 0);
+        var gatewayPort = SiloSettings.PortOption("--gateway-port", "this silo's gateway port on 127.0.0.1 (0: any free port)", 0);
         var backend = new Option<string>("--inference-backend") { Description = "managed (CPU, default) or torch (a PyTorch worker process per artifact, CUDA when available)", DefaultValueFactory = _ => "managed" };
         backend.AcceptOnlyFromAmong([.. InferenceSilo.Backends]);
         var stateDir = new Option<string>("--state-dir") { Description = "state directory whose policy registry is searched for policy names (default: the demo's)", DefaultValueFactory = _ => DemoCommand.DefaultStateDirectory() };
@@ -50,8 +50,8 @@ internal static class SiloCommand
             var settings = new SiloSettings
             {
                 Role = "inference",
-                SiloPort = parsed.GetValue(siloPort),
-                GatewayPort = parsed.GetValue(gatewayPort),
+                SiloPort = parsed.GetValue(siloPort) is > 0 and var s ? s : SiloSettings.FreePort(),
+                GatewayPort = parsed.GetValue(gatewayPort) is > 0 and var g ? g : SiloSettings.FreePort(),
                 Primary = primary,
                 Learned = HostPolicies.Learned,
                 Backend = chosen,

@@ -53,6 +53,24 @@ internal sealed record SiloSettings
     /// <summary>Silo endpoints on free loopback ports, for silos nobody joins from outside (reproductions, benchmarks).</summary>
     public SiloSettings WithFreePorts() => this with { SiloPort = FreePort(), GatewayPort = FreePort() };
 
+    /// <summary>A port option: a whole number in [0, 65535], 0 meaning any free port.</summary>
+    public static System.CommandLine.Option<int> PortOption(string name, string description, int defaultPort) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultPort,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+            if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port > 65535)
+            {
+                result.AddError($"{name} must be a port number in [0, 65535] (got '{text}').");
+                return 0;
+            }
+
+            return port;
+        },
+    };
+
     /// <summary>A loopback port nothing listens on right now.</summary>
     public static int FreePort()
     {

@@ -5,35 +5,33 @@ using System.Text.Json;
 using Controller.Grains;
 using Controller.Host.Api;
 using Controller.Ran.Simulation;
-using Controller.Runtime.Grains;
+using Controller.Grains.Hosting;
+using Controller.Host.Hosting;
 
 namespace Controller.Host.Tests.Api;
 
-/// <summary>The silo's minimal API over real HTTP (Kestrel on a free loopback port) in front of real grains.</summary>
+/// <summary>The silo's minimal API over real HTTP (Kestrel on a free loopback port) in front of a real Orleans silo, in one host as the demo runs it.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xunit disposes them in IAsyncLifetime.DisposeAsync.")]
 public sealed class ControlApiTests : IAsyncLifetime
 {
     private RanSimulator _simulator = null!;
-    private ControlPlane _plane = null!;
-    private GrainRuntime _runtime = null!;
-    private ControlApi _api = null!;
+    private ControllerHost _host = null!;
+    private IGrainFactory _runtime = null!;
     private HttpClient _http = null!;
 
     public async Task InitializeAsync()
     {
         _simulator = new RanSimulator(new RanSimulatorOptions { Regions = 2, Settings = [new("users", "8"), new("aps", "2")] });
-        _plane = new ControlPlane(_simulator, _simulator.Topology, new ControlPlaneOptions());
-        _runtime = _plane.Register(new GrainRuntimeBuilder()).Build();
-        _api = await ControlApi.StartAsync(_plane, _runtime, "http://127.0.0.1:0", CancellationToken.None);
-        _http = new HttpClient { BaseAddress = _api.Address };
+        var setup = new ControlPlaneSetup(_simulator, _simulator.Topology, new ControlPlaneOptions());
+        _host = await ControllerHost.StartAsync(new SiloSettings { Control = setup }.WithFreePorts(), "http://127.0.0.1:0", controllerLogs: false, CancellationToken.None);
+        _runtime = _host.Grains;
+        _http = new HttpClient { BaseAddress = _host.Address };
     }
 
     public async Task DisposeAsync()
     {
         _http.Dispose();
-        await _api.DisposeAsync();
-        await _runtime.DisposeAsync();
-        _plane.Dispose();
+        await _host.DisposeAsync();
     }
 
     [Fact]
@@ -51,13 +49,44 @@ public sealed class ControlApiTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("{\"demand\": -0.5}", "must be a finite number >= 0")]
+    [InlineData("{\"demand\": -0.5}", "must be a finite number in [0, 40]")]
+    [InlineData("{\"demand\": 40.5}", "must be a finite number in [0, 40]")]
     [InlineData("{\"demand\": \"lots\"}", "The body is not a demand")]
-    [InlineData("{\"demand\": 1e999}", "must be a finite number >= 0")]
+    [InlineData("{\"demand\": \"0.5\"}", "The body is not a demand")]
+    [InlineData("{\"demand\": null}", "The body is not a demand")]
+    [InlineData("{\"demnad\": 0.5}", "The body is not a demand")]
+    [InlineData("{}", "missing required properties")]
+    [InlineData("{\"demand\": 0.5, \"extra\": 1}", "The body is not a demand")]
+    [InlineData("{\"demand\": 1e999}", "must be a finite number in [0, 40]")]
     [InlineData("", "The body is empty")]
     public async Task Bad_demands_get_a_problem_and_change_nothing(string body, string detail)
     {
-        using var response = await _http.PutAsync("api/users/r000/u001/demand", new StringContent(body, Encoding.UTF8, "application/json"));
+        await Bad_demand_changes_nothing(new StringContent(body, Encoding.UTF8, "application/json"), detail);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_gets_a_problem_and_changes_nothing()
+        => await Bad_demand_changes_nothing(new StringContent("demand=0.5", Encoding.UTF8, "application/x-www-form-urlencoded"), "must be JSON");
+
+    [Fact]
+    public async Task Delete_clears_the_operator_demand()
+    {
+        using var set = await _http.PutAsJsonAsync("api/users/r000/u003/demand", new { demand = 2.5 });
+        Assert.Equal(HttpStatusCode.NoContent, set.StatusCode);
+        await _runtime.GetGrain<IRegionGrain>("r000").RunLoopAsync(CancellationToken.None);
+        Assert.Equal(2.5, (await _http.GetFromJsonAsync<JsonElement>("api/users/r000/u003")).GetProperty("demand").GetDouble());
+
+        using var cleared = await _http.DeleteAsync("api/users/r000/u003/demand");
+        Assert.Equal(HttpStatusCode.NoContent, cleared.StatusCode);
+        await _runtime.GetGrain<IRegionGrain>("r000").RunLoopAsync(CancellationToken.None);
+        Assert.Equal(1, (await _http.GetFromJsonAsync<JsonElement>("api/users/r000/u003")).GetProperty("demand").GetDouble());
+    }
+
+    private async Task Bad_demand_changes_nothing(HttpContent content, string detail)
+    {
+        using (content)
+        {
+            using var response = await _http.PutAsync("api/users/r000/u001/demand", content);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -66,6 +95,7 @@ public sealed class ControlApiTests : IAsyncLifetime
         await _runtime.GetGrain<IRegionGrain>("r000").RunLoopAsync(CancellationToken.None);
         var user = await _http.GetFromJsonAsync<JsonElement>("api/users/r000/u001");
         Assert.Equal(1, user.GetProperty("demand").GetDouble());
+        }
     }
 
     [Fact]

@@ -81,24 +81,6 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
-    public void BenchCluster_Json_RemoteAndLocalPhasesWithCpuPerCall()
-    {
-        var run = CliRun.Of("bench", "cluster", "--grains", "20", "--calls", "400", "--concurrency", "4", "--latency-calls", "50", "--payload", "280", "--json");
-
-        Assert.True(run.ExitCode == 0, run.Error);
-        using var document = System.Text.Json.JsonDocument.Parse(run.Output);
-        var root = document.RootElement;
-        Assert.Equal(280, root.GetProperty("payloadDoubles").GetInt32());
-        foreach (var phase in new[] { "remote", "local" })
-        {
-            var p = root.GetProperty(phase);
-            Assert.True(p.GetProperty("callsPerSecond").GetDouble() > 0, phase);
-            Assert.True(p.GetProperty("p50Micros").GetDouble() <= p.GetProperty("p99Micros").GetDouble(), phase);
-            Assert.True(p.GetProperty("cpuMicrosPerCall").GetDouble() > 0, phase);
-        }
-    }
-
-    [Fact]
     public void BenchInference_Json_RowsOfBothComparisonsWithOneNodesPart()
     {
         var run = CliRun.Of("bench", "inference", "--users", "40,100", "--instances", "2", "--repetitions", "3", "--json");
@@ -117,24 +99,6 @@ public sealed class BenchCommandTests
             Assert.True(node > 0 && row.GetProperty("aggGnnMicros").GetDouble() > 0, row.GetRawText());
             Assert.InRange(row.GetProperty("nodeRatio").GetDouble() / (row.GetProperty("wmmseMicros").GetDouble() / node), 0.99, 1.01);
         }
-    }
-
-    [Fact]
-    public void BenchCluster_NegativePayload_UsageError()
-    {
-        var run = CliRun.Of("bench", "cluster", "--payload", "-1");
-
-        Assert.Equal(2, run.ExitCode);
-        Assert.Contains("--payload must be in [0, 1000000] doubles.", run.Error, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void BenchLoop_ThroughAnInferenceSiloWithRegionInference_UsageError()
-    {
-        var run = CliRun.Of("bench", "loop", "--cells", "8", "--users", "80", "--inference", "region", "--inference-silo", "http://127.0.0.1:11111");
-
-        Assert.Equal(2, run.ExitCode);
-        Assert.Equal("error: --inference-silo sends gnn: questions to inference silos; it cannot be combined with --inference region.", run.Error.Trim());
     }
 
     [Fact]

@@ -156,9 +156,9 @@ public sealed class TelemetrySetupTests
     }
 
     [Fact]
-    public void SourceNames_RuntimeAndGrains()
+    public void SourceNames_GrainsAndOrleans()
     {
-        Assert.Equal(["Controller.Runtime", GrainsSource], TelemetrySetup.SourceNames);
+        Assert.Equal([GrainsSource, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Microsoft.Orleans"], TelemetrySetup.SourceNames);
     }
 
     private static Dictionary<string, string?> HttpProtobuf(OtlpReceiver receiver) => new()
