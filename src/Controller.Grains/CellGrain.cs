@@ -52,7 +52,7 @@ internal sealed partial class CellGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
         _dirty ? WriteAsync(cancellationToken) : Task.CompletedTask;
 
-    public ValueTask RecordDecisionAsync(CellDecision decision, CancellationToken cancellationToken)
+    public ValueTask RecordDecisionAsync(CellDecision decision)
     {
         if (!double.IsFinite(decision.Power) || decision.Power < 0)
         {

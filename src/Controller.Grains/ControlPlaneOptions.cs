@@ -30,6 +30,14 @@ public sealed class ControlPlaneOptions
     /// <summary>How often a grain writes its state while it runs (it always writes when deactivated).</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Timed loops ask users for their reports (average, lambda, mu, slack) every this many loops and update them
+    /// one-way in between; 1 asks every loop. Loops run by hand (<see cref="IRegionGrain.RunLoopAsync"/>) always ask.
+    /// Measured with <c>controller bench loop</c> (README of Controller.Grains): a reply per user per loop cost the
+    /// control silo a response message, a callback and a task each, 200,000 times a second at the default load.
+    /// </summary>
+    public int UserReportEvery { get; init; } = 10;
+
     /// <summary>Seed of the policies' random draws (ALCOR's on-off, random-full-power); region i uses stream i.</summary>
     public ulong Seed { get; init; } = 1;
 
@@ -62,6 +70,11 @@ public sealed class ControlPlaneOptions
         if (PeriodMs is < MinPeriodMs or > MaxPeriodMs)
         {
             throw new ArgumentOutOfRangeException(nameof(PeriodMs), PeriodMs, $"The loop period must be in [{MinPeriodMs}, {MaxPeriodMs}] ms.");
+        }
+
+        if (UserReportEvery is < 1 or > 10_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(UserReportEvery), UserReportEvery, "Users report every 1 to 10,000 loops.");
         }
 
         if (CheckpointInterval <= TimeSpan.Zero)

@@ -49,9 +49,12 @@ public interface IRegionGrain : IGrainWithStringKey
 [Alias("cell")]
 public partial interface ICellGrain : IGrainWithStringKey
 {
-    /// <summary>Records the decision the region applied for this cell.</summary>
+    /// <summary>
+    /// Records the decision the region applied for this cell. On every loop's path, so it takes no cancellation
+    /// token: Orleans tracks every call that carries one, which costs more than the call itself.
+    /// </summary>
     [Alias("record-decision")]
-    ValueTask RecordDecisionAsync(CellDecision decision, CancellationToken cancellationToken = default);
+    ValueTask RecordDecisionAsync(CellDecision decision);
 
     /// <summary>The cell's view.</summary>
     [Alias("view")]
@@ -65,9 +68,21 @@ public partial interface ICellGrain : IGrainWithStringKey
 [Alias("user")]
 public partial interface IUserGrain : IGrainWithStringKey
 {
-    /// <summary>Folds one loop's outcome into the user's state and returns what the region needs.</summary>
+    /// <summary>
+    /// Folds one loop's outcome into the user's state and returns what the region needs (its view of the user's
+    /// average and duals). No cancellation token, as for <see cref="ICellGrain.RecordDecisionAsync"/>.
+    /// </summary>
     [Alias("observe")]
-    ValueTask<UserReport> ObserveAsync(UserObservation observation, CancellationToken cancellationToken = default);
+    ValueTask<UserReport> ObserveAsync(UserObservation observation);
+
+    /// <summary>
+    /// The same update without a reply (<see cref="OneWayAttribute"/>): no response message, callback or task per user
+    /// per loop. Timed loops use it on all but every <see cref="ControlPlaneOptions.UserReportEvery"/>-th loop, which asks
+    /// for the reports (and so also surfaces a user that fails).
+    /// </summary>
+    [Alias("observe-quietly")]
+    [OneWay]
+    Task ObserveQuietlyAsync(UserObservation observation);
 
     /// <summary>The user's whole state.</summary>
     [Alias("state")]

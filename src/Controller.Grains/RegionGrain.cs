@@ -121,6 +121,7 @@ internal sealed partial class RegionGrain(
     private long _lastCheckpoint;
     private LoopOutcome _lastOutcome;
     private string _lastReason = "";
+    private bool _reportsFresh;
 
     private string Key => _key;
 
@@ -230,7 +231,7 @@ internal sealed partial class RegionGrain(
         return Task.CompletedTask;
     }
 
-    public Task<LoopOutcome> RunLoopAsync(CancellationToken cancellationToken) => RunLoopCoreAsync(cancellationToken);
+    public Task<LoopOutcome> RunLoopAsync(CancellationToken cancellationToken) => RunLoopCoreAsync(timed: false, cancellationToken);
 
     public async Task SetPolicyAsync(string policy, CancellationToken cancellationToken)
     {
@@ -332,7 +333,7 @@ internal sealed partial class RegionGrain(
         }
 
         CountOverruns(schedule.OnTick(time.GetUtcNow()));
-        await RunLoopCoreAsync(cancellationToken);
+        await RunLoopCoreAsync(timed: true, cancellationToken);
         if (ReferenceEquals(schedule, _schedule) && _timer is { } timer)
         {
             var (due, skipped) = schedule.NextDue(time.GetUtcNow());
@@ -350,7 +351,7 @@ internal sealed partial class RegionGrain(
         }
     }
 
-    private async Task<LoopOutcome> RunLoopCoreAsync(CancellationToken cancellationToken)
+    private async Task<LoopOutcome> RunLoopCoreAsync(bool timed, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         // Each loop is its own trace, whatever was ambient when the tick or call arrived.
@@ -368,7 +369,9 @@ internal sealed partial class RegionGrain(
         try
         {
             UsePendingPolicy();
-            outcome = await RunStagesAsync(cancellationToken);
+            // Users report on loops run by hand, on the first loop of an activation and every UserReportEvery-th timed loop.
+            var report = !timed || !_reportsFresh || state.State.Iterations % _options.UserReportEvery == 0;
+            outcome = await RunStagesAsync(report, cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -404,7 +407,7 @@ internal sealed partial class RegionGrain(
         return outcome;
     }
 
-    private async Task<LoopOutcome> RunStagesAsync(CancellationToken cancellationToken)
+    private async Task<LoopOutcome> RunStagesAsync(bool report, CancellationToken cancellationToken)
     {
         RegionTelemetry telemetry;
         using (var pull = ControlTelemetry.Source.StartActivity("pull"))
@@ -504,13 +507,13 @@ internal sealed partial class RegionGrain(
                 return RejectTelemetry(TelemetryDefect.NonFiniteValue, defect);
             }
 
-            await LearnAsync(receipt, cancellationToken);
+            await LearnAsync(receipt, report);
         }
 
         return LoopOutcome.Completed;
     }
 
-    private async Task LearnAsync(DecisionReceipt receipt, CancellationToken cancellationToken)
+    private async Task LearnAsync(DecisionReceipt receipt, bool report)
     {
         var rates = receipt.Rates is double[] array ? array : [.. receipt.Rates];
         _fairness.Update(rates);
@@ -526,7 +529,15 @@ internal sealed partial class RegionGrain(
 #pragma warning disable CA2012
         for (var u = 0; u < _users.Length; u++)
         {
-            _pendingUsers[u] = _users[u].ObserveAsync(new UserObservation(receipt.Slot, rates[u], demands[u], alcor is null ? null : _alcor[u]), cancellationToken);
+            var observation = new UserObservation(receipt.Slot, rates[u], demands[u], alcor is null ? null : _alcor[u]);
+            if (report)
+            {
+                _pendingUsers[u] = _users[u].ObserveAsync(observation);
+            }
+            else
+            {
+                _ = _users[u].ObserveQuietlyAsync(observation);
+            }
         }
 #pragma warning restore CA2012
 
@@ -534,22 +545,27 @@ internal sealed partial class RegionGrain(
         {
             var served = _decision.ServedReceiver[c];
             _pendingCells[c] = _cells[c].RecordDecisionAsync(
-                new CellDecision(receipt.Slot, _decision.Power[c], served >= 0 ? _topology.UserIds[served] : null, _policySpec), cancellationToken).AsTask();
+                new CellDecision(receipt.Slot, _decision.Power[c], served >= 0 ? _topology.UserIds[served] : null, _policySpec)).AsTask();
         }
 
         Exception? failure = null;
-        for (var u = 0; u < _users.Length; u++)
+        if (report)
         {
-            try
+            for (var u = 0; u < _users.Length; u++)
             {
-                _reports[u] = await _pendingUsers[u];
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                failure ??= exception;
+                try
+                {
+                    _reports[u] = await _pendingUsers[u];
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    failure ??= exception;
+                }
+
+                _pendingUsers[u] = default;
             }
 
-            _pendingUsers[u] = default;
+            _reportsFresh = failure is null;
         }
 
         await Task.WhenAll(_pendingCells);

@@ -48,7 +48,15 @@ internal sealed partial class UserGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
         _dirty ? WriteAsync(cancellationToken) : Task.CompletedTask;
 
-    public ValueTask<UserReport> ObserveAsync(UserObservation observation, CancellationToken cancellationToken)
+    public ValueTask<UserReport> ObserveAsync(UserObservation observation) => ValueTask.FromResult(Observe(observation));
+
+    public Task ObserveQuietlyAsync(UserObservation observation)
+    {
+        Observe(observation);
+        return Task.CompletedTask;
+    }
+
+    private UserReport Observe(UserObservation observation)
     {
         ArgumentNullException.ThrowIfNull(observation);
         var rate = observation.Rate;
@@ -88,7 +96,7 @@ internal sealed partial class UserGrain(
         }
 
         _dirty = true;
-        return ValueTask.FromResult(new UserReport(value.RateAverage, _duals.Lambda, _duals.Mu, _duals.Slack));
+        return new UserReport(value.RateAverage, _duals.Lambda, _duals.Mu, _duals.Slack);
     }
 
     public Task<UserState> GetStateAsync(CancellationToken cancellationToken)

@@ -151,6 +151,29 @@ public sealed class ControlLoopTests
     }
 
     [Fact]
+    public async Task Timed_loops_update_every_user_also_on_loops_without_reports()
+    {
+        // Reports every 4th timed loop; the loops in between update users one-way. Every loop must still reach every user.
+        await using var harness = await ControlHarness.StartAsync(ControlHarness.SmallNetwork(regions: 1), new ControlPlaneOptions { UserReportEvery = 4, PeriodMs = 5 });
+        await harness.Region(0).StartAsync(policy: null, periodMs: 0, CancellationToken.None);
+        for (var wait = 0; wait < 2_000 && (await harness.Region(0).GetStatusAsync(CancellationToken.None)).Iterations < 9; wait++)
+        {
+            await Task.Delay(10);
+        }
+
+        await harness.Region(0).StopAsync(CancellationToken.None);
+        var status = await harness.Region(0).GetStatusAsync(CancellationToken.None);
+        Assert.True(status.Iterations >= 9, $"{status.Iterations} loops");
+        Assert.Equal(0, status.FailedLoops);
+        for (var u = 0; u < 12; u++)
+        {
+            var user = await harness.User(0, u).GetStateAsync(CancellationToken.None);
+            Assert.Equal(status.Iterations, user.Observations);
+            Assert.Equal(status.LastSlot, user.LastSlot);
+        }
+    }
+
+    [Fact]
     public async Task Demand_schedule_of_the_simulator_reaches_users()
     {
         var options = ControlHarness.SmallNetwork(regions: 1);

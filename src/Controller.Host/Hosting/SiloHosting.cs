@@ -47,6 +47,14 @@ internal sealed record SiloSettings
     /// <summary>Inference backend ("managed" or "torch").</summary>
     public string Backend { get; init; } = "managed";
 
+    /// <summary>
+    /// Orleans' activity propagation: every grain call gets a client span under the caller's (a loop's users and cells
+    /// below its <c>learn</c> span). On by default when this process exports traces (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>);
+    /// off otherwise, because it costs even when nobody listens: at the default <c>bench loop</c> load it took the
+    /// silo's gen-0 collections from 8 to 57 per 5 s (README of Controller.Grains).
+    /// </summary>
+    public bool TraceGrainCalls { get; init; } = Telemetry.TelemetrySetup.Exporting;
+
     /// <summary>Adds the grain storage provider named <see cref="ControlPlaneHosting.StorageName"/> (null: in memory).</summary>
     public Action<ISiloBuilder>? Storage { get; init; }
 
@@ -82,8 +90,8 @@ internal sealed record SiloSettings
 
 /// <summary>
 /// The one way this executable configures an Orleans silo: localhost clustering (membership and Kubernetes come
-/// with the cluster issue), silo metadata carrying the role, Orleans' activity propagation (a loop's trace
-/// includes its grain calls, across silos), in-memory reminders (each region's watchdog), the storage provider,
+/// with the cluster issue), silo metadata carrying the role, Orleans' activity propagation when traces are exported
+/// (a loop's trace then includes its grain calls, across silos), in-memory reminders (each region's watchdog), the storage provider,
 /// and the control grains' or the inference role's services.
 /// </summary>
 internal static class SiloHosting
@@ -96,7 +104,11 @@ internal static class SiloHosting
         silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, settings.Primary, settings.ServiceId, settings.ClusterId);
         silo.Configure<EndpointOptions>(endpoints => endpoints.AdvertisedIPAddress = IPAddress.Loopback);
         silo.UseSiloMetadata(new Dictionary<string, string> { [ControlPlaneHosting.RoleKey] = settings.Role });
-        silo.AddActivityPropagation();
+        if (settings.TraceGrainCalls)
+        {
+            silo.AddActivityPropagation();
+        }
+
         silo.UseInMemoryReminderService();
         // A silo of this process stops when its owner says so, quickly (state was written by the owner first).
         silo.Configure<SiloMessagingOptions>(messaging => messaging.ResponseTimeout = TimeSpan.FromSeconds(30));

@@ -63,6 +63,9 @@ internal static class TelemetrySetup
     /// <summary>What <see cref="Start(IReadOnlyDictionary{string, string?}, string)"/> returns when export is off; disposing it does nothing.</summary>
     public static IDisposable Disabled { get; } = new NoExport();
 
+    /// <summary>True once this process exports over OTLP: silos then propagate activities through grain calls (a cost paid only when traces go somewhere).</summary>
+    public static bool Exporting { get; private set; }
+
     /// <summary>Starts export configured by this process's environment variables.</summary>
     /// <inheritdoc cref="Start(IReadOnlyDictionary{string, string?}, string)"/>
     public static IDisposable Start(string serviceName) => Start(ProcessEnvironment(), serviceName);
@@ -127,6 +130,7 @@ internal static class TelemetrySetup
                     metricExportInterval = periodic.ExportIntervalMilliseconds.Value;
                 })
                 .Build();
+            Exporting = true;
             return new OtlpExport(tracerProvider, meterProvider, metricExportInterval);
         }
         catch
