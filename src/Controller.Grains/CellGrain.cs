@@ -29,7 +29,7 @@ internal sealed partial class CellGrain(
     private string _region = "";
     private string[] _users = [];
     private string[] _neighbours = [];
-    private bool _dirty;
+    private Checkpoint<CellState> _checkpoint = null!;
 
     private string Key => _key;
 
@@ -45,12 +45,13 @@ internal sealed partial class CellGrain(
         _users = [.. region.UserIds.Where((_, u) => region.ServingCell[u] == index)];
         _neighbours = [.. region.CellIds.Where((_, c) => c != index)];
         var interval = options.Value.CheckpointInterval;
-        this.RegisterGrainTimer(CheckpointAsync, new GrainTimerCreationOptions(interval, interval) { KeepAlive = false });
+        _checkpoint = new Checkpoint<CellState>(state, _key, Checkpoint<CellState>.NoCheck);
+        _checkpoint.StartTimer(this, interval, interval);
         return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        _dirty ? WriteAsync(cancellationToken) : Task.CompletedTask;
+        _checkpoint.WriteIfChangedAsync(cancellationToken);
 
     public ValueTask RecordDecisionAsync(CellDecision decision)
     {
@@ -61,18 +62,10 @@ internal sealed partial class CellGrain(
 
         state.State.LastDecision = decision;
         state.State.Decisions++;
-        _dirty = true;
+        _checkpoint.MarkDirty();
         return ValueTask.CompletedTask;
     }
 
     public Task<CellView> GetViewAsync(CancellationToken cancellationToken) =>
         Task.FromResult(new CellView(_key, _region, _users, _neighbours, state.State.LastDecision, state.State.Decisions));
-
-    private Task WriteAsync(CancellationToken cancellationToken)
-    {
-        _dirty = false;
-        return state.WriteStateAsync(cancellationToken);
-    }
-
-    private Task CheckpointAsync(CancellationToken cancellationToken) => _dirty ? WriteAsync(cancellationToken) : Task.CompletedTask;
 }

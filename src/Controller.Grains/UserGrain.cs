@@ -21,7 +21,7 @@ internal sealed partial class UserGrain(
     private readonly ControlPlaneOptions _options = options.Value;
     private ResilientUserDuals _duals = null!;
     private string _key = "";
-    private bool _dirty;
+    private Checkpoint<UserState> _checkpoint = null!;
 
     private string Key => _key;
 
@@ -41,12 +41,13 @@ internal sealed partial class UserGrain(
         // activated together spread their first checkpoint over one interval instead of writing all at once.
         var interval = _options.CheckpointInterval;
         var due = TimeSpan.FromTicks((long)(interval.Ticks * ((uint)_key.GetHashCode(StringComparison.Ordinal) / (double)uint.MaxValue)));
-        this.RegisterGrainTimer(CheckpointAsync, new GrainTimerCreationOptions(due, interval) { KeepAlive = false });
+        _checkpoint = new Checkpoint<UserState>(state, _key, StateGuard.RequireFinite);
+        _checkpoint.StartTimer(this, due, interval);
         return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        _dirty ? WriteAsync(cancellationToken) : Task.CompletedTask;
+        _checkpoint.WriteIfChangedAsync(cancellationToken);
 
     public ValueTask<UserReport> ObserveAsync(UserObservation observation) => ValueTask.FromResult(Observe(observation));
 
@@ -95,7 +96,7 @@ internal sealed partial class UserGrain(
             value.Alcor = alcor;
         }
 
-        _dirty = true;
+        _checkpoint.MarkDirty();
         return new UserReport(value.RateAverage, _duals.Lambda, _duals.Mu, _duals.Slack);
     }
 
@@ -116,14 +117,4 @@ internal sealed partial class UserGrain(
             Dbinum = value.Dbinum,
         });
     }
-
-    /// <summary>Writes the state after checking that every number in it is finite.</summary>
-    private Task WriteAsync(CancellationToken cancellationToken)
-    {
-        StateGuard.RequireFinite(state.State, _key);
-        _dirty = false;
-        return state.WriteStateAsync(cancellationToken);
-    }
-
-    private Task CheckpointAsync(CancellationToken cancellationToken) => _dirty ? WriteAsync(cancellationToken) : Task.CompletedTask;
 }

@@ -42,7 +42,7 @@ internal sealed class LinkGrain(
     // The state after the last exchange, and the instance the next exchange is computed on (they swap on success).
     private DbinumLinkState? _link;
     private DbinumLinkState? _scratch;
-    private bool _dirty;
+    private Checkpoint<LinkState> _checkpoint = null!;
 
     private string Key => _key;
 
@@ -62,12 +62,13 @@ internal sealed class LinkGrain(
         }
 
         var interval = options.Value.CheckpointInterval;
-        this.RegisterGrainTimer(CheckpointAsync, new GrainTimerCreationOptions(interval, interval) { KeepAlive = false });
+        _checkpoint = new Checkpoint<LinkState>(state, _key, StateGuard.RequireFinite);
+        _checkpoint.StartTimer(this, interval, interval);
         return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        _dirty ? WriteAsync(cancellationToken) : Task.CompletedTask;
+        _checkpoint.WriteIfChangedAsync(cancellationToken);
 
     public async Task<DbinumLinkView> JoinDbinumAsync(DbinumLinkSetup setup, CancellationToken cancellationToken)
     {
@@ -77,8 +78,7 @@ internal sealed class LinkGrain(
         _scratch = new DbinumLinkState(setup.Capacity, setup.BarrierWeight);
         var view = View(link, link.Signal(), exchanges: 0);
         state.State.Dbinum = view;
-        _dirty = false;
-        await WriteAsync(cancellationToken);
+        await _checkpoint.WriteNowAsync(cancellationToken);
         return view;
     }
 
@@ -115,7 +115,7 @@ internal sealed class LinkGrain(
         var signal = next.Signal();
         (_link, _scratch) = (next, _link);
         state.State.Dbinum = View(next, signal, view.Exchanges + 1);
-        _dirty = true;
+        _checkpoint.MarkDirty();
         return ValueTask.FromResult(signal);
     }
 
@@ -124,14 +124,4 @@ internal sealed class LinkGrain(
 
     private static DbinumLinkView View(DbinumLinkState link, DbinumLinkSignal signal, long exchanges)
         => new(link.Capacity, link.BarrierWeight, link.Load, link.AuxiliarySum, link.Users, signal.Price, signal.Curvature, exchanges);
-
-    private Task WriteAsync(CancellationToken cancellationToken)
-    {
-        StateGuard.RequireFinite(state.State, _key);
-        _dirty = false;
-        return state.WriteStateAsync(cancellationToken);
-    }
-
-    // A turn of its own, so an exchange never waits for a write.
-    private Task CheckpointAsync(CancellationToken cancellationToken) => _dirty ? WriteAsync(cancellationToken) : Task.CompletedTask;
 }

@@ -79,7 +79,7 @@ internal sealed partial class UserGrain
         _dbinum = user;
         _dbinumDirections = null;
         state.State.Dbinum = view;
-        await WriteAsync(cancellationToken);
+        await _checkpoint.WriteNowAsync(cancellationToken);
         return view;
     }
 
@@ -129,7 +129,7 @@ internal sealed partial class UserGrain
     private DbinumUserView Changed(DbinumUserView view)
     {
         state.State.Dbinum = view;
-        _dirty = true;
+        _checkpoint.MarkDirty();
         return view;
     }
 

@@ -78,7 +78,7 @@ internal static class LoopBenchmark
             ],
         });
         var setup = new ControlPlaneSetup(simulator, simulator.Topology, new ControlPlaneOptions { Policy = settings.Policy, PeriodMs = settings.PeriodMs, Seed = settings.Seed, InferenceSilo = settings.ThroughInferenceGrains }, Cli.HostPolicies.Provider);
-        var silo = await EmbeddedSilo.StartAsync(new SiloSettings { Control = setup }, cancellationToken).ConfigureAwait(false);
+        var silo = await ControllerHost.StartAsync(new SiloSettings { Control = setup }.WithFreePorts(), "none", controllerLogs: false, cancellationToken).ConfigureAwait(false);
         await using var _ = silo.ConfigureAwait(false);
         var runtime = silo.Grains;
         var topology = silo.Services.GetRequiredService<ControlTopology>();

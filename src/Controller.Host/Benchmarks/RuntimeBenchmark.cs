@@ -61,7 +61,7 @@ internal static class RuntimeBenchmark
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         progress.WriteLine("bench runtime: starting an Orleans silo");
-        var silo = await EmbeddedSilo.StartAsync(new SiloSettings { Role = "inference" }, cancellationToken).ConfigureAwait(false);
+        var silo = await ControllerHost.StartAsync(new SiloSettings { Role = "inference" }.WithFreePorts(), "none", controllerLogs: false, cancellationToken).ConfigureAwait(false);
         await using var _ = silo.ConfigureAwait(false);
         var grains = Enumerable.Range(0, settings.Grains).Select(i => silo.Grains.GetGrain<IBenchGrain>($"g{i}")).ToArray();
         progress.WriteLine($"bench runtime: activating {settings.Grains} grains");

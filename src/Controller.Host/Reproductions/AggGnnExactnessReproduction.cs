@@ -93,7 +93,7 @@ internal sealed class AggGnnExactnessReproduction : Reproduction
 
         // Pair i is cell i of a one-region synthetic topology; its grain holds node i.
         var plane = AggregationControlPlane.Create(AggregationControlPlane.Pairs(scenario.Name, m, configuration.Constants));
-        var silo = await EmbeddedSilo.StartAsync(new SiloSettings { Control = plane }, cancellationToken).ConfigureAwait(false);
+        var silo = await ControllerHost.StartAsync(new SiloSettings { Control = plane }.WithFreePorts(), "none", controllerLogs: false, cancellationToken).ConfigureAwait(false);
         await using var _ = silo.ConfigureAwait(false);
         var grains = await AggregationGrainRun.StartAsync(silo.Grains, plane.Topology.Regions[0].CellIds, length, cancellationToken).ConfigureAwait(false);
 

@@ -93,7 +93,7 @@ internal sealed class DbinumSingleLinkReproduction : Reproduction
         }).ToArray();
         var link = new DbinumLink(Capacity, BarrierWeight);
         var solver = new DbinumSolver([link], users, options, seed);
-        var silo = await EmbeddedSilo.StartAsync(new SiloSettings { Control = plane }, cancellationToken).ConfigureAwait(false);
+        var silo = await ControllerHost.StartAsync(new SiloSettings { Control = plane }.WithFreePorts(), "none", controllerLogs: false, cancellationToken).ConfigureAwait(false);
         await using var _ = silo.ConfigureAwait(false);
         var grains = await DbinumGrainRun.StartAsync(
             silo.Grains, [new DbinumGrainLink(CellId, link)], [.. users.Select((u, r) => new DbinumGrainUser(UserIds[r], u))], options, seed, cancellationToken).ConfigureAwait(false);
