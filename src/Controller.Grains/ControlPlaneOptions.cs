@@ -14,12 +14,8 @@ public sealed class ControlPlaneOptions
     /// <summary>Longest loop period (ms).</summary>
     public const int MaxPeriodMs = 60_000;
 
-    /// <summary>
-    /// Largest demand (minimum rate) an operator may set, bps/Hz. A declared bound rather than none: 40 bps/Hz is
-    /// log2(1 + SINR) at an SINR of 120 dB, beyond any single-antenna link the scenarios model, so a larger value
-    /// is a mistake (a unit slip, say) and is refused before it can reach a user's duals.
-    /// </summary>
-    public const double MaxDemand = 40;
+    /// <summary>Largest demand an operator may set, bps/Hz (<see cref="Controller.Ran.Contract.RanLimits.MaxDemand"/>).</summary>
+    public const double MaxDemand = Controller.Ran.Contract.RanLimits.MaxDemand;
 
     /// <summary>Policy of regions that have none stored.</summary>
     public string Policy { get; init; } = DefaultPolicy;

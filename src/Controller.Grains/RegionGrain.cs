@@ -437,6 +437,13 @@ internal sealed partial class RegionGrain(
                 await HoldLastDecisionAsync(telemetry.Slot, cancellationToken);
                 return rejected;
             }
+
+            if (verdict.RanRestarted)
+            {
+                // The RAN numbers its slots from the start again: count from this sample on (users keep their state).
+                pull?.SetTag("ran-restarted", true);
+                Log.RanRestarted(logger, Key, _minimumSlot, telemetry.Slot);
+            }
         }
 
         using (ControlTelemetry.Source.StartActivity("decide"))
@@ -708,6 +715,9 @@ internal sealed partial class RegionGrain(
 
         [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "User {User}: operator demand {Before} bps/Hz cleared")]
         public static partial void DemandCleared(ILogger logger, string user, double before);
+
+        [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Region {Region}: the RAN restarted (slot {Expected} expected, {Slot} received with a newer timestamp); loops go on from its slot")]
+        public static partial void RanRestarted(ILogger logger, string region, long expected, long slot);
 
         [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Region {Region}: loop failed: {Reason}")]
         public static partial void LoopFailed(ILogger logger, string region, string reason);

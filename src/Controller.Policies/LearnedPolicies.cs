@@ -9,8 +9,8 @@ namespace Controller.Policies;
 /// <summary>
 /// Resolves the learned policies: <c>gnn:NAME</c> (a <c>resilient-gnn</c> artifact, <see cref="ResilientGnnPolicy"/>)
 /// and <c>agg-gnn:NAME[,eta0=X]</c> (an <c>agg-gnn</c> artifact, <see cref="AggGnnPolicy"/>; eta0 defaults to the
-/// artifact's training setting <c>edgeThreshold</c>, else 0). NAME is a directory path (it contains a path
-/// separator or starts with a dot) or the name of an artifact directory under <see cref="ArtifactsRoot"/>.
+/// artifact's training setting <c>edgeThreshold</c>, else 0). NAME is the name of an artifact directory under
+/// <see cref="ArtifactsRoot"/> or one the registry holds (<see cref="FindElsewhere"/>); never a path.
 /// Artifacts are loaded once and shared by every policy created from them (reloaded when their files change);
 /// thread-safe, as evaluations create policies from several threads.
 /// </summary>
@@ -237,11 +237,11 @@ public sealed class LearnedPolicies : IPolicyProvider
 
     private string Locate(string name, string spec)
     {
-        var looksLikePath = Path.IsPathRooted(name) || name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal) || name.StartsWith('.');
-        if (looksLikePath)
+        // A policy name may come from a request (PUT api/regions/{id}/policy): it names a bundled artifact or one
+        // in the registry, never a path on this machine, and no message says which directories exist here.
+        if (!IsArtifactName(name))
         {
-            var full = Path.GetFullPath(name);
-            return Directory.Exists(full) ? full : throw new RadioInputException($"Policy '{spec}': artifact directory '{full}' does not exist.");
+            throw new RadioInputException($"Policy '{spec}': '{name}' is not an artifact name (letters, digits, '.', '-' and '_', at most {MaxNameLength} characters, not starting with '.'); bring a trained artifact in with 'controller policy import DIR'.");
         }
 
         var underRoot = Path.Combine(ArtifactsRoot, name);
@@ -250,23 +250,28 @@ public sealed class LearnedPolicies : IPolicyProvider
             return underRoot;
         }
 
-        if (Directory.Exists(name))
-        {
-            return Path.GetFullPath(name);
-        }
-
         if (FindElsewhere?.Invoke(name) is { } elsewhere && Directory.Exists(elsewhere))
         {
             return elsewhere;
         }
 
-        throw new RadioInputException($"Unknown policy artifact '{name}' in '{spec}': no directory '{name}' under {ArtifactsRoot}{AvailableText()}; or give an artifact directory path.");
+        throw new RadioInputException($"Unknown policy artifact '{name}' in '{spec}'{AvailableText()}; import one with 'controller policy import DIR'.");
     }
+
+    /// <summary>Longest artifact name.</summary>
+    public const int MaxNameLength = 64;
+
+    /// <summary>True for a name an artifact may have (what <see cref="Locate"/> accepts): no separators, no leading dot.</summary>
+    public static bool IsArtifactName(string name) =>
+        !string.IsNullOrEmpty(name)
+        && name.Length <= MaxNameLength
+        && name[0] != '.'
+        && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_');
 
     private string AvailableText()
     {
         var available = AvailableArtifacts();
-        return available.Count == 0 ? " (no artifacts are installed there)" : $" (available: {string.Join(", ", available)})";
+        return available.Count == 0 ? " (no artifacts are installed)" : $" (available: {string.Join(", ", available)})";
     }
 
     private static (DateTime, DateTime) Stamp(string directory)

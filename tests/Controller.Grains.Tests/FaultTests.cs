@@ -104,6 +104,39 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task After_the_RAN_restarts_its_slot_numbering_loops_go_on_by_themselves()
+    {
+        var ran = (RestartingRan?)null;
+        await using var harness = await ControlHarness.StartAsync(ControlHarness.SmallNetwork(regions: 1), wrap: sim => ran = new RestartingRan(sim, () => new RanSimulator(ControlHarness.SmallNetwork(regions: 1))));
+        await harness.RunLoopsAsync(4);
+        var before = await harness.User(0, 0).GetStateAsync(CancellationToken.None);
+
+        ran!.Restart(); // slot 0 again, its clock later than every sample so far
+        await harness.RunLoopsAsync(3);
+
+        var status = await harness.Region(0).GetStatusAsync(CancellationToken.None);
+        Assert.Equal(7, status.Iterations);
+        Assert.Equal(2, status.LastSlot);
+        Assert.Equal(0, status.RejectedTelemetry);
+        // Users keep what they learned across the RAN's restart.
+        Assert.Equal(before.Observations + 3, (await harness.User(0, 0).GetStateAsync(CancellationToken.None)).Observations);
+    }
+
+    /// <summary>A RAN that can be restarted: a fresh simulator (slot 0) behind the same adapter.</summary>
+    private sealed class RestartingRan(RanSimulator first, Func<RanSimulator> next) : IRanAdapter
+    {
+        private RanSimulator _current = first;
+
+        public void Restart() => _current = next();
+
+        public Task<RanTopology> GetTopologyAsync(CancellationToken cancellationToken) => _current.GetTopologyAsync(cancellationToken);
+
+        public Task<RegionTelemetry> PullTelemetryAsync(string regionId, CancellationToken cancellationToken) => _current.PullTelemetryAsync(regionId, cancellationToken);
+
+        public Task<DecisionReceipt> PushDecisionsAsync(string regionId, RegionDecision decision, CancellationToken cancellationToken) => _current.PushDecisionsAsync(regionId, decision, cancellationToken);
+    }
+
+    [Fact]
     public async Task A_policy_that_fails_to_build_fails_the_loop_not_the_region()
     {
         var sim = new RanSimulator(ControlHarness.SmallNetwork(regions: 1));

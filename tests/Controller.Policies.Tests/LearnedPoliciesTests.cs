@@ -24,14 +24,25 @@ public sealed class LearnedPoliciesTests : IDisposable
         Assert.IsType<AggGnnPolicy>(provider.Create("agg-gnn:agg-b", 1, 0));
     }
 
-    [Fact]
-    public void Create_DirectoryPath_Resolves()
+    [Theory]
+    [InlineData("/etc")]
+    [InlineData("../gnn-a")]
+    [InlineData("./gnn-a")]
+    [InlineData(".hidden")]
+    [InlineData("a\\b")]
+    public void Create_PathInsteadOfName_RefusedWithoutSayingWhatExists(string name)
     {
-        var provider = new LearnedPolicies(Path.Combine(_temp.Path, "elsewhere"));
+        var root = Path.Combine(_temp.Path, "elsewhere");
+        var provider = new LearnedPolicies(root);
 
-        var policy = provider.Create("gnn:" + _temp.Combine("gnn-a"), 1, 0);
+        // A path that exists and one that does not get the same answer, so a request cannot probe the disk.
+        var existing = Assert.Throws<RadioInputException>(() => provider.Create("gnn:" + _temp.Combine("gnn-a"), 1, 0));
+        var missing = Assert.Throws<RadioInputException>(() => provider.Create("gnn:" + _temp.Combine("gnn-zz"), 1, 0));
+        var named = Assert.Throws<RadioInputException>(() => provider.Validate("gnn:" + name));
 
-        Assert.IsType<ResilientGnnPolicy>(policy);
+        Assert.Contains("is not an artifact name", named.Message, StringComparison.Ordinal);
+        Assert.Equal(existing.Message.Replace("gnn-a", "gnn-zz", StringComparison.Ordinal), missing.Message);
+        Assert.DoesNotContain(root, existing.Message + named.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -40,7 +51,7 @@ public sealed class LearnedPoliciesTests : IDisposable
         var provider = new LearnedPolicies(_temp.Path);
 
         var first = (ResilientGnnPolicy)provider.Create("gnn:gnn-a", 1, 0);
-        var second = (ResilientGnnPolicy)provider.Create("gnn:" + _temp.Combine("gnn-a"), 1, 1);
+        var second = (ResilientGnnPolicy)provider.Create("gnn:gnn-a", 1, 1);
 
         Assert.Same(first.Model.Weights, second.Model.Weights);
         Assert.NotSame(first.Model, second.Model);
@@ -65,7 +76,7 @@ public sealed class LearnedPoliciesTests : IDisposable
 
         var error = Assert.Throws<RadioInputException>(() => provider.Validate("gnn:nope"));
 
-        Assert.Equal($"Unknown policy artifact 'nope' in 'gnn:nope': no directory 'nope' under {_temp.Path} (available: agg-b, gnn-a); or give an artifact directory path.", error.Message);
+        Assert.Equal("Unknown policy artifact 'nope' in 'gnn:nope' (available: agg-b, gnn-a); import one with 'controller policy import DIR'.", error.Message);
     }
 
     [Fact]
@@ -75,7 +86,7 @@ public sealed class LearnedPoliciesTests : IDisposable
 
         var error = Assert.Throws<RadioInputException>(() => provider.Validate("gnn:x"));
 
-        Assert.Contains("(no artifacts are installed there)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("(no artifacts are installed)", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

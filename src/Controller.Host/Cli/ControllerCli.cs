@@ -47,6 +47,12 @@ internal static class ControllerCli
             error.WriteLine($"error: {OneLine(exception.Message)}");
             return UsageError;
         }
+        catch (Exception exception) when (Find<Controller.Persistence.CorruptGrainStateException>(exception) is { } corrupt)
+        {
+            // A damaged state file (a truncated write, a hand edit): say which grain and file, keep the file.
+            error.WriteLine($"error: {OneLine(corrupt.Message)}");
+            return UsageError;
+        }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             error.WriteLine($"error: {OneLine(exception.Message)}");
@@ -66,6 +72,20 @@ internal static class ControllerCli
         }
 
         return string.Join(' ', names);
+    }
+
+    private static T? Find<T>(Exception exception)
+        where T : Exception
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is T found)
+            {
+                return found;
+            }
+        }
+
+        return null;
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();

@@ -22,6 +22,9 @@ public enum TelemetryDefect
 
     /// <summary>The sample is older than one already used (slot or timestamp went back).</summary>
     Late,
+
+    /// <summary>A value beyond its declared range (a demand above <see cref="RanLimits.MaxDemand"/>).</summary>
+    OutOfRange,
 }
 
 /// <summary>The outcome of <see cref="TelemetryCheck.Check"/>.</summary>
@@ -29,6 +32,13 @@ public enum TelemetryDefect
 /// <param name="Reason">One sentence naming the first offending value; empty when usable.</param>
 public readonly record struct TelemetryVerdict(TelemetryDefect Defect, string Reason)
 {
+    /// <summary>
+    /// True for a usable sample whose slot is below the expected one but whose timestamp is newer than the last
+    /// sample's: the RAN restarted and numbers its slots from the start again. The caller starts counting slots
+    /// anew from this sample (a late sample, by contrast, carries an older timestamp and is refused).
+    /// </summary>
+    public bool RanRestarted { get; init; }
+
     /// <summary>A usable sample.</summary>
     public static TelemetryVerdict Usable => new(TelemetryDefect.None, string.Empty);
 
@@ -71,9 +81,15 @@ public static class TelemetryCheck
             return shapeVerdict;
         }
 
+        var restarted = false;
         if (telemetry.Slot < minimumSlot)
         {
-            return Defect(TelemetryDefect.Late, $"Telemetry of region '{region}' is for slot {telemetry.Slot}; slot {minimumSlot} or later was expected.");
+            if (previousTimestamp is not { } last || telemetry.Timestamp <= last)
+            {
+                return Defect(TelemetryDefect.Late, $"Telemetry of region '{region}' is for slot {telemetry.Slot}; slot {minimumSlot} or later was expected.");
+            }
+
+            restarted = true;
         }
 
         if (previousTimestamp is { } previous && telemetry.Timestamp < previous)
@@ -104,7 +120,9 @@ public static class TelemetryCheck
             }
         }
 
-        return CheckValues(topology, "Rate", telemetry.Rates!) ?? CheckValues(topology, "Demand", telemetry.Demands!) ?? TelemetryVerdict.Usable;
+        return CheckValues(topology, "Rate", telemetry.Rates!, double.PositiveInfinity)
+            ?? CheckValues(topology, "Demand", telemetry.Demands!, RanLimits.MaxDemand)
+            ?? (restarted ? TelemetryVerdict.Usable with { RanRestarted = true } : TelemetryVerdict.Usable);
     }
 
     private static TelemetryVerdict? CheckCount(string region, string what, int? count, int expected, string listed = "users")
@@ -119,13 +137,18 @@ public static class TelemetryCheck
             : null;
     }
 
-    private static TelemetryVerdict? CheckValues(RegionTopology topology, string what, IReadOnlyList<double> values)
+    private static TelemetryVerdict? CheckValues(RegionTopology topology, string what, IReadOnlyList<double> values, double maximum)
     {
         for (var u = 0; u < values.Count; u++)
         {
             if (CheckValue(values[u]) is { } defect)
             {
                 return Defect(defect, $"{what} of user '{topology.UserIds[u]}' is {Format(values[u])}; it must be finite and not negative.");
+            }
+
+            if (values[u] > maximum)
+            {
+                return Defect(TelemetryDefect.OutOfRange, $"{what} of user '{topology.UserIds[u]}' is {Format(values[u])}; it must be at most {Format(maximum)}.");
             }
         }
 

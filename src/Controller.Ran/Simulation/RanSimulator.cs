@@ -192,9 +192,9 @@ public sealed class RanSimulator : IRanAdapter, IRanControl
         Control(() => ClearFault(regionId), cancellationToken);
 
     /// <summary>Why <paramref name="demand"/> is not a valid demand, as the end of a sentence; null when it is.</summary>
-    internal static string? DemandError(double demand) => double.IsFinite(demand) && demand >= 0
+    internal static string? DemandError(double demand) => double.IsFinite(demand) && demand >= 0 && demand <= RanLimits.MaxDemand
         ? null
-        : Invariant($"must be a finite number >= 0 bps/Hz (got {demand:R}).");
+        : Invariant($"must be a finite number in [0, {RanLimits.MaxDemand}] bps/Hz (got {demand:R}).");
 
     private SimulatedRegion FirstRegion => _regions[RanIds.Region(0)];
 

@@ -98,6 +98,32 @@ public sealed partial class DemoCommandTests
     }
 
     [Fact]
+    public void A_truncated_state_file_is_a_one_line_error_naming_it_and_is_kept()
+    {
+        var directory = Directory.CreateTempSubdirectory("demo-corrupt-");
+        try
+        {
+            string[] args = ["demo", "--silo-port", "0", "--gateway-port", "0", "--duration", "1", "--regions", "1", "--period", "20", "--listen", "none", "--view", "lines", "--state-dir", directory.FullName];
+            Assert.Equal(0, CliRun.Of(args).ExitCode);
+            var file = Directory.EnumerateFiles(directory.FullName, "*.user.state", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+            var bytes = File.ReadAllBytes(file);
+            File.WriteAllBytes(file, bytes[..(bytes.Length / 2)]);
+
+            var run = CliRun.Of(args);
+
+            Assert.Equal(2, run.ExitCode);
+            var line = Assert.Single(run.Error.Trim().Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal));
+            Assert.Contains(file, line, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+            Assert.Equal(bytes[..(bytes.Length / 2)], File.ReadAllBytes(file));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Demo_controls_an_external_RAN_over_HTTP()
     {
         var simulator = new RanSimulator(new RanSimulatorOptions { Regions = 2, Settings = [new("users", "8"), new("aps", "2")] });
@@ -154,7 +180,8 @@ public sealed partial class DemoCommandTests
 
     [Theory]
     [InlineData("5:r000/u999=1", "error: Demand schedule entry 0 names unknown user 'r000/u999'")]
-    [InlineData("5:r000/u001=-2", "error: Demand schedule entry 0: the demand of user 'r000/u001' must be a finite number >= 0")]
+    [InlineData("5:r000/u001=-2", "error: Demand schedule entry 0: the demand of user 'r000/u001' must be a finite number in [0, 40]")]
+    [InlineData("5:r000/u001=1e6", "error: Demand schedule entry 0: the demand of user 'r000/u001' must be a finite number in [0, 40]")]
     [InlineData("five:r000/u001=2", "error: --demand-change must look like SLOT:USER=DEMAND")]
     public void Demo_bad_demand_schedule_is_one_line_error(string change, string message)
     {

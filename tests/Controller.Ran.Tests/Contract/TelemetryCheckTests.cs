@@ -50,6 +50,7 @@ public sealed class TelemetryCheckTests
         { "negative-gain", TelemetryDefect.NegativeValue, "Gain from cell 'r000/c01' to user 'r000/u002' is -1E-12; gains must be finite and not negative." },
         { "negative-rate", TelemetryDefect.NegativeValue, "Rate of user 'r000/u001' is -0.5; it must be finite and not negative." },
         { "nan-demand", TelemetryDefect.NonFiniteValue, "Demand of user 'r000/u002' is NaN; it must be finite and not negative." },
+        { "huge-demand", TelemetryDefect.OutOfRange, "Demand of user 'r000/u001' is 1000; it must be at most 40." },
         { "old-slot", TelemetryDefect.Late, "Telemetry of region 'r000' is for slot 4; slot 5 or later was expected." },
         { "old-timestamp", TelemetryDefect.Late, "Telemetry of region 'r000' is stamped 2025-12-31T23:59:59.0000000+00:00, before the previous sample (2026-01-01T00:00:00.0000000+00:00)." },
     };
@@ -78,6 +79,7 @@ public sealed class TelemetryCheckTests
             "negative-gain" => good with { Gains = [gains[0], gains[1], [1.0, -1e-12]] },
             "negative-rate" => good with { Rates = [0.0, -0.5, 0.0] },
             "nan-demand" => good with { Demands = [0.0, 0.0, double.NaN] },
+            "huge-demand" => good with { Demands = [0.0, 1000.0, 0.0] },
             "old-slot" => good with { Slot = 4 },
             _ => good with { Timestamp = Now - TimeSpan.FromSeconds(1) },
         };
@@ -95,5 +97,21 @@ public sealed class TelemetryCheckTests
         // After a rejected or unavailable push the controller pulls the same slot again; that is not late.
         Assert.True(TelemetryCheck.Check(Topology, Sample(5), 5, Now).IsUsable);
         Assert.True(TelemetryCheck.Check(Topology, Sample(9), 5, null).IsUsable);
+    }
+
+    [Fact]
+    public void Check_LowerSlotWithANewerTimestamp_UsableAsARanRestart()
+    {
+        // A restarted RAN numbers its slots from 0 again while its clock moves on; a late sample's clock does not.
+        var restarted = TelemetryCheck.Check(Topology, Sample(0) with { Timestamp = Now + TimeSpan.FromSeconds(1) }, 5, Now);
+        var late = TelemetryCheck.Check(Topology, Sample(0), 5, Now);
+        var noHistory = TelemetryCheck.Check(Topology, Sample(0), 5, null);
+
+        Assert.True(restarted.IsUsable);
+        Assert.True(restarted.RanRestarted);
+        Assert.Equal(TelemetryDefect.Late, late.Defect);
+        Assert.False(late.RanRestarted);
+        Assert.Equal(TelemetryDefect.Late, noHistory.Defect);
+        Assert.False(TelemetryCheck.Check(Topology, Sample(), 5, Now).RanRestarted);
     }
 }

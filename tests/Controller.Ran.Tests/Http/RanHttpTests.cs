@@ -118,8 +118,8 @@ public sealed class RanHttpTests : IAsyncLifetime, IDisposable
         { "POST", "ran/regions/r000/decisions", "{", 400, "The body is not a decision {\"slot\", \"power\": [...], \"servedUser\": [...]}: Expected depth to be zero at the end of the JSON payload. There is an open JSON object or array that should be closed. Path: $ | LineNumber: 0 | BytePositionInLine: 1." },
         { "POST", "ran/regions/r000/decisions", "", 400, "The body is empty; it must be a decision {\"slot\", \"power\": [...], \"servedUser\": [...]}." },
         { "PUT", "ran/users/r000%2Fu009/demand", """{"demand":1}""", 404, "Unknown user 'r000/u009'; user ids look like 'r000/u000' (this RAN has 2 regions of 6 users)." },
-        { "PUT", "ran/users/r000%2Fu001/demand", """{"demand":-1}""", 400, "Demand of user 'r000/u001' must be a finite number >= 0 bps/Hz (got -1)." },
-        { "PUT", "ran/users/r000%2Fu001/demand", """{"demand":"Infinity"}""", 400, "Demand of user 'r000/u001' must be a finite number >= 0 bps/Hz (got Infinity)." },
+        { "PUT", "ran/users/r000%2Fu001/demand", """{"demand":-1}""", 400, "Demand of user 'r000/u001' must be a finite number in [0, 40] bps/Hz (got -1)." },
+        { "PUT", "ran/users/r000%2Fu001/demand", """{"demand":"Infinity"}""", 400, "Demand of user 'r000/u001' must be a finite number in [0, 40] bps/Hz (got Infinity)." },
         { "PUT", "ran/users/r000%2Fu001/demand", """{"demand":"x"}""", 400, "The body is not a demand {\"demand\": number}: The JSON value could not be converted to DemandBody. Path: $.demand | LineNumber: 0 | BytePositionInLine: 13." },
         { "POST", "ran/regions/r000/faults", """{"kind":"flood"}""", 400, "Unknown fault kind 'flood'; known: nan-gains, negative-gains, missing-gains, unknown-ids, late-sample, unavailable." },
         { "POST", "ran/regions/r000/faults", """{"kind":"nan-gains","pulls":0}""", 400, "A fault must last between 1 and 1000000 pulls (got 0)." },
@@ -183,7 +183,7 @@ public sealed class RanHttpTests : IAsyncLifetime, IDisposable
         Assert.Equal((RanRejection.UnknownId, "Unknown region 'r042'; this RAN has regions r000 to r001."), (unknown.Reason, unknown.Message));
         Assert.Equal((RanRejection.WrongSlot, "The decision is for slot 3 but region 'r000' is at slot 0; pull its telemetry again."), (wrongSlot.Reason, wrongSlot.Message));
         Assert.Equal((RanRejection.InvalidRequest, "Power of cell 'r000/c00' is -1; it must be a finite number in [0, 10] mW."), (invalid.Reason, invalid.Message));
-        Assert.Equal((RanRejection.InvalidRequest, "Demand of user 'r000/u001' must be a finite number >= 0 bps/Hz (got NaN)."), (demand.Reason, demand.Message));
+        Assert.Equal((RanRejection.InvalidRequest, "Demand of user 'r000/u001' must be a finite number in [0, 40] bps/Hz (got NaN)."), (demand.Reason, demand.Message));
     }
 
     [Fact]

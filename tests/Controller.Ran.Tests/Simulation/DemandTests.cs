@@ -82,7 +82,7 @@ public sealed class DemandTests
 
         var exception = Assert.Throws<RanArgumentException>(() => simulator.SetDemand("r000/u001", demand));
 
-        Assert.Equal($"Demand of user 'r000/u001' must be a finite number >= 0 bps/Hz (got {shown}).", exception.Message);
+        Assert.Equal($"Demand of user 'r000/u001' must be a finite number in [0, 40] bps/Hz (got {shown}).", exception.Message);
         Assert.Equal(0.5, simulator.PullTelemetry("r000").Demands[1]);
     }
 
@@ -143,8 +143,9 @@ public sealed class DemandTests
     [Theory]
     [InlineData(0, "r000/u009", 1.0, "Demand schedule entry 1 names unknown user 'r000/u009'; user ids look like 'r000/u000'.")]
     [InlineData(-1, "r000/u001", 1.0, "Demand schedule entry 1 is for slot -1; slots start at 0.")]
-    [InlineData(0, "r000/u001", -2.0, "Demand schedule entry 1: the demand of user 'r000/u001' must be a finite number >= 0 bps/Hz (got -2).")]
-    [InlineData(0, "r000/u001", double.NaN, "Demand schedule entry 1: the demand of user 'r000/u001' must be a finite number >= 0 bps/Hz (got NaN).")]
+    [InlineData(0, "r000/u001", -2.0, "Demand schedule entry 1: the demand of user 'r000/u001' must be a finite number in [0, 40] bps/Hz (got -2).")]
+    [InlineData(0, "r000/u001", double.NaN, "Demand schedule entry 1: the demand of user 'r000/u001' must be a finite number in [0, 40] bps/Hz (got NaN).")]
+    [InlineData(0, "r000/u001", 40.5, "Demand schedule entry 1: the demand of user 'r000/u001' must be a finite number in [0, 40] bps/Hz (got 40.5).")]
     public void Constructor_BadScheduleEntry_ArgumentExceptionNamingTheEntry(long slot, string userId, double demand, string message)
     {
         var exception = Assert.ThrowsAny<ArgumentException>(() => Create([new(3, "r000/u000", 1.0), new(slot, userId, demand)]));
