@@ -41,6 +41,8 @@ internal static class DemoCommand
         var ran = new Option<string?>("--ran") { Description = "URL of an external RAN ('controller ran-sim --listen URL') instead of the built-in simulator" };
         var schedule = CommonOptions.DemandChanges();
         var inference = new InferenceOptions("silo");
+        var blob = new Option<string?>("--blob-from-env") { Description = "name of an environment variable holding an Azure Blob Storage connection string: grain state and the policy registry then live in Azure Blob Storage (Orleans' provider) instead of --state-dir, which keeps only the lock and caches; secrets never go on the command line" };
+        var container = new Option<string>("--container") { Description = "blob container of the grain state and the registry (with --blob-from-env)", DefaultValueFactory = _ => "controller" };
         var siloPortOption = SiloSettings.PortOption("--silo-port", "the Orleans silo-to-silo port on 127.0.0.1 (inference silos join here; 0: any free port)", SiloSettings.DefaultSiloPort);
         var gatewayPortOption = SiloSettings.PortOption("--gateway-port", "the Orleans gateway port on 127.0.0.1 (0: any free port)", SiloSettings.DefaultGatewayPort);
         var backend = new Option<string>("--inference-backend") { Description = "backend of the inference silo: managed (CPU, default) or torch (PyTorch worker process, CUDA when available)", DefaultValueFactory = _ => "managed" };
@@ -49,7 +51,7 @@ internal static class DemoCommand
         view.AcceptOnlyFromAmong("auto", "live", "lines");
         var command = new Command("demo", "Run the embedded controller on a simulated network with a live console view.")
         {
-            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, inference.Place, backend, listen, ran, view, siloPortOption, gatewayPortOption,
+            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, inference.Place, backend, listen, ran, view, siloPortOption, gatewayPortOption, blob, container,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -96,11 +98,14 @@ internal static class DemoCommand
 
             // Only once the inputs are known good does the demo touch the disk; the directory is this process's
             // until it exits (a second demo on it stops here, naming the holder).
-            var resuming = Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*" + FileGrainStorage.StateFileExtension, SearchOption.AllDirectories).Any();
+            var blobConnection = PolicyCommand.BlobFromEnvironment(parsed.GetValue(blob));
+            var blobContainer = parsed.GetRequiredValue(container);
+            var registry = PolicyCommand.Open(directory, blobConnection, blobContainer);
+            var resuming = blobConnection is null && Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*" + FileGrainStorage.StateFileExtension, SearchOption.AllDirectories).Any();
             Directory.CreateDirectory(directory);
             using var stateLock = LockStateDirectory(directory);
             // Policies imported into this silo's registry ('controller policy import') are selectable by name.
-            PolicyCommand.UseRegistry(PolicyCommand.Open(directory, blobConnectionString: null, container: "controller"), Path.Combine(directory, ".policies"));
+            PolicyCommand.UseRegistry(registry, Path.Combine(directory, ".policies"));
             if (spec is not null)
             {
                 HostPolicies.Provider.Validate(spec);
@@ -113,7 +118,9 @@ internal static class DemoCommand
                 SiloPort = siloPort,
                 GatewayPort = gatewayPort,
                 Control = setup,
-                Storage = silo => silo.AddFileGrainStorage(ControlPlaneHosting.StorageName, files => files.RootDirectory = directory),
+                Storage = blobConnection is null
+                    ? silo => silo.AddFileGrainStorage(ControlPlaneHosting.StorageName, files => files.RootDirectory = directory)
+                    : SiloHosting.AzureBlobStorage(blobConnection, blobContainer),
             };
             var host = await ControllerHost.StartAsync(settings, listenUrl, controllerLogs: true, cancellationToken).ConfigureAwait(false);
             await using (host.ConfigureAwait(false))
@@ -121,7 +128,7 @@ internal static class DemoCommand
                 var topology = host.Services.GetRequiredService<ControlTopology>();
                 var monitor = host.Services.GetRequiredService<ControlPlaneMonitor>();
                 io.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"demo: {topology.Regions.Count} regions, {topology.CellCount} cells, {topology.UserCount} users from {(ranUrl is null ? "the built-in simulator" : ranUrl)}; state in {directory}{(resuming ? " (resuming)" : "")}"));
+                    $"demo: {topology.Regions.Count} regions, {topology.CellCount} cells, {topology.UserCount} users from {(ranUrl is null ? "the built-in simulator" : ranUrl)}; state in {(blobConnection is null ? directory : registry.Location)}{(resuming ? " (resuming)" : "")}"));
                 io.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"demo: Orleans silo on 127.0.0.1:{siloPort} (gateway {gatewayPort}); inference silos join with 'controller silo --role inference --join 127.0.0.1:{siloPort}'"));
                 if (host.Address is { } address)

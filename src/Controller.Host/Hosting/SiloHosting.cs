@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Controller.Grains.Hosting;
+using Controller.Persistence;
+using Azure.Storage.Blobs.Specialized;
 using Controller.Policies;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -129,6 +131,24 @@ internal static class SiloHosting
         {
             silo.Services.AddInferenceRole(settings.Learned ?? new LearnedPolicies(), settings.Backend);
         }
+    }
+
+    /// <summary>
+    /// Grain state in Azure Blob Storage through Orleans' own provider, one blob per grain in
+    /// <paramref name="container"/>, written as plain JSON without .NET type names (<see cref="JsonGrainStateSerializer"/>,
+    /// the file provider's format) so that renaming a state class orphans no blob. A stale writer gets Orleans'
+    /// <c>InconsistentStateException</c> (ETag). Throws <see cref="ArgumentException"/> for a malformed connection string
+    /// or container name, without repeating the secret.
+    /// </summary>
+    public static Action<ISiloBuilder> AzureBlobStorage(string connectionString, string container)
+    {
+        var client = Controller.Persistence.BlobArtifactStore.CreateContainerClient(connectionString, container);
+        return silo => silo.AddAzureBlobGrainStorage(ControlPlaneHosting.StorageName, options =>
+        {
+            options.BlobServiceClient = client.GetParentBlobServiceClient();
+            options.ContainerName = container;
+            options.GrainStorageSerializer = new JsonGrainStateSerializer();
+        });
     }
 
     /// <summary>Quiet logs on standard error: warnings and errors, the controller's own information lines when asked.</summary>
