@@ -42,4 +42,36 @@ public sealed class ErrorHandlingTests
         Assert.StartsWith("error:", run.Error.Trim(), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
     }
+
+    public static TheoryData<string, string, string[]> SiloMistakes()
+    {
+        var state = Path.Combine(Path.GetTempPath(), "controller-mistakes-" + Guid.NewGuid().ToString("N")[..8]);
+        return new()
+        {
+            { "RAN URL not http", "--ran must be an http(s) URL", ["demo", "--ran", "ftp://127.0.0.1/x", "--listen", "none", "--silo-port", "0", "--gateway-port", "0", "--state-dir", state] },
+            { "API port in use", "pick other ports", ["demo", "--listen", "http://127.0.0.1:{busy}", "--silo-port", "0", "--gateway-port", "0", "--duration", "1", "--state-dir", state] },
+            { "silo port in use", "pick other ports", ["demo", "--listen", "none", "--silo-port", "{busy}", "--gateway-port", "0", "--duration", "1", "--state-dir", state] },
+            { "port out of range", "--silo-port must be a port number in [0, 65535]", ["demo", "--silo-port", "70000"] },
+            { "join not IP:PORT", "--join must be IP:PORT", ["silo", "--role", "inference", "--join", "somewhere"] },
+            { "unset blob variable", "that environment variable is not set", ["policy", "list", "--blob-from-env", "CONTROLLER_TEST_NEVER_SET"] },
+            { "policy path", "is not an artifact name", ["eval", "--scenario", "resilient-rrm", "--policy", "gnn:/etc"] },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(SiloMistakes))]
+    public void Run_SiloMistake_OneLineOnStderrAndExitCode2(string because, string expected, string[] args)
+    {
+        // A port something else holds, for the cases that need one.
+        using var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var run = CliRun.Of([.. args.Select(a => a.Replace("{busy}", port, StringComparison.Ordinal))]);
+
+        Assert.True(run.ExitCode == 2, $"{because}: exit code {run.ExitCode}; {run.Error}");
+        var line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+    }
 }
