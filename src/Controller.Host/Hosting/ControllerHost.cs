@@ -45,6 +45,7 @@ internal sealed class ControllerHost : IAsyncDisposable
         {
             var builder = OwnedWebApplication.CreateBuilder(listen, ControlApi.MaxRequestBodyBytes, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2, typeof(ControllerHost).Assembly.GetName().Name!, logging => SiloHosting.ConfigureLogging(logging, controllerLogs));
             builder.UseOrleans(silo => SiloHosting.Configure(silo, settings));
+            Telemetry.TelemetrySetup.AddTo(builder, "controller");
             var app = builder.Build();
             if (settings.Control is not null)
             {
@@ -64,6 +65,7 @@ internal sealed class ControllerHost : IAsyncDisposable
             builder.Services.AddSingleton<IHostLifetime, OwnedWebApplication.OwnerControlledLifetime>();
             builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
             builder.UseOrleans(silo => SiloHosting.Configure(silo, settings));
+            Telemetry.TelemetrySetup.AddTo(builder, "controller");
             host = builder.Build();
         }
 

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -63,8 +64,13 @@ internal static class TelemetrySetup
     /// <summary>What <see cref="Start(IReadOnlyDictionary{string, string?}, string)"/> returns when export is off; disposing it does nothing.</summary>
     public static IDisposable Disabled { get; } = new NoExport();
 
-    /// <summary>True once this process exports over OTLP: silos then propagate activities through grain calls (a cost paid only when traces go somewhere).</summary>
-    public static bool Exporting { get; private set; }
+    /// <summary>True when this process exports over OTLP: silos then propagate activities through grain calls (a cost paid only when traces go somewhere).</summary>
+    public static bool Exporting => _processWide || HostedExport;
+
+    /// <summary>Set by the entry point for the silo verbs when export is asked for: their hosts add it (<see cref="AddTo"/>).</summary>
+    public static bool HostedExport { get; set; }
+
+    private static bool _processWide;
 
     /// <summary>Starts export configured by this process's environment variables.</summary>
     /// <inheritdoc cref="Start(IReadOnlyDictionary{string, string?}, string)"/>
@@ -84,16 +90,11 @@ internal static class TelemetrySetup
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentException.ThrowIfNullOrWhiteSpace(serviceName);
 
-        var settings = environment
-            .Where(pair => pair.Key.StartsWith(EnvironmentPrefix, StringComparison.Ordinal) && !string.IsNullOrWhiteSpace(pair.Value))
-            .ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
-        if (!settings.ContainsKey(EndpointVariable)
-            || (settings.TryGetValue(SdkDisabledVariable, out var disabled) && string.Equals(disabled?.Trim(), "true", StringComparison.OrdinalIgnoreCase)))
+        if (Settings(environment) is not { } settings)
         {
             return Disabled;
         }
 
-        Validate(settings);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         // One instance id for both providers: the SDK would otherwise draw one per resource it builds, and a
         // backend would see the traces and the metrics of this process as two service instances.
@@ -130,7 +131,7 @@ internal static class TelemetrySetup
                     metricExportInterval = periodic.ExportIntervalMilliseconds.Value;
                 })
                 .Build();
-            Exporting = true;
+            _processWide = true;
             return new OtlpExport(tracerProvider, meterProvider, metricExportInterval);
         }
         catch
@@ -141,6 +142,49 @@ internal static class TelemetrySetup
     }
 
     /// <summary>The <c>OTEL_*</c> variables of this process.</summary>
+    /// <summary>
+    /// Adds OTLP export of <see cref="SourceNames"/> to a silo host through OpenTelemetry's hosting package
+    /// (<c>AddOpenTelemetry()</c>: the providers live and flush with the host), when the entry point found export
+    /// asked for by a silo verb (<see cref="HostedExport"/>); the same settings and checks as <see cref="Start(string)"/>, which serves the verbs without a host.
+    /// </summary>
+    /// <exception cref="TelemetryConfigurationException">As for <see cref="Start(IReadOnlyDictionary{string, string?}, string)"/>.</exception>
+    public static void AddTo(IHostApplicationBuilder builder, string serviceName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (!HostedExport || Settings(ProcessEnvironment()) is not { } settings)
+        {
+            return;
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        var instanceId = Guid.NewGuid().ToString();
+        string[] sources = [.. SourceNames];
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.Clear().AddService(serviceName, serviceInstanceId: instanceId).AddTelemetrySdk().AddEnvironmentVariableDetector())
+            .WithTracing(tracing => tracing.AddSource(sources).AddOtlpExporter())
+            .WithMetrics(metrics => metrics.AddMeter(sources).AddOtlpExporter((_, reader) =>
+                reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds ??= DefaultMetricExportIntervalMilliseconds));
+    }
+
+    /// <summary>True when this process's environment asks for OTLP export (checked: throws for malformed settings).</summary>
+    public static bool Requested() => Settings(ProcessEnvironment()) is not null;
+
+    /// <summary>The <c>OTEL_*</c> settings when export is asked for and well-formed; null when it is not asked for.</summary>
+    private static Dictionary<string, string?>? Settings(IReadOnlyDictionary<string, string?> environment)
+    {
+        var settings = environment
+            .Where(pair => pair.Key.StartsWith(EnvironmentPrefix, StringComparison.Ordinal) && !string.IsNullOrWhiteSpace(pair.Value))
+            .ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
+        if (!settings.ContainsKey(EndpointVariable)
+            || (settings.TryGetValue(SdkDisabledVariable, out var disabled) && string.Equals(disabled?.Trim(), "true", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        Validate(settings);
+        return settings;
+    }
+
     internal static IReadOnlyDictionary<string, string?> ProcessEnvironment()
     {
         var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
