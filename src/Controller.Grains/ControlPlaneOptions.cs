@@ -34,6 +34,12 @@ public sealed class ControlPlaneOptions
     /// </summary>
     public int UserReportEvery { get; init; } = 10;
 
+    /// <summary>
+    /// Period of each running region's watchdog reminder, which reactivates a region whose activation was lost (a
+    /// silo died) so that its loop starts again. Orleans' default minimum reminder period is one minute.
+    /// </summary>
+    public TimeSpan LoopWatchdogPeriod { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Seed of the policies' random draws (ALCOR's on-off, random-full-power); region i uses stream i.</summary>
     public ulong Seed { get; init; } = 1;
 
@@ -71,6 +77,11 @@ public sealed class ControlPlaneOptions
         if (UserReportEvery is < 1 or > 10_000)
         {
             throw new ArgumentOutOfRangeException(nameof(UserReportEvery), UserReportEvery, "Users report every 1 to 10,000 loops.");
+        }
+
+        if (LoopWatchdogPeriod <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LoopWatchdogPeriod), LoopWatchdogPeriod, "The loop watchdog period must be positive.");
         }
 
         if (CheckpointInterval <= TimeSpan.Zero)

@@ -90,10 +90,8 @@ internal sealed partial class RegionGrain(
     TimeProvider time,
     ILogger<RegionGrain> logger) : Grain, IRegionGrain, IRemindable
 {
-    /// <summary>The reminder that restarts a lost loop; reminders fire at most once a minute, the loop every period.</summary>
+    /// <summary>The reminder that restarts a lost loop (every <see cref="ControlPlaneOptions.LoopWatchdogPeriod"/>).</summary>
     internal const string WatchdogReminder = "loop-watchdog";
-
-    private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromMinutes(1);
 
     private readonly ControlPlaneOptions _options = options.Value;
     private readonly Controller.Policies.LearnedPolicies? _learned = (policies as ControlPolicies)?.More as Controller.Policies.LearnedPolicies;
@@ -201,7 +199,7 @@ internal sealed partial class RegionGrain(
         state.State.Running = true;
         StartTimer(period);
         await WriteAsync(cancellationToken);
-        await this.RegisterOrUpdateReminder(WatchdogReminder, WatchdogPeriod, WatchdogPeriod, cancellationToken);
+        await this.RegisterOrUpdateReminder(WatchdogReminder, _options.LoopWatchdogPeriod, _options.LoopWatchdogPeriod, cancellationToken);
         Log.LoopStarted(logger, _key, period, _pendingPolicy ?? _policySpec);
     }
 

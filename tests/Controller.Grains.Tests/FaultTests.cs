@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Controller.Ran.Contract;
 using Controller.Ran.Simulation;
 
@@ -120,6 +121,28 @@ public sealed class FaultTests
         Assert.Equal(0, status.RejectedTelemetry);
         // Users keep what they learned across the RAN's restart.
         Assert.Equal(before.Observations + 3, (await harness.User(0, 0).GetStateAsync(CancellationToken.None)).Observations);
+    }
+
+    [Fact]
+    public async Task A_running_region_whose_activation_is_lost_is_brought_back_by_its_watchdog_reminder()
+    {
+        var simulator = new RanSimulator(ControlHarness.SmallNetwork(regions: 1));
+        var options = new ControlPlaneOptions { PeriodMs = 20, LoopWatchdogPeriod = TimeSpan.FromSeconds(1) };
+        await using var silo = await TestSilo.StartAsync(
+            new Hosting.ControlPlaneSetup(simulator, simulator.Topology, options),
+            services: s => s.Configure<Orleans.Hosting.ReminderOptions>(r => r.MinimumReminderPeriod = TimeSpan.FromSeconds(1)));
+        var region = silo.GetGrain<IRegionGrain>("r000");
+        await region.StartAsync(policy: null, periodMs: 0, CancellationToken.None);
+        await WaitForAsync(() => silo.Monitor.Loops >= 5);
+
+        await silo.DeactivateAsync(region);
+        var afterLoss = silo.Monitor.Loops;
+
+        // Nothing calls the region: only its reminder can reactivate it, and the activation resumes the stored loop.
+        await WaitForAsync(() => silo.Monitor.Loops >= afterLoss + 5);
+        var status = await region.GetStatusAsync(CancellationToken.None);
+        Assert.True(status.Running);
+        await region.StopAsync(CancellationToken.None);
     }
 
     /// <summary>A RAN that can be restarted: a fresh simulator (slot 0) behind the same adapter.</summary>

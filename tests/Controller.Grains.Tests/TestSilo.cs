@@ -71,6 +71,9 @@ internal sealed class TestSilo : IAsyncDisposable
         return new TestSilo(cluster) { SiloAddresses = [.. cluster.Silos.OrderBy(s => s.Name == PrimaryName ? 0 : 1).Select(s => s.SiloAddress.ToString())] };
     }
 
+    /// <summary>Deactivates one grain as Orleans does when its silo loses it (its state is written, its timers stop).</summary>
+    public Task DeactivateAsync(IAddressable grain) => _cluster.DeactivateAsync(grain);
+
     /// <summary>Stops silo <paramref name="index"/> gracefully (its grains deactivate); the others go on.</summary>
     public Task StopSiloAsync(int index) => _cluster.StopSiloAsync(_cluster.Silos.Single(s => s.SiloAddress.ToString() == SiloAddresses[index]));
 
