@@ -55,6 +55,18 @@ internal sealed partial class CellGrain(
 
     public ValueTask RecordDecisionAsync(CellDecision decision)
     {
+        Record(decision);
+        return ValueTask.CompletedTask;
+    }
+
+    public Task RecordDecisionQuietlyAsync(CellDecision decision)
+    {
+        Record(decision);
+        return Task.CompletedTask;
+    }
+
+    private void Record(CellDecision decision)
+    {
         if (!double.IsFinite(decision.Power) || decision.Power < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(decision), decision.Power, string.Create(CultureInfo.InvariantCulture, $"Cell '{_key}' got power {decision.Power:R}; a power is finite and not negative."));
@@ -63,7 +75,6 @@ internal sealed partial class CellGrain(
         state.State.LastDecision = decision;
         state.State.Decisions++;
         _checkpoint.MarkDirty();
-        return ValueTask.CompletedTask;
     }
 
     public Task<CellView> GetViewAsync(CancellationToken cancellationToken) =>

@@ -56,6 +56,11 @@ public partial interface ICellGrain : IGrainWithStringKey
     [Alias("record-decision")]
     ValueTask RecordDecisionAsync(CellDecision decision);
 
+    /// <summary>The same without a reply (<see cref="OneWayAttribute"/>), for timed loops between reports (see <see cref="IUserGrain.ObserveQuietlyAsync"/>).</summary>
+    [Alias("record-decision-quietly")]
+    [OneWay]
+    Task RecordDecisionQuietlyAsync(CellDecision decision);
+
     /// <summary>The cell's view.</summary>
     [Alias("view")]
     Task<CellView> GetViewAsync(CancellationToken cancellationToken = default);

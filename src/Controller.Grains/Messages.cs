@@ -12,7 +12,7 @@ namespace Controller.Grains;
 [GenerateSerializer]
 [Immutable]
 [Alias("user-observation")]
-public sealed record UserObservation(long Slot, double Rate, double Demand, AlcorUserState? Alcor);
+public readonly record struct UserObservation(long Slot, double Rate, double Demand, AlcorUserState? Alcor);
 
 /// <summary>A user's state after an observation, as the region needs it for its view and metrics.</summary>
 /// <param name="RateAverage">Exponential average of the achieved rate (the PF average fbar).</param>

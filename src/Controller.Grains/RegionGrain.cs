@@ -549,8 +549,8 @@ internal sealed partial class RegionGrain(
         for (var c = 0; c < _cells.Length; c++)
         {
             var served = _decision.ServedReceiver[c];
-            _pendingCells[c] = _cells[c].RecordDecisionAsync(
-                new CellDecision(receipt.Slot, _decision.Power[c], served >= 0 ? _topology.UserIds[served] : null, _policySpec)).AsTask();
+            var decision = new CellDecision(receipt.Slot, _decision.Power[c], served >= 0 ? _topology.UserIds[served] : null, _policySpec);
+            _pendingCells[c] = report ? _cells[c].RecordDecisionAsync(decision).AsTask() : _cells[c].RecordDecisionQuietlyAsync(decision);
         }
 
         Exception? failure = null;

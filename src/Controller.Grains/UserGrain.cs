@@ -59,7 +59,6 @@ internal sealed partial class UserGrain(
 
     private UserReport Observe(UserObservation observation)
     {
-        ArgumentNullException.ThrowIfNull(observation);
         var rate = observation.Rate;
         var demand = observation.Demand;
         if (!double.IsFinite(rate) || rate < 0)

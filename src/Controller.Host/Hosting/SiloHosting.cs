@@ -120,7 +120,9 @@ internal static class SiloHosting
         }
         else
         {
-            silo.AddMemoryGrainStorage(ControlPlaneHosting.StorageName);
+            // The file provider's serializer (System.Text.Json, no type names) rather than the memory provider's
+            // default (Newtonsoft.Json), which showed in bench loop's allocation trace at 2,000 checkpoints a second.
+            silo.AddMemoryGrainStorage(ControlPlaneHosting.StorageName, memory => memory.GrainStorageSerializer = new JsonGrainStateSerializer());
         }
 
         if (settings.Control is { } control)
