@@ -277,7 +277,8 @@ internal static class InferenceBenchmark
         var named = artifact.Contains('/', StringComparison.Ordinal) || artifact.StartsWith('.') ? Path.GetFullPath(artifact) : Path.Combine(provider.ArtifactsRoot, artifact);
         if (Directory.Exists(named))
         {
-            var loaded = provider.Load(named);
+            // A directory on the operator's own command line (not a policy name from a request): loaded as it is.
+            var loaded = PolicyArtifact.Load(named);
             if (loaded.Manifest.Hyperparameters is not ResilientGnnHyperparameters)
             {
                 throw new Controller.Radio.RadioInputException($"Artifact '{artifact}' is {loaded.Manifest.Architecture}; bench inference times a resilient-gnn artifact.");

@@ -43,7 +43,7 @@ internal sealed class ControllerHost : IAsyncDisposable
         var web = !string.Equals(listen, "none", StringComparison.Ordinal);
         if (web)
         {
-            var builder = OwnedWebApplication.CreateBuilder(listen, ControlApi.MaxRequestBodyBytes, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2, typeof(ControllerHost).Assembly.GetName().Name!, logging => SiloHosting.ConfigureLogging(logging, controllerLogs));
+            var builder = OwnedWebApplication.CreateBuilder(listen, ControlApi.MaxRequestBodyBytes, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1, typeof(ControllerHost).Assembly.GetName().Name!, logging => SiloHosting.ConfigureLogging(logging, controllerLogs));
             builder.UseOrleans(silo => SiloHosting.Configure(silo, settings));
             Telemetry.TelemetrySetup.AddTo(builder, "controller");
             var app = builder.Build();
