@@ -286,7 +286,7 @@ internal static class DemoCommand
         }
     }
 
-    private static Uri ParseRanUrl(string text) =>
+    internal static Uri ParseRanUrl(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             ? uri
             : throw new CliUsageException($"--ran must be an http(s) URL such as http://127.0.0.1:5081 (got '{text}').");

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net;
 using Controller.Grains.Inference;
 using Controller.Host.Hosting;
+using Controller.Ran.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Controller.Host.Cli;
 
@@ -11,9 +13,8 @@ namespace Controller.Host.Cli;
 /// cluster whose first silo listens at <c>--join</c> (a <c>controller demo</c>, by default on 127.0.0.1:11111).
 /// The inference role hosts the stateless <c>inference</c> grains (one per resilient-GNN artifact) that batch the
 /// GNN questions of every region of the cluster: the placement filter puts them on inference silos whenever one is
-/// up. Artifacts are the bundled ones, directories, or the registry of <c>--state-dir</c> / <c>--blob</c>. The
-/// control role is shaped for a cluster (membership, Azure Blob state and Kubernetes come with the cluster issue):
-/// today it refuses to start with a line saying so. Runs until Ctrl+C or SIGTERM.
+/// up. Artifacts are the bundled ones or the registry of <c>--state-dir</c> / <c>--blob-from-env</c>. The control
+/// role (<see cref="RunControlAsync"/>) runs the control grains against an external RAN. Runs until Ctrl+C or SIGTERM.
 /// </summary>
 internal static class SiloCommand
 {
@@ -29,15 +30,18 @@ internal static class SiloCommand
         var stateDir = new Option<string>("--state-dir") { Description = "state directory whose policy registry is searched for policy names (default: the demo's)", DefaultValueFactory = _ => DemoCommand.DefaultStateDirectory() };
         var blobVariable = new Option<string?>("--blob-from-env") { Description = "name of an environment variable holding the Azure Blob Storage connection string of the registry (instead of --state-dir); secrets never go on the command line" };
         var container = new Option<string>("--container") { Description = "blob container of the registry", DefaultValueFactory = _ => "controller" };
-        var command = new Command("silo", "Run a silo of one role that joins a cluster, until Ctrl+C or SIGTERM.")
+        var ran = new Option<string?>("--ran") { Description = "control role: URL of the RAN to control ('controller ran-sim --listen URL' or a real RAN's adapter)" };
+        var listen = new Option<string>("--listen") { Description = "control role: URL of the HTTP API beside the silo ('none': no API; port 0: any free port)", DefaultValueFactory = _ => "none" };
+        var period = CommonOptions.PositiveInt("--period", "control role: loop period of regions that have none stored, ms", 100, Controller.Grains.ControlPlaneOptions.MaxPeriodMs);
+        var command = new Command("silo", "Run a silo of one role, until Ctrl+C or SIGTERM: inference (joins a cluster) or control (the cluster's first control silo unless --join is given).")
         {
-            role, join, siloPort, gatewayPort, backend, stateDir, blobVariable, container,
+            role, join, siloPort, gatewayPort, backend, stateDir, blobVariable, container, ran, listen, period,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             if (parsed.GetRequiredValue(role) == "control")
             {
-                throw new CliUsageException("--role control joins a real cluster (Redis or Azure Table membership, Azure Blob state), which comes with the cluster issue; run 'controller demo' for an embedded control silo.");
+                return await RunControlAsync(io, parsed, new ControlOptions(join, siloPort, gatewayPort, stateDir, blobVariable, container, ran, listen, period, backend), cancellationToken).ConfigureAwait(false);
             }
 
             var primary = ParseEndpoint(parsed.GetRequiredValue(join));
@@ -86,4 +90,97 @@ internal static class SiloCommand
         IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port > 0
             ? endpoint
             : throw new CliUsageException($"--join must be IP:PORT of the cluster's first silo, such as 127.0.0.1:{SiloSettings.DefaultSiloPort} (got '{text}').");
+
+    /// <summary>
+    /// <c>--role control</c>: a control silo of a localhost cluster with an external RAN. Without <c>--join</c> it is
+    /// the cluster's first silo and starts every region's loop; with it, it joins and hosts the control grains placed
+    /// on it (regions activated later, or reactivated by their watchdog after a silo died). State goes to files under
+    /// <c>--state-dir</c> (locked; then it must be the only control silo) or to Azure Blob (<c>--blob-from-env</c>),
+    /// which every control silo of the cluster must share. Membership beyond localhost comes with the cluster issue.
+    /// On Ctrl+C its grains deactivate and write their state; loops stay marked running, so their watchdogs bring
+    /// them back wherever the cluster reactivates them.
+    /// </summary>
+    private static async Task<int> RunControlAsync(CliStreams io, ParseResult parsed, ControlOptions options, CancellationToken cancellationToken)
+    {
+        var ranUrl = parsed.GetValue(options.Ran) ?? throw new CliUsageException("--role control needs --ran URL: the RAN it controls.");
+        var joining = parsed.GetResult(options.Join) is { Implicit: false };
+        var primary = joining ? ParseEndpoint(parsed.GetRequiredValue(options.Join)) : null;
+        var directory = Path.GetFullPath(parsed.GetRequiredValue(options.StateDir));
+        var blob = PolicyCommand.BlobFromEnvironment(parsed.GetValue(options.Blob));
+        var container = parsed.GetRequiredValue(options.Container);
+        if (blob is null && joining)
+        {
+            throw new CliUsageException("A control silo that joins a cluster needs the state every control silo shares: --blob-from-env VAR (Azure Blob Storage).");
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var adapter = new RanHttpClient(http, DemoCommand.ParseRanUrl(ranUrl));
+        var registry = PolicyCommand.Open(directory, blob, container);
+        Directory.CreateDirectory(directory);
+        using var stateLock = blob is null ? DemoCommand.LockStateDirectory(directory) : null;
+        PolicyCommand.UseRegistry(registry, Path.Combine(directory, ".policies"));
+        Controller.Grains.Hosting.ControlPlaneSetup setup;
+        try
+        {
+            setup = await Controller.Grains.Hosting.ControlPlaneSetup.ConnectAsync(
+                adapter,
+                new Controller.Grains.ControlPlaneOptions { PeriodMs = parsed.GetValue(options.Period), InferenceSilo = true, InferenceBackend = parsed.GetRequiredValue(options.Backend) },
+                HostPolicies.Provider,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Controller.Ran.Contract.RanUnavailableException exception)
+        {
+            throw new CliUsageException($"Cannot reach the RAN at {ranUrl}: {exception.Message}");
+        }
+
+        var settings = new SiloSettings
+        {
+            Role = Controller.Grains.Hosting.ControlPlaneHosting.ControlRole,
+            SiloPort = parsed.GetValue(options.SiloPort) is > 0 and var s ? s : SiloSettings.FreePort(),
+            GatewayPort = parsed.GetValue(options.GatewayPort) is > 0 and var g ? g : SiloSettings.FreePort(),
+            Primary = primary,
+            Control = setup,
+            Storage = blob is null
+                ? silo => Controller.Persistence.FileGrainStorageSiloBuilderExtensions.AddFileGrainStorage(silo, Controller.Grains.Hosting.ControlPlaneHosting.StorageName, files => files.RootDirectory = directory)
+                : SiloHosting.AzureBlobStorage(blob, container),
+        };
+        var host = await ControllerHost.StartAsync(settings, parsed.GetRequiredValue(options.Listen), controllerLogs: true, cancellationToken).ConfigureAwait(false);
+        await using (host.ConfigureAwait(false))
+        {
+            var topology = host.Services.GetRequiredService<Controller.Grains.ControlTopology>();
+            if (!joining)
+            {
+                await Controller.Grains.ControlRegions.StartAllAsync(host.Grains, topology, policy: null, periodMs: 0, cancellationToken).ConfigureAwait(false);
+            }
+
+            io.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"silo: control role on 127.0.0.1:{settings.SiloPort}{(joining ? $", joined the cluster at {primary}" : ", the cluster's first silo")}; {topology.Regions.Count} regions of {ranUrl}; state in {(blob is null ? directory : registry.Location)}{(host.Address is { } api ? $"; API on {api}" : "")}; Ctrl+C to stop"));
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C or SIGTERM: the grains deactivate with the host and write their state.
+            }
+
+            var view = host.Services.GetRequiredService<Controller.Grains.ControlPlaneMonitor>().Aggregate();
+            io.Output.WriteLine(DemoCommand.Summary(view));
+        }
+
+        io.Error.WriteLine("silo: stopped");
+        return 0;
+    }
+
+    private sealed record ControlOptions(
+        Option<string> Join,
+        Option<int> SiloPort,
+        Option<int> GatewayPort,
+        Option<string> StateDir,
+        Option<string?> Blob,
+        Option<string> Container,
+        Option<string?> Ran,
+        Option<string> Listen,
+        Option<int> Period,
+        Option<string> Backend);
 }
