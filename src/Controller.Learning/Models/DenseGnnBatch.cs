@@ -1,0 +1,118 @@
+using Controller.Policies.Models;
+using static TorchSharp.torch;
+
+namespace Controller.Learning.Models;
+
+/// <summary>
+/// Many regions' slots for the resilient GNN, packed into dense batched tensors for <see cref="ResilientGnnNet"/>.
+/// Graphs of different sizes are padded to the largest: padded users are inactive and have no edges, padded cells have no
+/// users, so neither changes any real node's output. Every length and number is checked here, in managed code, before a
+/// tensor is made (a shape error inside libtorch can abort the process).
+/// </summary>
+public sealed class DenseGnnBatch
+{
+    private readonly List<Graph> _graphs = [];
+
+    /// <summary>Graphs added.</summary>
+    public int Count => _graphs.Count;
+
+    /// <summary>Empties the batch.</summary>
+    public void Clear() => _graphs.Clear();
+
+    /// <summary>Appends one slot: the user graph just built, each user's feature and activity, the cells' largest power.</summary>
+    public void Add(UserGraph graph, ReadOnlySpan<double> features, ReadOnlySpan<bool> active, double maxPower)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var users = graph.Users;
+        var cells = graph.Cells;
+        if (users < 1 || cells < 1)
+        {
+            throw new ArgumentException($"A graph needs at least one user and one cell, got {users} and {cells}.", nameof(graph));
+        }
+
+        if (features.Length != users || active.Length != users)
+        {
+            throw new ArgumentException($"Expected one feature and one activity flag per user ({users}), got {features.Length} and {active.Length}.", nameof(features));
+        }
+
+        if (!(maxPower >= 0) || double.IsInfinity(maxPower))
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxPower), maxPower, "The maximum power must be finite and not negative.");
+        }
+
+        var cellOf = graph.CellOf;
+        var weights = graph.CellWeights;
+        var dense = new float[users * users];
+        var feature = new float[users];
+        for (var v = 0; v < users; v++)
+        {
+            if (!double.IsFinite(features[v]))
+            {
+                throw new ArgumentOutOfRangeException(nameof(features), features[v], $"The feature of user {v} is not finite.");
+            }
+
+            feature[v] = (float)features[v];
+            for (var u = 0; u < users; u++)
+            {
+                if (u == v || cellOf[u] != cellOf[v])
+                {
+                    dense[(v * users) + u] = (float)weights[(v * cells) + cellOf[u]];
+                }
+            }
+        }
+
+        _graphs.Add(new Graph(users, cells, feature, dense, cellOf.ToArray(), active.ToArray(), maxPower));
+    }
+
+    /// <summary>Runs the network once over every graph added; returns each graph's powers (per cell) and selection probabilities (per user).</summary>
+    public IReadOnlyList<(double[] Power, double[] Selection)> Run(ResilientGnnNet net, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        if (_graphs.Count == 0)
+        {
+            return [];
+        }
+
+        var b = _graphs.Count;
+        var n = _graphs.Max(g => g.Users);
+        var m = _graphs.Max(g => g.Cells);
+        var features = new float[b * n];
+        var weights = new float[b * n * n];
+        var cells = new float[b * n * m];
+        var active = new bool[b * n];
+        var maxPower = new float[b];
+        for (var g = 0; g < b; g++)
+        {
+            var graph = _graphs[g];
+            maxPower[g] = (float)graph.MaxPower;
+            for (var v = 0; v < graph.Users; v++)
+            {
+                features[(g * n) + v] = graph.Features[v];
+                active[(g * n) + v] = graph.Active[v];
+                cells[(((g * n) + v) * m) + graph.CellOf[v]] = 1;
+                Array.Copy(graph.Weights, v * graph.Users, weights, ((g * n) + v) * n, graph.Users);
+            }
+        }
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        device ??= CPU;
+        var (power, logPi) = net.Forward(
+            tensor(features, [b, n], device: device),
+            tensor(weights, [b, n, n], device: device),
+            tensor(cells, [b, n, m], device: device),
+            tensor(active, [b, n], device: device),
+            tensor(maxPower, [b, 1], device: device));
+        var powerValues = power.to(ScalarType.Float64).cpu().data<double>().ToArray();
+        var selectionValues = logPi.exp().to(ScalarType.Float64).cpu().data<double>().ToArray();
+        var answers = new (double[] Power, double[] Selection)[b];
+        for (var g = 0; g < b; g++)
+        {
+            answers[g] = (powerValues.AsSpan(g * m, _graphs[g].Cells).ToArray(), selectionValues.AsSpan(g * n, _graphs[g].Users).ToArray());
+        }
+
+        return answers;
+    }
+
+    private sealed record Graph(int Users, int Cells, float[] Features, float[] Weights, int[] CellOf, bool[] Active, double MaxPower);
+}
