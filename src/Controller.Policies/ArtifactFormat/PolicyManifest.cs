@@ -30,6 +30,9 @@ public sealed record PolicyManifest(string Name, PolicyHyperparameters Hyperpara
     /// <summary>The manifest's <c>validation</c> object as written (metrics of the chosen epoch), or null.</summary>
     public JsonElement? Validation { get; init; }
 
+    /// <summary>The manifest's <c>evaluation</c> object as written (test-set metrics beside baselines), or null.</summary>
+    public JsonElement? Evaluation { get; init; }
+
     /// <summary>Git commit of the training code, or <c>unknown</c>.</summary>
     public string CodeVersion { get; init; } = "unknown";
 
@@ -108,6 +111,7 @@ public sealed record PolicyManifest(string Name, PolicyHyperparameters Hyperpara
             {
                 Training = root.TryGetProperty("training", out var training) ? PolicyTraining.Parse(training, source) : null,
                 Validation = root.TryGetProperty("validation", out var validation) ? validation.Clone() : null,
+                Evaluation = root.TryGetProperty("evaluation", out var evaluation) ? evaluation.Clone() : null,
                 CodeVersion = root.TryGetProperty("codeVersion", out var code) && code.ValueKind == JsonValueKind.String ? code.GetString()! : "unknown",
                 CreatedUtc = root.TryGetProperty("createdUtc", out var created) && created.ValueKind == JsonValueKind.String
                     && DateTimeOffset.TryParse(created.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when) ? when : null,
@@ -142,6 +146,12 @@ public sealed record PolicyManifest(string Name, PolicyHyperparameters Hyperpara
             {
                 writer.WritePropertyName("validation");
                 validation.WriteTo(writer);
+            }
+
+            if (Evaluation is { } evaluation)
+            {
+                writer.WritePropertyName("evaluation");
+                evaluation.WriteTo(writer);
             }
 
             writer.WriteString("codeVersion", CodeVersion);
