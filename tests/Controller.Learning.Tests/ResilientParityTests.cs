@@ -45,7 +45,7 @@ public sealed class ResilientParityTests(ITestOutputHelper output)
             try
             {
                 RunStep(options, directory, out var csharp);
-                RunPython(root, directory);
+                RunScript(root, "resilient_step.py", directory);
                 Compare(csharp, SafeTensorsFile.Read(Path.Combine(directory, "python.safetensors")));
             }
             finally
@@ -56,6 +56,49 @@ public sealed class ResilientParityTests(ITestOutputHelper output)
         finally
         {
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The in-process data against data.py's <c>prepare_resilient</c> of a <c>controller scenario export</c> file (opt-in:
+    /// <c>CONTROLLER_RESILIENT_EXPORT=/path/export.json</c>; exports take tens of seconds): every tensor of the first 16
+    /// configurations is bit-identical.
+    /// </summary>
+    [Fact]
+    public void Data_Equals_Prepare_Resilient_Of_An_Export()
+    {
+        var export = Environment.GetEnvironmentVariable("CONTROLLER_RESILIENT_EXPORT");
+        var root = RepositoryRoot();
+        if (string.IsNullOrEmpty(export) || root is null || !PythonHasTorch())
+        {
+            output.WriteLine("skipped: set CONTROLLER_RESILIENT_EXPORT to a resilient-rrm export (needs /usr/bin/python3 with torch)");
+            return;
+        }
+
+        var file = Path.Combine(Path.GetTempPath(), "controller-resilient-data-" + Guid.NewGuid().ToString("N") + ".safetensors");
+        try
+        {
+            RunScript(root, "resilient_data.py", export, file, "16");
+            var python = SafeTensorsFile.Read(file);
+            var overrides = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(python.Metadata["settings"])!;
+            var scenario = ScenarioCatalog.Get(ResilientData.ScenarioName);
+            var seed = ulong.Parse(python.Metadata["seed"], CultureInfo.InvariantCulture);
+            var configurations = int.Parse(python.Metadata["configurations"], CultureInfo.InvariantCulture);
+            var slots = int.Parse(python.Metadata["slots"], CultureInfo.InvariantCulture);
+            using var set = ResilientData.Build(scenario.Resolve(overrides), seed, configurations, slots);
+            foreach (var (name, mine) in new[] { ("snr_gains", set.SnrGains), ("cells", set.Cells), ("active", set.Active), ("fhat", set.Fhat), ("fbar0", set.Fbar0), ("edge_weights", set.EdgeWeights), ("fmin", set.Fmin) })
+            {
+                var values = Values(mine);
+                var theirs = python.ByName[name].Values.ToArray();
+                Assert.Equal(theirs.Length, values.Length);
+                var differing = values.Where((v, i) => v != theirs[i]).Count();
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-14} {values.Length,9} values, {differing} differ"));
+                Assert.Equal(0, differing);
+            }
+        }
+        finally
+        {
+            File.Delete(file);
         }
     }
 
@@ -192,7 +235,8 @@ public sealed class ResilientParityTests(ITestOutputHelper output)
 
     private static double MaxAbs(float[] values) => values.Max(v => Math.Abs((double)v));
 
-    private static void RunPython(string root, string directory)
+    /// <summary>Runs tests/Controller.Learning.Tests/parity/<paramref name="script"/> with src on PYTHONPATH.</summary>
+    private static void RunScript(string root, string script, params string[] arguments)
     {
         var start = new ProcessStartInfo(Python)
         {
@@ -200,14 +244,18 @@ public sealed class ResilientParityTests(ITestOutputHelper output)
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
-        start.ArgumentList.Add(Path.Combine(root, "tests", "Controller.Learning.Tests", "parity", "resilient_step.py"));
-        start.ArgumentList.Add(directory);
+        start.ArgumentList.Add(Path.Combine(root, "tests", "Controller.Learning.Tests", "parity", script));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.Environment["PYTHONPATH"] = Path.Combine(root, "src");
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"resilient_step.py failed ({process.ExitCode}): {stdout}{stderr.Result}");
+        Assert.True(process.ExitCode == 0, $"{script} failed ({process.ExitCode}): {stdout}{stderr.Result}");
     }
 
     private static bool PythonHasTorch()
