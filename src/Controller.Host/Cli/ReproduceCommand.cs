@@ -13,10 +13,22 @@ internal static class ReproduceCommand
         var name = new Argument<string>("name") { Description = "reproduction: " + string.Join(", ", ReproductionCatalog.Reproductions.Select(r => r.Name)) };
         var seed = new CommonOptions().Seed;
         var json = new Option<bool>("--json") { Description = "print one JSON object on stdout" };
-        var command = new Command("reproduce", "Run a named reproduction of a paper result and compare with the paper.") { name, seed, json };
+        var png = new Option<FileInfo?>("--png") { Description = "also draw the result as a PNG chart into this file (" + string.Join(", ", ReproductionCharts.Charted) + ")" };
+        var command = new Command("reproduce", "Run a named reproduction of a paper result and compare with the paper.") { name, seed, json, png };
         command.SetAction(parsed =>
         {
             var reproduction = ReproductionCatalog.Get(parsed.GetRequiredValue(name));
+            var chart = parsed.GetValue(png);
+            if (chart is not null && !ReproductionCharts.Charted.Contains(reproduction.Name))
+            {
+                throw new CliUsageException($"no chart for reproduction '{reproduction.Name}'; --png works for {string.Join(", ", ReproductionCharts.Charted)}");
+            }
+
+            if (chart?.Directory is { Exists: false } folder)
+            {
+                throw new CliUsageException($"--png: the folder '{folder.FullName}' does not exist");
+            }
+
             io.Error.WriteLine($"reproduce: {reproduction.Name}: {reproduction.Setup}");
             var rows = reproduction.Run(parsed.GetValue(seed), new StderrProgress(io.Error, "reproduce", reproduction.WorkUnits, "rows"), CancellationToken.None);
             if (parsed.GetValue(json))
@@ -26,6 +38,12 @@ internal static class ReproduceCommand
             else
             {
                 WriteText(io.Output, reproduction, parsed.GetValue(seed), rows);
+            }
+
+            if (chart is not null)
+            {
+                ReproductionCharts.Draw(reproduction.Name, parsed.GetValue(seed), rows, chart.FullName);
+                io.Error.WriteLine($"reproduce: wrote {chart.FullName}");
             }
 
             return 0;

@@ -1,0 +1,155 @@
+using ScottPlot;
+
+namespace Controller.Host.Reproductions;
+
+/// <summary>
+/// PNG charts of paper 004's sweeps, drawn from a reproduction's rows (<c>controller reproduce NAME --png FILE</c>):
+/// <c>agg-gnn</c>: sum rate of the budget-keeping WMMSE against the age of its channel, Agg-GNN as a line;
+/// <c>agg-gnn-hops</c>: sum rate against K for Agg-GNN and WMMSE on the current and the one-slot-late channel;
+/// <c>agg-gnn-async</c>: the synchronous m = 50 channel-age sweep beside bars of the asynchronous comparison.
+/// </summary>
+internal static class ReproductionCharts
+{
+    /// <summary>The reproductions that have a chart.</summary>
+    public static IReadOnlyList<string> Charted { get; } = ["agg-gnn", "agg-gnn-hops", "agg-gnn-async"];
+
+    // Bars of agg-gnn-async's asynchronous row: its field, the bar's label.
+    private static readonly (string Field, string Label)[] AsyncBars =
+    [
+        ("aggGnnSumRate", "Agg-GNN\n(trained async)"),
+        ("synchronousModelSumRate", "Agg-GNN\n(trained sync)"),
+        ("equalPowerSumRate", "equal\npower"),
+        ("every2RandomFullPowerSumRate", "random full\npower, every 2"),
+        ("every2WmmseBudget6SumRate", "WMMSE,\nevery 2"),
+    ];
+
+    /// <summary>Draws the chart of <paramref name="name"/>'s <paramref name="rows"/> into <paramref name="path"/>; throws <see cref="ArgumentException"/> when there is none or the rows lack a series.</summary>
+    public static void Draw(string name, ulong seed, IReadOnlyList<ReproductionRow> rows, string path)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        switch (name)
+        {
+            case "agg-gnn":
+                {
+                    var plot = new Plot();
+                    ChannelAge(plot, rows, $"agg-gnn: sum rate against channel age (seed {seed})");
+                    plot.SavePng(path, 720, 450);
+                    break;
+                }
+
+            case "agg-gnn-hops":
+                {
+                    var plot = new Plot();
+                    Hops(plot, rows, seed);
+                    plot.SavePng(path, 720, 450);
+                    break;
+                }
+
+            case "agg-gnn-async":
+                {
+                    var multiplot = new Multiplot();
+                    multiplot.AddPlots(2);
+                    ChannelAge(multiplot.GetPlot(0), rows, "m = 50, K = 6, synchronous");
+                    AsyncBarsPanel(multiplot.GetPlot(1), rows);
+                    multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
+                    multiplot.SavePng(path, 1240, 480);
+                    break;
+                }
+
+            default:
+                throw new ArgumentException($"no chart for reproduction '{name}'; charts exist for {string.Join(", ", Charted)}", nameof(name));
+        }
+    }
+
+    /// <summary>(ages 0..K, WMMSE-within-budget sum rate at each age, Agg-GNN sum rate) from the first row.</summary>
+    internal static (double[] Ages, double[] Rates, double AggGnn) ChannelAgeSeries(IReadOnlyList<ReproductionRow> rows)
+    {
+        var first = rows.Count > 0 && rows[0].Extra is { } extra ? extra : throw new ArgumentException("the reproduction has no rows with numbers");
+        var budget = first.Keys.Where(k => k.StartsWith("wmmseBudget", StringComparison.Ordinal) && k.EndsWith("SumRate", StringComparison.Ordinal) && !k.Contains("Delay", StringComparison.Ordinal)).ToArray();
+        if (budget.Length != 1 || !first.TryGetValue("aggGnnSumRate", out var gnn))
+        {
+            throw new ArgumentException("the first row lacks aggGnnSumRate or one wmmseBudget<K>SumRate (is this agg-gnn?)");
+        }
+
+        var stem = budget[0][..^"SumRate".Length];
+        var ages = new List<double> { 0 };
+        var rates = new List<double> { first[budget[0]] };
+        for (var age = 1; first.TryGetValue($"{stem}Delay{age}SumRate", out var rate); age++)
+        {
+            ages.Add(age);
+            rates.Add(rate);
+        }
+
+        return ([.. ages], [.. rates], gnn);
+    }
+
+    /// <summary>(K, Agg-GNN, WMMSE on the current channel, WMMSE one slot late) over the rows that carry <c>hops</c>.</summary>
+    internal static (double[] Hops, double[] AggGnn, double[] Current, double[] Late) HopsSeries(IReadOnlyList<ReproductionRow> rows)
+    {
+        var perK = rows.Where(r => r.Extra?.ContainsKey("hops") == true).OrderBy(r => r.Extra!["hops"]).ToArray();
+        if (perK.Length == 0)
+        {
+            throw new ArgumentException("no row carries 'hops' (is this agg-gnn-hops?)");
+        }
+
+        double[] Series(string field) => [.. perK.Select(r => r.Extra!.TryGetValue(field, out var v) ? v : throw new ArgumentException($"a row lacks {field}"))];
+        return (Series("hops"), Series("aggGnnSumRate"), Series("wmmseBudgetSumRate"), Series("wmmseBudgetDelay1SumRate"));
+    }
+
+    private static void ChannelAge(Plot plot, IReadOnlyList<ReproductionRow> rows, string title)
+    {
+        var (ages, rates, gnn) = ChannelAgeSeries(rows);
+        var wmmse = plot.Add.Scatter(ages, rates);
+        wmmse.LegendText = "WMMSE within the budget, channel D slots old";
+        var line = plot.Add.HorizontalLine(gnn);
+        line.LegendText = "Agg-GNN (local state, aggregates 1..K-1 slots old)";
+        line.Color = Colors.DarkOrange;
+        plot.Axes.Bottom.Label.Text = "age of WMMSE's channel information D (slots)";
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
+        plot.Axes.Left.Label.Text = "sum rate (bps/Hz)";
+        plot.Axes.Title.Label.Text = title;
+        plot.ShowLegend(Alignment.LowerLeft);
+    }
+
+    private static void Hops(Plot plot, IReadOnlyList<ReproductionRow> rows, ulong seed)
+    {
+        var (hops, gnn, current, late) = HopsSeries(rows);
+        plot.Add.Scatter(hops, gnn).LegendText = "Agg-GNN (one model per K)";
+        var now = plot.Add.Scatter(hops, current);
+        now.LegendText = "WMMSE, K iterations, current channel";
+        now.LinePattern = LinePattern.Dashed;
+        var old = plot.Add.Scatter(hops, late);
+        old.LegendText = "WMMSE, K iterations, one slot late";
+        old.LinePattern = LinePattern.Dotted;
+        plot.Axes.Bottom.Label.Text = "aggregation length K (= WMMSE iterations)";
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
+        plot.Axes.Left.Label.Text = "sum rate (bps/Hz)";
+        plot.Axes.Title.Label.Text = $"agg-gnn-hops: sum rate against K (seed {seed})";
+        plot.ShowLegend(Alignment.LowerRight);
+    }
+
+    private static void AsyncBarsPanel(Plot plot, IReadOnlyList<ReproductionRow> rows)
+    {
+        var asynchronous = rows.FirstOrDefault(r => r.Label.StartsWith("asynchronous:", StringComparison.Ordinal) && r.Extra?.ContainsKey("aggGnnSumRate") == true)
+            ?? throw new ArgumentException("no asynchronous row with aggGnnSumRate (is this agg-gnn-async?)");
+        var synchronous = rows[0].Extra?.TryGetValue("aggGnnSumRate", out var s) == true ? s : throw new ArgumentException("the first row lacks aggGnnSumRate");
+        var ticks = new List<Tick>();
+        for (var i = 0; i < AsyncBars.Length; i++)
+        {
+            var value = asynchronous.Extra!.TryGetValue(AsyncBars[i].Field, out var v) ? v : throw new ArgumentException($"the asynchronous row lacks {AsyncBars[i].Field}");
+            var bar = plot.Add.Bar(position: i, value: value);
+            bar.Color = i switch { 0 => Colors.DarkOrange, 1 => Colors.FireBrick, 4 => Colors.SteelBlue, _ => Colors.Gray };
+            ticks.Add(new Tick(i, AsyncBars[i].Label));
+        }
+
+        var line = plot.Add.HorizontalLine(synchronous);
+        line.LinePattern = LinePattern.Dashed;
+        line.Color = Colors.DarkOrange;
+        line.LegendText = "Agg-GNN, synchronous";
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. ticks]);
+        plot.Axes.Left.Label.Text = "sum rate (bps/Hz)";
+        plot.Axes.Title.Label.Text = "asynchronous: each pair awake with probability 0.5";
+        plot.Axes.Margins(bottom: 0);
+        plot.ShowLegend(Alignment.LowerRight);
+    }
+}
