@@ -65,6 +65,7 @@ public sealed class AggTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(train);
         options.Validate();
+        NativeAllocator.KeepFreedBlocks();
         _options = options;
         _train = train;
         _generator = new Generator((ulong)options.Seed);
@@ -238,6 +239,7 @@ public sealed class AggTrainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
+        NativeAllocator.KeepFreedBlocks();
         using var generator = new Generator((ulong)seed);
         using var noGrad = no_grad();
         var nodeRates = new double[data.Configurations * data.Pairs];
@@ -304,7 +306,13 @@ public sealed class AggTrainer : IDisposable
         draws ??= bernoulli(q.detach(), _generator);
         var deciding = _train.Deciding.index_select(0, index);
         var on = HeldActions(draws, deciding, _train.Active.index_select(0, index));
-        var rates = SlotRates(_train.SnrGains.index_select(0, index), on, _train.P0);
+        Tensor rates;
+        using (NewDisposeScope())
+        {
+            // The batch's gains (8 MB at the defaults) are freed as soon as the rates are known, as in Python.
+            rates = SlotRates(_train.SnrGains.index_select(0, index), on, _train.P0).MoveToOuterDisposeScope();
+        }
+
         var transmitting = on.sum(-1);
         var reward = rates.sum(-1) - (Mu * (transmitting - TargetOn));
         var previous = Baseline.index_select(0, index);
