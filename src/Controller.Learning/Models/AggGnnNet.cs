@@ -14,7 +14,10 @@ namespace Controller.Learning.Models;
 /// <remarks>
 /// Each convolution runs as one K x K Toeplitz product built from the taps (<c>out[k] = b + sum_i x[i] w[i - k + left]</c>),
 /// the same sums as a padded Conv1d: for the millions of short one-channel sequences of a training batch libtorch's CPU
-/// convolution is far slower than this product.
+/// convolution is far slower than this product. The activations are kept as [K, N] (one column per sequence) and each
+/// layer multiplies by the transposed Toeplitz matrix from the left: libtorch's MKL took 0.76 ms for the tall product
+/// [80000, 5] x [5, 5] and 0.10 ms for [5, 5] x [5, 80000] on the AMD EPYC machines here, and the backward products
+/// gain alike (an epoch of the trainer at its defaults went from about 0.17 to 0.10 s).
 /// </remarks>
 public sealed class AggGnnNet : nn.Module
 {
@@ -73,19 +76,21 @@ public sealed class AggGnnNet : nn.Module
         using var scope = NewDisposeScope();
         var k = scaled.shape[^1];
         var shape = scaled.shape[..^1];
-        var x = scaled.reshape(-1, k);
+        // [K, N]: position k of sequence n at [k, n].
+        var x = scaled.reshape(-1, k).t().contiguous();
         var shifts = _shifts.to(x.dtype);
         for (var l = 0; l < _conv.Length; l++)
         {
-            var toeplitz = einsum("j,jik->ik", _conv[l].weight!.view(-1).to(x.dtype), shifts);
-            x = x.matmul(toeplitz) + _conv[l].bias!.to(x.dtype);
+            // transposed[o, i] = toeplitz[i, o]: out[o, n] = b + sum_i toeplitz[i, o] x[i, n].
+            var transposed = einsum("j,jik->ki", _conv[l].weight!.view(-1).to(x.dtype), shifts);
+            x = transposed.matmul(x) + _conv[l].bias!.to(x.dtype);
             if (l < _conv.Length - 1)
             {
                 x = nn.functional.relu(x);
             }
         }
 
-        return x.mean([-1]).reshape(shape).MoveToOuterDisposeScope();
+        return x.mean([0]).reshape(shape).MoveToOuterDisposeScope();
     }
 
     /// <summary>q, the probability of transmitting at p0, from raw (unscaled) sequences [..., K].</summary>

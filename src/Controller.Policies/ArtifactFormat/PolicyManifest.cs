@@ -436,8 +436,15 @@ public sealed record AggregationInputs : PolicyInputs
     /// <summary>Divisors of the K sequence positions.</summary>
     public IReadOnlyList<double> Scale => _scale;
 
+    /// <summary>Informational echo of the training's eta0 (<c>inputs.edgeThreshold</c>), or null; the controller reads eta0 from the training settings.</summary>
+    public double? EdgeThreshold { get; init; }
+
+    /// <summary>Informational text on how the training data's nodes woke (<c>inputs.activity</c>), or null.</summary>
+    public string? Activity { get; init; }
+
     /// <inheritdoc />
-    public bool Equals(AggregationInputs? other) => other is not null && _scale.AsSpan().SequenceEqual(other._scale);
+    public bool Equals(AggregationInputs? other)
+        => other is not null && _scale.AsSpan().SequenceEqual(other._scale) && EdgeThreshold == other.EdgeThreshold && Activity == other.Activity;
 
     /// <inheritdoc />
     public override int GetHashCode() => _scale.Length;
@@ -474,7 +481,11 @@ public sealed record AggregationInputs : PolicyInputs
             throw PolicyManifest.Fail(source, $"'inputs.scale' has {values.Count} values but sequenceLength is {sequenceLength}");
         }
 
-        return new AggregationInputs(values);
+        return new AggregationInputs(values)
+        {
+            EdgeThreshold = element.TryGetProperty("edgeThreshold", out var eta0) && eta0.ValueKind == JsonValueKind.Number && eta0.TryGetDouble(out var threshold) ? threshold : null,
+            Activity = element.TryGetProperty("activity", out var activity) && activity.ValueKind == JsonValueKind.String ? activity.GetString() : null,
+        };
     }
 
     internal override void Write(Utf8JsonWriter writer)
@@ -487,6 +498,15 @@ public sealed record AggregationInputs : PolicyInputs
         }
 
         writer.WriteEndArray();
+        if (EdgeThreshold is { } eta0)
+        {
+            writer.WriteNumber("edgeThreshold", eta0);
+        }
+
+        if (Activity is not null)
+        {
+            writer.WriteString("activity", Activity);
+        }
     }
 }
 
