@@ -29,6 +29,7 @@ internal static class ControllerCli
             DemoCommand.Create(io),
             PolicyCommand.Create(io),
             SiloCommand.Create(io),
+            TrainCommand.Create(io),
         };
 
         var parsed = root.Parse(args);
