@@ -40,9 +40,6 @@ public sealed class DenseGnnBatch
             throw new ArgumentOutOfRangeException(nameof(maxPower), maxPower, "The maximum power must be finite and not negative.");
         }
 
-        var cellOf = graph.CellOf;
-        var weights = graph.CellWeights;
-        var dense = new float[users * users];
         var feature = new float[users];
         for (var v = 0; v < users; v++)
         {
@@ -52,16 +49,18 @@ public sealed class DenseGnnBatch
             }
 
             feature[v] = (float)features[v];
-            for (var u = 0; u < users; u++)
-            {
-                if (u == v || cellOf[u] != cellOf[v])
-                {
-                    dense[(v * users) + u] = (float)weights[(v * cells) + cellOf[u]];
-                }
-            }
         }
 
-        _graphs.Add(new Graph(users, cells, feature, dense, cellOf.ToArray(), active.ToArray(), maxPower));
+        // The compact n x m form (an edge's weight depends on its destination and its source's cell); Run expands it
+        // into the padded n x n batch once, so adding a graph costs O(n m), not O(n^2).
+        var cellWeights = new float[users * cells];
+        var weights = graph.CellWeights;
+        for (var i = 0; i < cellWeights.Length; i++)
+        {
+            cellWeights[i] = (float)weights[i];
+        }
+
+        _graphs.Add(new Graph(users, cells, feature, cellWeights, graph.CellOf.ToArray(), active.ToArray(), maxPower));
     }
 
     /// <summary>Runs the network once over every graph added; returns each graph's powers (per cell) and selection probabilities (per user).</summary>
@@ -85,12 +84,21 @@ public sealed class DenseGnnBatch
         {
             var graph = _graphs[g];
             maxPower[g] = (float)graph.MaxPower;
-            for (var v = 0; v < graph.Users; v++)
+            var users = graph.Users;
+            for (var v = 0; v < users; v++)
             {
                 features[(g * n) + v] = graph.Features[v];
                 active[(g * n) + v] = graph.Active[v];
-                cells[(((g * n) + v) * m) + graph.CellOf[v]] = 1;
-                Array.Copy(graph.Weights, v * graph.Users, weights, ((g * n) + v) * n, graph.Users);
+                var own = graph.CellOf[v];
+                cells[(((g * n) + v) * m) + own] = 1;
+                // W[v, u] = w[v, cell of u] for u = v or u in another cell; 0 between two users of one cell.
+                var row = weights.AsSpan(((g * n) + v) * n, users);
+                var cellWeights = graph.CellWeights.AsSpan(v * graph.Cells, graph.Cells);
+                for (var u = 0; u < users; u++)
+                {
+                    var cell = graph.CellOf[u];
+                    row[u] = cell != own || u == v ? cellWeights[cell] : 0f;
+                }
             }
         }
 
@@ -114,5 +122,5 @@ public sealed class DenseGnnBatch
         return answers;
     }
 
-    private sealed record Graph(int Users, int Cells, float[] Features, float[] Weights, int[] CellOf, bool[] Active, double MaxPower);
+    private sealed record Graph(int Users, int Cells, float[] Features, float[] CellWeights, int[] CellOf, bool[] Active, double MaxPower);
 }
