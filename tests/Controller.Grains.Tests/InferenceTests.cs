@@ -191,6 +191,22 @@ public sealed class InferenceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_torchsharp_inference_grain_frees_its_network_on_deactivation_and_loads_it_again()
+    {
+        var question = Questions()[0];
+        await using var runtime = await TestSilo.StartAsync(Plane(InferenceSilo.TorchSharpBackend, regions: 1), services: TorchSharp);
+        var grain = runtime.GetGrain<IInferenceGrain>("silo-gnn");
+        var first = await grain.InferGnnAsync(question, CancellationToken.None);
+
+        await runtime.DeactivateAsync(grain);
+        var second = await grain.InferGnnAsync(question, CancellationToken.None);
+
+        Assert.Equal(first.Power, second.Power);
+        Assert.Equal(first.Selection, second.Selection);
+        Assert.Equal(1, (await grain.GetStatsAsync(CancellationToken.None)).Requests);
+    }
+
+    [Fact]
     public async Task A_backend_the_silo_lacks_is_a_clear_error()
     {
         await using var runtime = await TestSilo.StartAsync(Plane(InferenceSilo.TorchSharpBackend, regions: 1));

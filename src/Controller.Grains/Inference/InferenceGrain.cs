@@ -109,7 +109,7 @@ internal sealed partial class InferenceGrain(InferenceSiloOptions silo, IEnumera
     private readonly ConcurrentQueue<(GnnQuestion Question, TaskCompletionSource<GnnAnswer> Answer)> _queue = new();
     private readonly List<(GnnQuestion Question, TaskCompletionSource<GnnAnswer> Answer)> _running = [];
     private readonly List<GnnQuestion> _questions = [];
-    private IGnnNetwork _network = null!;
+    private IGnnNetwork? _network;
     private int _draining;
     private bool _drainScheduled;
     private string _key = "";
@@ -129,8 +129,11 @@ internal sealed partial class InferenceGrain(InferenceSiloOptions silo, IEnumera
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // Questions still queued are answered by the drain already scheduled (it runs before deactivation completes).
+        // Questions still queued are answered now, while the network is there (drains run in the grain's turns, so
+        // none is running at this point); a drain scheduled for later finds nothing, or refuses what came after.
+        Drain();
         _network?.Dispose();
+        _network = null;
         return Task.CompletedTask;
     }
 
@@ -190,7 +193,7 @@ internal sealed partial class InferenceGrain(InferenceSiloOptions silo, IEnumera
         IReadOnlyList<GnnOutcome> outcomes;
         try
         {
-            outcomes = _network.Run(_questions);
+            outcomes = (_network ?? throw new InvalidOperationException($"The inference grain of policy '{_key}' was deactivated.")).Run(_questions);
         }
         catch (Exception exception) when (exception is ArgumentException or InvalidOperationException or ExternalException)
         {
