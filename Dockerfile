@@ -5,13 +5,15 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /source
 # Restore first, from the build files alone, so that code edits do not invalidate the package layer.
-COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props .editorconfig ./
+COPY src/Controller.Learning/build/ src/Controller.Learning/build/
 COPY src/Controller.Radio/Controller.Radio.csproj src/Controller.Radio/
-COPY src/Controller.Runtime/Controller.Runtime.csproj src/Controller.Runtime/
 COPY src/Controller.Optimization/Controller.Optimization.csproj src/Controller.Optimization/
 COPY src/Controller.Policies/Controller.Policies.csproj src/Controller.Policies/
 COPY src/Controller.Ran/Controller.Ran.csproj src/Controller.Ran/
 COPY src/Controller.Grains/Controller.Grains.csproj src/Controller.Grains/
+COPY src/Controller.Persistence/Controller.Persistence.csproj src/Controller.Persistence/
+COPY src/Controller.Learning/Controller.Learning.csproj src/Controller.Learning/
 COPY src/Controller.Host/Controller.Host.csproj src/Controller.Host/
 RUN dotnet restore src/Controller.Host/Controller.Host.csproj
 COPY src/ src/
