@@ -91,8 +91,10 @@ public static class GnnQuestions
     /// <summary>
     /// Builds <paramref name="question"/>'s user graph into <paramref name="graph"/>, or returns the rejection of a
     /// malformed question (every check of <see cref="Problem"/>, plus whatever the graph itself refuses).
+    /// <paramref name="gains"/> is the caller's gain matrix, reused while questions keep their size (at 400 users x
+    /// 40 cells a new one per question was a 128 KB large-object allocation).
     /// </summary>
-    public static ArgumentException? TryBuild(string policy, GnnQuestion question, UserGraph graph)
+    public static ArgumentException? TryBuild(string policy, GnnQuestion question, UserGraph graph, ref GainMatrix? gains)
     {
         ArgumentNullException.ThrowIfNull(graph);
         if (Problem(question) is { } problem)
@@ -102,7 +104,11 @@ public static class GnnQuestions
 
         try
         {
-            var gains = new GainMatrix(question.Users, question.Cells);
+            if (gains is null || gains.Receivers != question.Users || gains.Transmitters != question.Cells)
+            {
+                gains = new GainMatrix(question.Users, question.Cells);
+            }
+
             question.Gains.CopyTo(gains.Values);
             graph.Build(gains, question.ServingCell, question.Noise, question.MaxPower);
             return null;
@@ -132,6 +138,7 @@ public sealed class ManagedGnnBackend : IGnnBackend
         private readonly ResilientGnnBatch _batch = new();
         private readonly UserGraph _graph = new();
         private readonly List<int> _batched = [];
+        private GainMatrix? _gains;
 
         public string Device => "cpu";
 
@@ -144,7 +151,7 @@ public sealed class ManagedGnnBackend : IGnnBackend
             for (var i = 0; i < questions.Count; i++)
             {
                 var q = questions[i];
-                if (GnnQuestions.TryBuild(policy, q, _graph) is { } rejection)
+                if (GnnQuestions.TryBuild(policy, q, _graph, ref _gains) is { } rejection)
                 {
                     outcomes[i] = GnnOutcome.Rejected(rejection);
                     continue;

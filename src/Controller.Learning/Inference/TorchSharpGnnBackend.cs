@@ -128,6 +128,7 @@ public sealed partial class TorchSharpGnnBackend : IGnnBackend
         private readonly DenseGnnBatch _batch = new();
         private readonly UserGraph _graph = new();
         private readonly List<int> _pending = [];
+        private Controller.Radio.Channels.GainMatrix? _gains;
 
         public string Device => DeviceLabel(device);
 
@@ -141,7 +142,7 @@ public sealed partial class TorchSharpGnnBackend : IGnnBackend
             for (var i = 0; i < questions.Count; i++)
             {
                 var q = questions[i];
-                if (GnnQuestions.TryBuild(policy, q, _graph) is { } rejection)
+                if (GnnQuestions.TryBuild(policy, q, _graph, ref _gains) is { } rejection)
                 {
                     outcomes[i] = GnnOutcome.Rejected(rejection);
                     continue;
