@@ -120,8 +120,8 @@ need_azurite() {
 }
 
 # need_python_torch: PyTorch 1.13 (CPU), numpy, matplotlib and pytest for Debian's python3: the training
-# package src/training (exports -> artifacts), its torch inference worker and their tests. Only infra/test
-# needs it (the pytest suite and the torch backend's tests); infra/run does not call it. Also OpenBLAS:
+# package src/training (exports -> artifacts) and its tests. Only infra/test needs it (the pytest suite; no C#
+# test uses Python: the inference silo's torchsharp backend is libtorch in-process); infra/run does not call it. Also OpenBLAS:
 # Debian's torch calls the system BLAS, and the reference BLAS makes training about 7x slower (a convenience,
 # not a requirement, when it cannot be installed).
 need_python_torch() {

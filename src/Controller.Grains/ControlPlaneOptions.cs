@@ -59,8 +59,8 @@ public sealed class ControlPlaneOptions
     /// </summary>
     public bool AggregationThroughCells { get; init; } = true;
 
-    /// <summary>Backend of the inference silo: "managed" (CPU, default) or "torch" (a PyTorch worker process, CUDA when available).</summary>
-    public string InferenceBackend { get; init; } = "managed";
+    /// <summary>Backend of the inference silo: "managed" (CPU, default) or "torchsharp" (libtorch through TorchSharp, CUDA when available; the host must register it).</summary>
+    public string InferenceBackend { get; init; } = Inference.InferenceSilo.ManagedBackend;
 
     /// <summary>Step sizes of the users' resilient duals.</summary>
     public ResilientDualOptions Resilient { get; init; } = new() { RateStep = 0.05, SlackStep = 0.05, LambdaStep = 0.05, MuStep = 0.05 };
@@ -94,9 +94,9 @@ public sealed class ControlPlaneOptions
             throw new ArgumentOutOfRangeException(nameof(RateAverageWeight), RateAverageWeight, "The rate average weight must be in (0, 1].");
         }
 
-        if (InferenceBackend is not ("managed" or "torch"))
+        if (!Inference.InferenceSilo.Backends.Contains(InferenceBackend))
         {
-            throw new ArgumentOutOfRangeException(nameof(InferenceBackend), InferenceBackend, "The inference backend must be 'managed' or 'torch'.");
+            throw new ArgumentOutOfRangeException(nameof(InferenceBackend), InferenceBackend, Inference.InferenceSilo.BackendMessage);
         }
 
         ArgumentNullException.ThrowIfNull(Resilient);

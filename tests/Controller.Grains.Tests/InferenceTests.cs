@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Controller.Grains.Inference;
+using Controller.Learning.Inference;
 using Controller.Optimization.Policies;
 using Controller.Policies;
 using Controller.Policies.ArtifactFormat;
@@ -91,16 +92,132 @@ public sealed class InferenceTests : IDisposable
     }
 
     [Fact]
-    [Trait("Category", "Process")]
-    public async Task The_torch_backend_answers_as_the_managed_one_within_1e4()
+    public async Task The_torchsharp_backend_answers_as_the_managed_one_within_1e5()
     {
-        if (!TorchAvailable(out var why))
+        var questions = Questions();
+        var managed = await AnswerAsync(InferenceSilo.ManagedBackend, questions);
+        var torch = await AnswerAsync(InferenceSilo.TorchSharpBackend, questions);
+        for (var q = 0; q < questions.Length; q++)
         {
-            Assert.True(Environment.GetEnvironmentVariable("CONTROLLER_REQUIRE_TORCH") != "1", why);
-            Console.WriteLine($"skipped in effect: {why}");
-            return;
+            AssertClose(managed.Answers[q].Power, torch.Answers[q].Power, $"question {q} power");
+            AssertClose(managed.Answers[q].Selection, torch.Answers[q].Selection, $"question {q} selection");
         }
 
+        Assert.Equal(questions.Length, torch.Stats.Requests);
+    }
+
+    [Fact]
+    public async Task The_torchsharp_backend_batches_several_regions_questions_into_one_forward_pass()
+    {
+        // Twice the regions' questions (3 regions, and parts of them: graphs of different sizes), all at once.
+        var questions = Questions().Concat(Questions()).ToArray();
+        var (answers, stats) = await AnswerAsync(InferenceSilo.TorchSharpBackend, questions, rounds: 3);
+
+        Assert.Equal(3 * questions.Length, stats.Requests);
+        Assert.True(stats.Batches < stats.Requests, $"{stats.Batches} batches for {stats.Requests} questions");
+        Assert.True(stats.LargestBatch > 1, $"largest batch {stats.LargestBatch}");
+        Assert.Equal(questions.Length, answers.Length);
+    }
+
+    [Theory]
+    [InlineData("managed")]
+    [InlineData("torchsharp")]
+    public async Task A_malformed_question_among_others_is_refused_with_its_reason_and_the_others_are_answered(string backend)
+    {
+        var good = Questions();
+        var alone = await AnswerAsync(backend, good);
+        var bad = good[0] with { Gains = [.. good[0].Gains.Take(good[0].Gains.Length - 1)] };
+        await using var runtime = await TestSilo.StartAsync(Plane(backend, regions: 1), services: TorchSharp);
+        var grain = runtime.GetGrain<IInferenceGrain>("silo-gnn");
+
+        var calls = good.Select(q => grain.InferGnnAsync(q, CancellationToken.None)).ToList();
+        var refused = grain.InferGnnAsync(bad, CancellationToken.None);
+        calls.AddRange(good.Select(q => grain.InferGnnAsync(q, CancellationToken.None)));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => refused);
+        var answers = await Task.WhenAll(calls);
+
+        var n = good[0].Users;
+        Assert.Equal($"Inference question for policy 'silo-gnn' has {(n * good[0].Cells) - 1} gains for {n} users x {good[0].Cells} cells.", error.Message);
+        for (var q = 0; q < answers.Length; q++)
+        {
+            // Within float32 rounding: padded to another batch's size, libtorch may sum in another order.
+            AssertClose(alone.Answers[q % good.Length].Power, answers[q].Power, $"answer {q} power");
+            AssertClose(alone.Answers[q % good.Length].Selection, answers[q].Selection, $"answer {q} selection");
+        }
+
+        Assert.Equal(2 * good.Length, (await grain.GetStatsAsync(CancellationToken.None)).Requests);
+    }
+
+    [Theory]
+    [InlineData("managed")]
+    [InlineData("torchsharp")]
+    public void A_backend_refuses_a_malformed_question_of_a_batch_and_answers_the_rest_in_one_run(string backend)
+    {
+        var good = Questions();
+        var artifact = new LearnedPolicies(_artifacts.FullName).Load("silo-gnn");
+        IGnnBackend chosen = backend == InferenceSilo.ManagedBackend ? new ManagedGnnBackend() : new TorchSharpGnnBackend(new TorchSharpInferenceOptions());
+        using var network = chosen.Load("silo-gnn", artifact);
+        var batch = new List<GnnQuestion>(good);
+        batch.Insert(1, good[1] with { ServingCell = [.. good[1].ServingCell.Select(c => c + good[1].Cells)] });
+        batch.Insert(3, good[2] with { Features = [.. good[2].Features.Select(f => -f)] });
+        batch.Insert(4, good[0] with { Noise = double.NaN });
+
+        var outcomes = network.Run(batch);
+        var expected = network.Run(good);
+
+        Assert.Equal("cpu", network.Device);
+        Assert.Equal("Inference question for policy 'silo-gnn' needs one serving cell in [0, cells) per user.", outcomes[1].Rejection!.Message);
+        Assert.Equal("Inference question for policy 'silo-gnn' needs one finite, non-negative feature per user.", outcomes[3].Rejection!.Message);
+        Assert.Equal("Inference question for policy 'silo-gnn' needs positive, finite noise and maximum power.", outcomes[4].Rejection!.Message);
+        var answered = outcomes.Where(o => o.Answer is not null).Select(o => o.Answer!).ToArray();
+        Assert.Equal(good.Length, answered.Length);
+        for (var q = 0; q < good.Length; q++)
+        {
+            Assert.Null(expected[q].Rejection);
+            AssertClose(expected[q].Answer!.Power, answered[q].Power, "power");
+            AssertClose(expected[q].Answer!.Selection, answered[q].Selection, "selection");
+        }
+    }
+
+    [Fact]
+    public async Task Regions_through_an_inference_silo_on_the_torchsharp_backend_run_their_loops()
+    {
+        var viaTorch = await RunAsync(inferenceSilo: true, regions: 3, loops: 6, remote: true, backend: InferenceSilo.TorchSharpBackend);
+
+        Assert.Equal(3 * 6, viaTorch.Stats!.Requests);
+        Assert.Equal(viaTorch.Silos[1], viaTorch.Stats.Silo);
+        Assert.All(viaTorch.Rates, rate => Assert.True(double.IsFinite(rate) && rate >= 0, $"rate {rate}"));
+        Assert.Contains(viaTorch.Rates, rate => rate > 0);
+    }
+
+    [Fact]
+    public async Task A_torchsharp_inference_grain_frees_its_network_on_deactivation_and_loads_it_again()
+    {
+        var question = Questions()[0];
+        await using var runtime = await TestSilo.StartAsync(Plane(InferenceSilo.TorchSharpBackend, regions: 1), services: TorchSharp);
+        var grain = runtime.GetGrain<IInferenceGrain>("silo-gnn");
+        var first = await grain.InferGnnAsync(question, CancellationToken.None);
+
+        await runtime.DeactivateAsync(grain);
+        var second = await grain.InferGnnAsync(question, CancellationToken.None);
+
+        Assert.Equal(first.Power, second.Power);
+        Assert.Equal(first.Selection, second.Selection);
+        Assert.Equal(1, (await grain.GetStatsAsync(CancellationToken.None)).Requests);
+    }
+
+    [Fact]
+    public async Task A_backend_the_silo_lacks_is_a_clear_error()
+    {
+        await using var runtime = await TestSilo.StartAsync(Plane(InferenceSilo.TorchSharpBackend, regions: 1));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => runtime.GetGrain<IInferenceGrain>("silo-gnn").InferGnnAsync(Questions()[0], CancellationToken.None));
+
+        Assert.Contains("The inference backend 'torchsharp' is not registered in this silo", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>One question per region of a 3-region network, and two smaller ones cut from the first region (graphs of other sizes).</summary>
+    private static GnnQuestion[] Questions()
+    {
         var simulator = new RanSimulator(ControlHarness.SmallNetwork(regions: 3));
         var questions = simulator.Topology.Regions.Select((region, r) =>
         {
@@ -116,55 +233,56 @@ public sealed class InferenceTests : IDisposable
                 [.. Enumerable.Range(0, users).Select(j => 0.1 + (0.37 * ((j * 7) + r) % 3))],
                 region.Noise,
                 region.MaxPower);
-        }).ToArray();
-
-        var managed = await AnswerAsync("managed", questions);
-        var torch = await AnswerAsync("torch", questions);
-        for (var q = 0; q < questions.Length; q++)
-        {
-            AssertClose(managed[q].Power, torch[q].Power);
-            AssertClose(managed[q].Selection, torch[q].Selection);
-        }
+        }).ToList();
+        questions.Add(Cut(questions[0], 7));
+        questions.Add(Cut(questions[1], 3));
+        return [.. questions];
     }
 
-    private async Task<GnnAnswer[]> AnswerAsync(string backend, GnnQuestion[] questions)
+    /// <summary>The first <paramref name="users"/> users of <paramref name="q"/> (every cell kept).</summary>
+    private static GnnQuestion Cut(GnnQuestion q, int users) => q with
     {
-        var simulator = new RanSimulator(ControlHarness.SmallNetwork(regions: 1));
-        var provider = new ControlPolicies(new LearnedPolicies(_artifacts.FullName));
-        var plane = new Hosting.ControlPlaneSetup(simulator, simulator.Topology, new ControlPlaneOptions { InferenceSilo = true, InferenceBackend = backend }, provider);
-        await using var runtime = await TestSilo.StartAsync(plane);
+        Users = users,
+        Gains = q.Gains[..(users * q.Cells)],
+        ServingCell = q.ServingCell[..users],
+        Active = q.Active[..users],
+        Features = q.Features[..users],
+    };
+
+    private async Task<(GnnAnswer[] Answers, InferenceStats Stats)> AnswerAsync(string backend, GnnQuestion[] questions, int rounds = 1)
+    {
+        await using var runtime = await TestSilo.StartAsync(Plane(backend, regions: 1), services: TorchSharp);
         var grain = runtime.GetGrain<IInferenceGrain>("silo-gnn");
-        return await Task.WhenAll(questions.Select(q => grain.InferGnnAsync(q, CancellationToken.None)));
+        GnnAnswer[] answers = [];
+        for (var round = 0; round < rounds; round++)
+        {
+            answers = await Task.WhenAll(questions.Select(q => grain.InferGnnAsync(q, CancellationToken.None)));
+        }
+
+        return (answers, await grain.GetStatsAsync(CancellationToken.None));
     }
 
-    private static void AssertClose(double[] expected, double[] actual)
+    private ControlPlaneSetup Plane(string backend, int regions, bool inferenceSilo = true)
+    {
+        var simulator = new RanSimulator(ControlHarness.SmallNetwork(regions: regions));
+        var provider = new ControlPolicies(new LearnedPolicies(_artifacts.FullName));
+        return new ControlPlaneSetup(simulator, simulator.Topology, new ControlPlaneOptions { Policy = "gnn:silo-gnn", InferenceSilo = inferenceSilo, InferenceBackend = backend }, provider);
+    }
+
+    private static void TorchSharp(Microsoft.Extensions.DependencyInjection.IServiceCollection services) => services.AddTorchSharpInference();
+
+    private static void AssertClose(double[] expected, double[] actual, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
         for (var i = 0; i < expected.Length; i++)
         {
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * Math.Max(1e-12, Math.Abs(expected[i])) + 1e-9, $"{i}: managed {expected[i]}, torch {actual[i]}");
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 * Math.Max(1, Math.Abs(expected[i])), $"{what}[{i}]: managed {expected[i]:R}, torchsharp {actual[i]:R}");
         }
     }
 
-    private static bool TorchAvailable(out string why)
+    private async Task<(double[] Rates, InferenceStats? Stats, IReadOnlyList<string> Silos)> RunAsync(bool inferenceSilo, int regions, int loops, bool remote = false, string backend = InferenceSilo.ManagedBackend)
     {
-        try
-        {
-            using var probe = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/bin/python3", "-c \"import torch\"") { RedirectStandardError = true, UseShellExecute = false })!;
-            probe.WaitForExit();
-            why = probe.ExitCode == 0 ? "" : "/usr/bin/python3 cannot import torch";
-            return probe.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception exception)
-        {
-            why = $"/usr/bin/python3 is not available: {exception.Message}";
-            return false;
-        }
-    }
-
-    private async Task<(double[] Rates, InferenceStats? Stats, IReadOnlyList<string> Silos)> RunAsync(bool inferenceSilo, int regions, int loops, bool remote = false)
-    {
-        var runtime = await Build(inferenceSilo, regions, remote);
+        var runtime = await Build(inferenceSilo, regions, remote, backend);
         await using (runtime)
         {
             for (var loop = 0; loop < loops; loop++)
@@ -188,11 +306,6 @@ public sealed class InferenceTests : IDisposable
         }
     }
 
-    private Task<TestSilo> Build(bool inferenceSilo, int regions, bool remote = false)
-    {
-        var simulator = new RanSimulator(ControlHarness.SmallNetwork(regions: regions));
-        var provider = new ControlPolicies(new LearnedPolicies(_artifacts.FullName));
-        var plane = new ControlPlaneSetup(simulator, simulator.Topology, new ControlPlaneOptions { Policy = "gnn:silo-gnn", InferenceSilo = inferenceSilo }, provider);
-        return TestSilo.StartAsync(plane, inferenceSilo: remote);
-    }
+    private Task<TestSilo> Build(bool inferenceSilo, int regions, bool remote = false, string backend = InferenceSilo.ManagedBackend) =>
+        TestSilo.StartAsync(Plane(backend, regions, inferenceSilo), services: TorchSharp, inferenceSilo: remote);
 }

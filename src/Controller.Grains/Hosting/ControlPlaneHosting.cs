@@ -66,13 +66,15 @@ public static class ControlPlaneHosting
     }
 
     /// <summary>
-    /// Adds what the inference grains need (artifacts and backend) and the placement filter that puts them on
+    /// Adds what the inference grains need (artifacts, the backend's name and the <c>managed</c> backend; other
+    /// backends are registered by the host as <see cref="IGnnBackend"/>s) and the placement filter that puts them on
     /// silos tagged <c>role=inference</c> when any is up (else on any silo: the embedded default).
     /// </summary>
     public static IServiceCollection AddInferenceRole(this IServiceCollection services, LearnedPolicies policies, string backend)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton(new InferenceSiloOptions(policies, backend));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IGnnBackend, ManagedGnnBackend>());
         services.AddRolePlacement();
         return services;
     }

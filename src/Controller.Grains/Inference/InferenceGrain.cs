@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text.Json;
+using System.Runtime.InteropServices;
 using Controller.Policies;
-using Controller.Policies.Models;
-using Controller.Radio.Channels;
+using Microsoft.Extensions.Logging;
 
 namespace Controller.Grains.Inference;
 
@@ -62,8 +60,21 @@ public static class InferenceSilo
     /// <summary>The grain type of the inference grains.</summary>
     public const string GrainType = "inference";
 
-    /// <summary>The backends: <c>managed</c> (CPU, System.Numerics.Tensors, default) or <c>torch</c> (a PyTorch worker process; CUDA when available).</summary>
-    public static IReadOnlyList<string> Backends { get; } = ["managed", "torch"];
+    /// <summary>The managed backend's name (the default).</summary>
+    public const string ManagedBackend = "managed";
+
+    /// <summary>The TorchSharp backend's name.</summary>
+    public const string TorchSharpBackend = "torchsharp";
+
+    /// <summary>
+    /// The backends: <c>managed</c> (CPU, System.Numerics.Tensors, default; <see cref="ManagedGnnBackend"/>) or
+    /// <c>torchsharp</c> (libtorch through TorchSharp, CUDA when available; registered by hosts that reference
+    /// Controller.Learning).
+    /// </summary>
+    public static IReadOnlyList<string> Backends { get; } = [ManagedBackend, TorchSharpBackend];
+
+    /// <summary>The message of an unknown backend name.</summary>
+    internal const string BackendMessage = "The inference backend must be 'managed' or 'torchsharp'.";
 }
 
 /// <summary>What the inference grains of a silo share: where artifacts are found and which backend runs them.</summary>
@@ -75,7 +86,7 @@ public sealed class InferenceSiloOptions
         ArgumentNullException.ThrowIfNull(policies);
         if (!InferenceSilo.Backends.Contains(backend))
         {
-            throw new ArgumentOutOfRangeException(nameof(backend), backend, "The inference backend must be 'managed' or 'torch'.");
+            throw new ArgumentOutOfRangeException(nameof(backend), backend, InferenceSilo.BackendMessage);
         }
 
         Policies = policies;
@@ -93,14 +104,12 @@ public sealed class InferenceSiloOptions
 [GrainType(InferenceSilo.GrainType)]
 [Reentrant]
 [InferenceRolePlacement]
-internal sealed class InferenceGrain(InferenceSiloOptions silo) : Grain, IInferenceGrain
+internal sealed partial class InferenceGrain(InferenceSiloOptions silo, IEnumerable<IGnnBackend> backends, ILogger<InferenceGrain> logger) : Grain, IInferenceGrain
 {
     private readonly ConcurrentQueue<(GnnQuestion Question, TaskCompletionSource<GnnAnswer> Answer)> _queue = new();
-    private readonly ResilientGnnBatch _batch = new();
-    private readonly UserGraph _graph = new();
     private readonly List<(GnnQuestion Question, TaskCompletionSource<GnnAnswer> Answer)> _running = [];
-    private ResilientGnnModel _model = null!;
-    private TorchWorker? _torch;
+    private readonly List<GnnQuestion> _questions = [];
+    private IGnnNetwork? _network;
     private int _draining;
     private bool _drainScheduled;
     private string _key = "";
@@ -108,29 +117,30 @@ internal sealed class InferenceGrain(InferenceSiloOptions silo) : Grain, IInfere
     private long _batches;
     private int _largest;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = this.GetPrimaryKeyString();
-        var artifact = silo.Policies.Load(_key);
-        _model = new ResilientGnnModel(ResilientGnnWeights.From(artifact));
-        if (silo.Backend == "torch")
-        {
-            _torch = await TorchWorker.StartAsync(artifact.Directory, cancellationToken);
-        }
+        var backend = backends.LastOrDefault(b => b.Name == silo.Backend) ?? throw new InvalidOperationException(
+            $"The inference backend '{silo.Backend}' is not registered in this silo (the torchsharp backend comes with Controller.Learning: services.AddTorchSharpInference()).");
+        _network = backend.Load(_key, silo.Policies.Load(_key));
+        LogLoaded(logger, _key, backend.Name, _network.Device);
+        return Task.CompletedTask;
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_torch is not null)
-        {
-            await _torch.DisposeAsync();
-        }
+        // Questions still queued are answered now, while the network is there (drains run in the grain's turns, so
+        // none is running at this point); a drain scheduled for later finds nothing, or refuses what came after.
+        Drain();
+        _network?.Dispose();
+        _network = null;
+        return Task.CompletedTask;
     }
 
     public Task<GnnAnswer> InferGnnAsync(GnnQuestion question, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(question);
-        Check(question);
+        // A malformed question is refused at once, before it joins a batch (the backend checks again).
+        GnnQuestions.Check(_key, question);
         var answer = new TaskCompletionSource<GnnAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
         _queue.Enqueue((question, answer));
         if (!_drainScheduled)
@@ -144,22 +154,15 @@ internal sealed class InferenceGrain(InferenceSiloOptions silo) : Grain, IInfere
         return answer.Task;
     }
 
+    public Task<InferenceStats> GetStatsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(new InferenceStats(Interlocked.Read(ref _requests), Interlocked.Read(ref _batches), Volatile.Read(ref _largest), RuntimeIdentity));
+
     private async Task DrainSoonAsync()
     {
         await Task.Yield();
         _drainScheduled = false;
-        if (_torch is null)
-        {
-            Drain();
-        }
-        else
-        {
-            await DrainTorchAsync();
-        }
+        Drain();
     }
-
-    public Task<InferenceStats> GetStatsAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(new InferenceStats(Interlocked.Read(ref _requests), Interlocked.Read(ref _batches), Volatile.Read(ref _largest), RuntimeIdentity));
 
     /// <summary>One caller at a time runs the model over everything queued; callers arriving meanwhile wait for the next run.</summary>
     private void Drain()
@@ -169,15 +172,11 @@ internal sealed class InferenceGrain(InferenceSiloOptions silo) : Grain, IInfere
             try
             {
                 _running.Clear();
-                _batch.Clear();
+                _questions.Clear();
                 while (_queue.TryDequeue(out var item))
                 {
                     _running.Add(item);
-                    var q = item.Question;
-                    var gains = new GainMatrix(q.Users, q.Cells);
-                    q.Gains.CopyTo(gains.Values);
-                    _graph.Build(gains, q.ServingCell, q.Noise, q.MaxPower);
-                    _batch.Add(_graph, q.Features, q.Active, q.MaxPower);
+                    _questions.Add(item.Question);
                 }
 
                 RunAndAnswer();
@@ -189,61 +188,17 @@ internal sealed class InferenceGrain(InferenceSiloOptions silo) : Grain, IInfere
         }
     }
 
-    /// <summary>The torch backend's drain: everything queued goes to the worker as one request per (cells, Pmax) group.</summary>
-    private async Task DrainTorchAsync()
-    {
-        while (!_queue.IsEmpty && Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
-        {
-            var running = new List<(GnnQuestion Question, TaskCompletionSource<GnnAnswer> Answer)>();
-            try
-            {
-                while (_queue.TryDequeue(out var item))
-                {
-                    running.Add(item);
-                }
-
-                foreach (var group in running.GroupBy(r => (r.Question.Cells, r.Question.MaxPower)))
-                {
-                    var items = group.ToArray();
-                    try
-                    {
-                        var answers = await _torch!.ResilientAsync([.. items.Select(i => i.Question)], CancellationToken.None);
-                        for (var i = 0; i < items.Length; i++)
-                        {
-                            items[i].Answer.TrySetResult(answers[i]);
-                        }
-                    }
-                    catch (Exception exception) when (exception is ArgumentException or InvalidOperationException or IOException or JsonException)
-                    {
-                        foreach (var item in items)
-                        {
-                            item.Answer.TrySetException(exception);
-                        }
-                    }
-                }
-
-                Interlocked.Add(ref _requests, running.Count);
-                Interlocked.Increment(ref _batches);
-                if (running.Count > _largest)
-                {
-                    Volatile.Write(ref _largest, running.Count);
-                }
-            }
-            finally
-            {
-                Volatile.Write(ref _draining, 0);
-            }
-        }
-    }
-
     private void RunAndAnswer()
     {
+        IReadOnlyList<GnnOutcome> outcomes;
         try
         {
-            _model.Run(_batch);
+            outcomes = (_network ?? throw new InvalidOperationException($"The inference grain of policy '{_key}' was deactivated.")).Run(_questions);
         }
-        catch (Exception exception) when (exception is ArgumentException or InvalidOperationException)
+        catch (Exception exception) when (exception is ArgumentException or InvalidOperationException or ExternalException)
         {
+            // The model itself failed (not one question): every question of the run gets the reason.
+            LogRunFailed(logger, exception, _key, _running.Count);
             foreach (var (_, answer) in _running)
             {
                 answer.TrySetException(exception);
@@ -252,37 +207,32 @@ internal sealed class InferenceGrain(InferenceSiloOptions silo) : Grain, IInfere
             return;
         }
 
-        Interlocked.Add(ref _requests, _running.Count);
+        var answered = 0;
+        for (var i = 0; i < _running.Count; i++)
+        {
+            var outcome = outcomes[i];
+            if (outcome.Answer is { } result)
+            {
+                _running[i].Answer.TrySetResult(result);
+                answered++;
+            }
+            else
+            {
+                _running[i].Answer.TrySetException(outcome.Rejection!);
+            }
+        }
+
+        Interlocked.Add(ref _requests, answered);
         Interlocked.Increment(ref _batches);
         if (_running.Count > _largest)
         {
             Volatile.Write(ref _largest, _running.Count);
         }
-
-        var power = _model.Power;
-        var selection = _model.Selection;
-        for (var g = 0; g < _running.Count; g++)
-        {
-            var (question, answer) = _running[g];
-            var cells = power.Slice(_batch.CellStart(g), question.Cells).ToArray();
-            var users = selection.Slice(_batch.NodeStart(g), question.Users).ToArray();
-            answer.TrySetResult(new GnnAnswer(cells, users));
-        }
     }
 
-    private void Check(GnnQuestion q)
-    {
-        string? problem = q.Users < 1 || q.Cells < 1 ? "needs at least one user and one cell"
-            : q.Gains is null || q.Gains.Length != q.Users * q.Cells ? $"has {q.Gains?.Length ?? 0} gains for {q.Users} users x {q.Cells} cells"
-            : q.ServingCell is null || q.ServingCell.Length != q.Users || q.ServingCell.Any(c => c < 0 || c >= q.Cells) ? "needs one serving cell in [0, cells) per user"
-            : q.Active is null || q.Active.Length != q.Users ? "needs one activity flag per user"
-            : q.Features is null || q.Features.Length != q.Users || q.Features.Any(f => !double.IsFinite(f) || f < 0) ? "needs one finite, non-negative feature per user"
-            : q.Gains.Any(g => !double.IsFinite(g) || g < 0) ? "has a gain that is negative or not finite"
-            : !(q.Noise > 0) || !double.IsFinite(q.Noise) || !(q.MaxPower > 0) || !double.IsFinite(q.MaxPower) ? "needs positive, finite noise and maximum power"
-            : null;
-        if (problem is not null)
-        {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Inference question for policy '{_key}' {problem}."));
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Information, Message = "inference grain {Policy}: backend {Backend} on {Device}")]
+    private static partial void LogLoaded(ILogger logger, string policy, string backend, string device);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "inference grain {Policy}: the model failed on a batch of {Questions} questions")]
+    private static partial void LogRunFailed(ILogger logger, Exception exception, string policy, int questions);
 }

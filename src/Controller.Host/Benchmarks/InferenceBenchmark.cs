@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Controller.Grains.Inference;
+using Controller.Learning.Inference;
 using Controller.Optimization.Aggregation;
 using Controller.Policies;
 using Controller.Policies.ArtifactFormat;
@@ -24,6 +26,24 @@ internal sealed record InferenceBenchmarkSettings(IReadOnlyList<int> Users, int 
     /// <summary>The artifact committed with the controller, used when the user names none.</summary>
     public const string DefaultArtifact = "resilient-gnn-m4-n40";
 
+    /// <summary>The inference silo's backends timed (<see cref="InferenceSilo.Backends"/>); empty: none.</summary>
+    public IReadOnlyList<string> Backends { get; init; } = InferenceSilo.Backends;
+
+    /// <summary>Questions per forward pass timed for each backend and size.</summary>
+    public IReadOnlyList<int> BatchSizes { get; init; } = [1, 64];
+
+    /// <summary>Runs of every backend row (interleaved); a row reports the median of the runs' figures.</summary>
+    public int Runs { get; init; } = 3;
+
+    /// <summary>Timed batches per backend row and run.</summary>
+    public int Batches { get; init; } = 100;
+
+    /// <summary>libtorch intra-op threads of the torchsharp backend (above 1 the measuring thread is not pinned).</summary>
+    public int TorchThreads { get; init; } = 1;
+
+    /// <summary>PyTorch's figures measured elsewhere, shown beside the backends' (null: none).</summary>
+    public PyTorchFigures? PyTorch { get; init; }
+
     /// <summary>Why the settings cannot run, or null.</summary>
     public string? Problem() => Users.FirstOrDefault(n => n < 10 || n % 10 != 0) is var bad and not 0
         ? string.Create(CultureInfo.InvariantCulture, $"--users must be multiples of 10 (m = n / 10 APs), got {bad}.")
@@ -43,6 +63,103 @@ internal sealed record InferenceBenchmarkRow(int Users, int Aps, long Edges, dou
     public double Ratio => WmmseMicros / GnnMicros;
 }
 
+/// <summary>
+/// One inference backend at one size and batch size: an inference-silo batch is <see cref="IGnnNetwork.Run"/> over
+/// <paramref name="Batch"/> questions (checks, user graphs, one forward pass, answer arrays), as the inference grain
+/// runs it. Latencies are per batch; each is the median over the runs of that run's median or 99th percentile.
+/// </summary>
+/// <param name="Backend">"managed" or "torchsharp".</param>
+/// <param name="Device">Where it ran ("cpu" or "cuda").</param>
+/// <param name="Users">n.</param>
+/// <param name="Aps">m = n / 10.</param>
+/// <param name="Batch">Questions (graphs) per forward pass.</param>
+/// <param name="MedianMicros">Median batch latency.</param>
+/// <param name="P99Micros">99th percentile batch latency.</param>
+/// <param name="RunMedianMicros">Each run's median batch latency, in run order.</param>
+/// <param name="WmmseMicros">One <c>wmmse</c> decision on the same instances (<see cref="InferenceBenchmarkRow.WmmseMicros"/>).</param>
+internal sealed record BackendBenchmarkRow(string Backend, string Device, int Users, int Aps, int Batch, double MedianMicros, double P99Micros, IReadOnlyList<double> RunMedianMicros, double WmmseMicros)
+{
+    /// <summary>Questions answered per second by one thread running batches back to back.</summary>
+    public double DecisionsPerSecond => Batch * 1e6 / MedianMicros;
+
+    /// <summary>WMMSE decisions per second on one thread.</summary>
+    public double WmmseDecisionsPerSecond => 1e6 / WmmseMicros;
+
+    /// <summary>The backend's decisions per second over WMMSE's.</summary>
+    public double VersusWmmse => DecisionsPerSecond / WmmseDecisionsPerSecond;
+
+    /// <summary>PyTorch's figures for the same size and batch, when given.</summary>
+    public PyTorchFigure? PyTorch { get; init; }
+}
+
+/// <summary>PyTorch's figures, measured elsewhere (<c>--pytorch-figures FILE</c>), shown beside the backends'.</summary>
+/// <param name="Source">What was measured, where (free text from the file).</param>
+/// <param name="Rows">One figure per size and batch size.</param>
+internal sealed record PyTorchFigures(string Source, IReadOnlyList<PyTorchFigure> Rows)
+{
+    /// <summary>
+    /// Reads <c>{"source": "...", "rows": [{"users": 40, "batch": 1, "medianMicros": 80.0, "p99Micros": 120.0,
+    /// "decisionsPerSecond": 12500}, ...]}</c>: latencies per batch in microseconds; <c>decisionsPerSecond</c> may be
+    /// left out (then batch / median) and so may <c>p99Micros</c>. Throws <see cref="Controller.Radio.RadioInputException"/> naming what is wrong.
+    /// </summary>
+    public static PyTorchFigures Read(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new Controller.Radio.RadioInputException($"--pytorch-figures: cannot read {path}: {exception.Message}");
+        }
+
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(text);
+            var root = document.RootElement;
+            var source = root.TryGetProperty("source", out var s) && s.ValueKind == System.Text.Json.JsonValueKind.String ? s.GetString()! : "PyTorch";
+            if (!root.TryGetProperty("rows", out var rows) || rows.ValueKind != System.Text.Json.JsonValueKind.Array)
+            {
+                throw new Controller.Radio.RadioInputException($"--pytorch-figures: {path} needs a \"rows\" array.");
+            }
+
+            var figures = new List<PyTorchFigure>();
+            foreach (var row in rows.EnumerateArray())
+            {
+                var users = row.GetProperty("users").GetInt32();
+                var batch = row.GetProperty("batch").GetInt32();
+                var median = row.GetProperty("medianMicros").GetDouble();
+                double? p99 = row.TryGetProperty("p99Micros", out var p) ? p.GetDouble() : null;
+                var perSecond = row.TryGetProperty("decisionsPerSecond", out var d) ? d.GetDouble() : batch * 1e6 / median;
+                if (users < 1 || batch < 1 || !(median > 0) || !double.IsFinite(median) || !(perSecond > 0) || !double.IsFinite(perSecond) || (p99 is { } q && !(q >= median && double.IsFinite(q))))
+                {
+                    throw new Controller.Radio.RadioInputException($"--pytorch-figures: {path} has a row with a bad value: {row.GetRawText()}");
+                }
+
+                figures.Add(new PyTorchFigure(users, batch, median, p99, perSecond));
+            }
+
+            return new PyTorchFigures(source, figures);
+        }
+        catch (Exception exception) when (exception is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new Controller.Radio.RadioInputException($"--pytorch-figures: {path} is not a JSON object of PyTorch figures ({exception.Message}); expected {{\"source\": \"...\", \"rows\": [{{\"users\": 40, \"batch\": 1, \"medianMicros\": 80.0, \"p99Micros\": 120.0}}]}}.");
+        }
+    }
+
+    /// <summary>The figure for <paramref name="users"/> and <paramref name="batch"/>, or null.</summary>
+    public PyTorchFigure? Find(int users, int batch) => Rows.LastOrDefault(r => r.Users == users && r.Batch == batch);
+}
+
+/// <summary>PyTorch's figures for one size and batch size.</summary>
+/// <param name="Users">n.</param>
+/// <param name="Batch">Graphs per forward pass.</param>
+/// <param name="MedianMicros">Median batch latency.</param>
+/// <param name="P99Micros">99th percentile batch latency, when given.</param>
+/// <param name="DecisionsPerSecond">Questions answered per second.</param>
+internal sealed record PyTorchFigure(int Users, int Batch, double MedianMicros, double? P99Micros, double DecisionsPerSecond);
+
 /// <summary>What the inference benchmark measured.</summary>
 /// <param name="ArtifactName">The timed artifact's manifest name.</param>
 /// <param name="ArtifactSource">Where its weights came from (the committed artifact, a named one, or random weights).</param>
@@ -53,6 +170,9 @@ internal sealed record InferenceBenchmarkResult(string ArtifactName, string Arti
 {
     /// <summary>Paper 004's comparison on its own scenario (empty when the Agg-GNN artifact is not installed).</summary>
     public IReadOnlyList<AggGnnBenchmarkRow> AggGnnRows { get; init; } = [];
+
+    /// <summary>The inference silo's backends, per size and batch size.</summary>
+    public IReadOnlyList<BackendBenchmarkRow> BackendRows { get; init; } = [];
 }
 
 /// <summary>Medians for one size of the agg-gnn scenario: n one-to-one links, every link a WMMSE variable.</summary>
@@ -81,6 +201,7 @@ internal sealed record AggGnnBenchmarkRow(int Pairs, double AggGnnMicros, double
 internal static class InferenceBenchmark
 {
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan BackendWarmup = TimeSpan.FromSeconds(0.3);
 
     public static InferenceBenchmarkResult Run(InferenceBenchmarkSettings settings, TextWriter progress, CancellationToken cancellationToken)
     {
@@ -114,8 +235,10 @@ internal static class InferenceBenchmark
 
     private static InferenceBenchmarkResult RunPinned(InferenceBenchmarkSettings settings, TextWriter progress, CancellationToken cancellationToken)
     {
-        var pinned = CurrentThreadAffinity.PinToCurrentCpu();
-        var (weights, name, source, temporary) = LoadWeights(settings.Artifact);
+        // libtorch's worker threads would inherit a pinned thread's single CPU: pin only when the forward pass stays on this thread.
+        var pinned = settings.TorchThreads == 1 || !settings.Backends.Contains(InferenceSilo.TorchSharpBackend) ? CurrentThreadAffinity.PinToCurrentCpu() : null;
+        var (artifact, name, source, temporary) = LoadArtifact(settings.Artifact);
+        var weights = ResilientGnnWeights.From(artifact);
         try
         {
             progress.WriteLine($"bench inference: {name} ({source}); measuring thread {(pinned is { } cpu ? $"pinned to cpu {cpu}" : "not pinned (unsupported here)")}");
@@ -158,7 +281,8 @@ internal static class InferenceBenchmark
                 rows.Add(Measure(instances, settings.Repetitions, cancellationToken));
             }
 
-            return new InferenceBenchmarkResult(name, source, weights.Hyperparameters, pinned, rows) { AggGnnRows = MeasureAggGnn(settings, progress, cancellationToken) };
+            var backendRows = MeasureBackends(settings, artifact, sizes, rows, progress, cancellationToken);
+            return new InferenceBenchmarkResult(name, source, weights.Hyperparameters, pinned, rows) { AggGnnRows = MeasureAggGnn(settings, progress, cancellationToken), BackendRows = backendRows };
         }
         finally
         {
@@ -201,6 +325,91 @@ internal static class InferenceBenchmark
         var first = instances[0];
         return new InferenceBenchmarkRow(
             first.Configuration.Receivers, first.Configuration.Transmitters, first.Edges, RateStatistics.Percentile(gnn, 50), RateStatistics.Percentile(model, 50), RateStatistics.Percentile(wmmse, 50));
+    }
+
+    /// <summary>
+    /// The inference silo's backends on the same instances: every (backend, size, batch size) row is timed in each of
+    /// <see cref="InferenceBenchmarkSettings.Runs"/> runs, the rows interleaved within a run so that a slow spell of the
+    /// machine does not fall on one row; each run warms the row up, then times its batches.
+    /// </summary>
+    private static List<BackendBenchmarkRow> MeasureBackends(
+        InferenceBenchmarkSettings settings, PolicyArtifact artifact, List<Instance[]> sizes, List<InferenceBenchmarkRow> wmmse, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var networks = new List<IGnnNetwork>();
+        try
+        {
+            var cases = new List<(IGnnNetwork Network, string Backend, int Size, int Batch, GnnQuestion[] Questions)>();
+            foreach (var backendName in settings.Backends)
+            {
+                IGnnBackend backend = backendName == InferenceSilo.TorchSharpBackend
+                    ? new TorchSharpGnnBackend(new TorchSharpInferenceOptions { Threads = settings.TorchThreads })
+                    : new ManagedGnnBackend();
+                var network = backend.Load(artifact.Manifest.Name, artifact);
+                networks.Add(network);
+                progress.WriteLine($"bench inference: backend {backendName} on {network.Device}");
+                for (var size = 0; size < sizes.Count; size++)
+                {
+                    foreach (var batch in settings.BatchSizes)
+                    {
+                        var questions = Enumerable.Range(0, batch).Select(k => sizes[size][k % sizes[size].Length].Question()).ToArray();
+                        if (network.Run(questions).FirstOrDefault(o => o.Rejection is not null) is { } refused)
+                        {
+                            throw new InvalidOperationException($"bench inference: the {backendName} backend refused a question: {refused.Rejection!.Message}");
+                        }
+
+                        cases.Add((network, backendName, size, batch, questions));
+                    }
+                }
+            }
+
+            var medians = cases.Select(_ => new double[settings.Runs]).ToArray();
+            var p99s = cases.Select(_ => new double[settings.Runs]).ToArray();
+            var samples = new double[settings.Batches];
+            for (var run = 0; run < settings.Runs; run++)
+            {
+                progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench inference: backends, run {run + 1} of {settings.Runs}: {cases.Count} rows x {settings.Batches} batches"));
+                for (var c = 0; c < cases.Count; c++)
+                {
+                    var (network, _, _, _, questions) = cases[c];
+                    var warmup = Stopwatch.StartNew();
+                    for (var round = 0; round < 5 || warmup.Elapsed < BackendWarmup; round++)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        network.Run(questions);
+                    }
+
+                    for (var b = 0; b < samples.Length; b++)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        samples[b] = Time(() => network.Run(questions));
+                    }
+
+                    medians[c][run] = RateStatistics.Percentile(samples, 50);
+                    p99s[c][run] = RateStatistics.Percentile(samples, 99);
+                }
+            }
+
+            var rows = new List<BackendBenchmarkRow>();
+            for (var c = 0; c < cases.Count; c++)
+            {
+                var (network, backendName, size, batch, _) = cases[c];
+                var reference = wmmse[size];
+                rows.Add(new BackendBenchmarkRow(
+                    backendName, network.Device, reference.Users, reference.Aps, batch, RateStatistics.Percentile(medians[c], 50), RateStatistics.Percentile(p99s[c], 50), medians[c], reference.WmmseMicros)
+                {
+                    PyTorch = settings.PyTorch?.Find(reference.Users, batch),
+                });
+            }
+
+            return rows;
+        }
+        finally
+        {
+            foreach (var network in networks)
+            {
+                network.Dispose();
+            }
+        }
     }
 
     /// <summary>
@@ -271,7 +480,7 @@ internal static class InferenceBenchmark
     }
 
     /// <summary>The named artifact when it exists (the committed one by default), else random weights of the contract's default architecture.</summary>
-    private static (ResilientGnnWeights Weights, string Name, string Source, string? Temporary) LoadWeights(string artifact)
+    private static (PolicyArtifact Artifact, string Name, string Source, string? Temporary) LoadArtifact(string artifact)
     {
         var provider = new LearnedPolicies();
         var named = artifact.Contains('/', StringComparison.Ordinal) || artifact.StartsWith('.') ? Path.GetFullPath(artifact) : Path.Combine(provider.ArtifactsRoot, artifact);
@@ -285,7 +494,7 @@ internal static class InferenceBenchmark
             }
 
             var source = artifact == InferenceBenchmarkSettings.DefaultArtifact ? $"committed artifact, {named}" : $"artifact {named}";
-            return (ResilientGnnWeights.From(loaded), loaded.Manifest.Name, source, null);
+            return (loaded, loaded.Manifest.Name, source, null);
         }
 
         if (artifact != InferenceBenchmarkSettings.DefaultArtifact)
@@ -298,7 +507,7 @@ internal static class InferenceBenchmark
         var temporary = Path.Combine(Path.GetTempPath(), "controller-bench-" + Guid.NewGuid().ToString("N"));
         var manifest = new PolicyManifest("random-resilient-gnn", new ResilientGnnHyperparameters(2, 64, 0.01, 10), new PfRatioInputs());
         PolicyArtifact.WriteRandom(temporary, manifest, seed: 1);
-        return (ResilientGnnWeights.From(PolicyArtifact.Load(temporary)), manifest.Name, $"random weights: {named} is not installed", temporary);
+        return (PolicyArtifact.Load(temporary), manifest.Name, $"random weights: {named} is not installed", temporary);
     }
 
     /// <summary>One network at one slot after its warm-up, with both policies and their decisions.</summary>
@@ -357,6 +566,17 @@ internal static class InferenceBenchmark
         public void RunModel() => _gnn.Model.Run(_batch);
 
         public void DecideWmmse() => _wmmse.Decide(Configuration, _fairness, _wmmseDecision);
+
+        /// <summary>The slot as a region asks the inference silo about it (what <c>SiloGnnPolicy</c> sends).</summary>
+        public GnnQuestion Question() => new(
+            Configuration.Receivers,
+            Configuration.Transmitters,
+            Configuration.Gains.Values.ToArray(),
+            Configuration.ServingTransmitter.ToArray(),
+            [.. Configuration.Active],
+            _gnn.Features.ToArray(),
+            Configuration.Constants.Noise,
+            Configuration.Constants.MaxPower);
     }
 
     /// <summary>

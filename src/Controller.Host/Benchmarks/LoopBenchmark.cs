@@ -25,6 +25,12 @@ internal sealed record LoopBenchmarkSettings(int Cells, int Users, int CellsPerR
     /// <summary>True: gnn: policies go through inference grains (this process, or <see cref="InferenceSilos"/>); false: each region runs the model.</summary>
     public bool ThroughInferenceGrains { get; init; }
 
+    /// <summary>Backend of the inference grains ("managed" or "torchsharp").</summary>
+    public string InferenceBackend { get; init; } = Controller.Grains.Inference.InferenceSilo.ManagedBackend;
+
+    /// <summary>libtorch intra-op threads of the torchsharp backend.</summary>
+    public int TorchThreads { get; init; } = 1;
+
     public int UsersPerRegion => Users / Regions;
 
     /// <summary>Why the settings cannot run, or null.</summary>
@@ -77,8 +83,8 @@ internal static class LoopBenchmark
                 new("users", settings.UsersPerRegion.ToString(CultureInfo.InvariantCulture)),
             ],
         });
-        var setup = new ControlPlaneSetup(simulator, simulator.Topology, new ControlPlaneOptions { Policy = settings.Policy, PeriodMs = settings.PeriodMs, Seed = settings.Seed, InferenceSilo = settings.ThroughInferenceGrains }, Cli.HostPolicies.Provider);
-        var silo = await ControllerHost.StartAsync(new SiloSettings { Control = setup }.WithFreePorts(), "none", controllerLogs: false, cancellationToken).ConfigureAwait(false);
+        var setup = new ControlPlaneSetup(simulator, simulator.Topology, new ControlPlaneOptions { Policy = settings.Policy, PeriodMs = settings.PeriodMs, Seed = settings.Seed, InferenceSilo = settings.ThroughInferenceGrains, InferenceBackend = settings.InferenceBackend }, Cli.HostPolicies.Provider);
+        var silo = await ControllerHost.StartAsync(new SiloSettings { Control = setup, TorchThreads = settings.TorchThreads }.WithFreePorts(), "none", controllerLogs: false, cancellationToken).ConfigureAwait(false);
         await using var _ = silo.ConfigureAwait(false);
         var runtime = silo.Grains;
         var topology = silo.Services.GetRequiredService<ControlTopology>();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Controller.Grains;
+using Controller.Grains.Inference;
 using Controller.Host.Benchmarks;
 using Controller.Optimization.Policies;
 
@@ -52,15 +53,47 @@ internal static class BenchCommand
             Description = "resilient-gnn artifact to time: a name under the artifacts folder or a directory (random weights of the same architecture when the default is not installed)",
             DefaultValueFactory = _ => InferenceBenchmarkSettings.DefaultArtifact,
         };
-        var common = new CommonOptions();
-        var command = new Command("inference", "GNN decision latency against 100-iteration WMMSE on the same instances, one pinned thread.")
+        var backends = new Option<string[]>("--backends")
         {
-            users, instances, repetitions, artifact, common.Seed, common.Json,
+            Description = "inference silo backends to time, comma-separated: managed, torchsharp",
+            DefaultValueFactory = _ => [.. InferenceSilo.Backends],
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+                var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var bad = names.FirstOrDefault(n => !InferenceSilo.Backends.Contains(n));
+                if (names.Length == 0 || bad is not null)
+                {
+                    result.AddError($"--backends takes {string.Join(" and/or ", InferenceSilo.Backends)}, comma-separated (got '{bad ?? text}').");
+                    return [];
+                }
+
+                return [.. names.Distinct()];
+            },
+        };
+        var batchSizes = IntList("--batch-sizes", "questions (graphs) per forward pass timed for each backend, comma-separated", [1, 64], 1, 4_096);
+        var runs = CommonOptions.PositiveInt("--runs", "runs of every backend row; a row reports the median of the runs", 3, 101);
+        var batches = CommonOptions.PositiveInt("--batches", "timed batches per backend row and run", 100, 1_000_000);
+        var torchThreads = CommonOptions.PositiveInt("--torch-threads", "libtorch intra-op threads of the torchsharp backend (above 1 the measuring thread is not pinned)", 1, Controller.Learning.Inference.TorchSharpInferenceOptions.MaxThreads);
+        var pytorch = new Option<string?>("--pytorch-figures") { Description = "JSON file of PyTorch's figures measured elsewhere, shown beside the backends' rows: {\"source\": \"...\", \"rows\": [{\"users\": 40, \"batch\": 1, \"medianMicros\": 80.0, \"p99Micros\": 120.0}]}" };
+        var common = new CommonOptions();
+        var command = new Command("inference", "GNN decision latency against 100-iteration WMMSE on the same instances, and the inference silo's backends (decisions/s, batch latency), one pinned thread.")
+        {
+            users, instances, repetitions, artifact, backends, batchSizes, runs, batches, torchThreads, pytorch, common.Seed, common.Json,
         };
         command.SetAction((parsed, cancellationToken) =>
         {
+            var figures = parsed.GetValue(pytorch) is { } path ? PyTorchFigures.Read(path) : null;
             var settings = new InferenceBenchmarkSettings(
-                parsed.GetRequiredValue(users), parsed.GetValue(instances), parsed.GetValue(repetitions), parsed.GetValue(common.Seed), parsed.GetRequiredValue(artifact));
+                parsed.GetRequiredValue(users), parsed.GetValue(instances), parsed.GetValue(repetitions), parsed.GetValue(common.Seed), parsed.GetRequiredValue(artifact))
+            {
+                Backends = parsed.GetRequiredValue(backends),
+                BatchSizes = parsed.GetRequiredValue(batchSizes),
+                Runs = parsed.GetValue(runs),
+                Batches = parsed.GetValue(batches),
+                TorchThreads = parsed.GetValue(torchThreads),
+                PyTorch = figures,
+            };
             if (settings.Problem() is { } problem)
             {
                 throw new CliUsageException(problem);
@@ -105,6 +138,62 @@ internal static class BenchCommand
                     }
 
                     writer.WriteEndArray();
+                    writer.WriteString("backendDecision", "one inference-silo answer: question checks, user graph, the batch's forward pass, answer arrays");
+                    writer.WriteNumber("runs", settings.Runs);
+                    writer.WriteNumber("batchesPerRun", settings.Batches);
+                    writer.WriteNumber("torchThreads", settings.TorchThreads);
+                    if (figures is not null)
+                    {
+                        writer.WriteString("pytorchSource", figures.Source);
+                    }
+                    else
+                    {
+                        writer.WriteNull("pytorchSource");
+                    }
+
+                    writer.WriteStartArray("backendRows");
+                    foreach (var row in result.BackendRows)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("backend", row.Backend);
+                        writer.WriteString("device", row.Device);
+                        writer.WriteNumber("users", row.Users);
+                        writer.WriteNumber("aps", row.Aps);
+                        writer.WriteNumber("batch", row.Batch);
+                        writer.WriteNumber("decisionsPerSecond", Math.Round(row.DecisionsPerSecond, 1));
+                        writer.WriteNumber("medianBatchMicros", Math.Round(row.MedianMicros, 2));
+                        writer.WriteNumber("p99BatchMicros", Math.Round(row.P99Micros, 2));
+                        writer.WriteStartArray("runMedianBatchMicros");
+                        foreach (var median in row.RunMedianMicros)
+                        {
+                            writer.WriteNumberValue(Math.Round(median, 2));
+                        }
+
+                        writer.WriteEndArray();
+                        writer.WriteNumber("wmmseMicros", Math.Round(row.WmmseMicros, 2));
+                        writer.WriteNumber("wmmseDecisionsPerSecond", Math.Round(row.WmmseDecisionsPerSecond, 1));
+                        writer.WriteNumber("versusWmmse", Math.Round(row.VersusWmmse, 3));
+                        if (row.PyTorch is { } torch)
+                        {
+                            writer.WriteStartObject("pytorch");
+                            writer.WriteNumber("decisionsPerSecond", torch.DecisionsPerSecond);
+                            writer.WriteNumber("medianBatchMicros", torch.MedianMicros);
+                            if (torch.P99Micros is { } p99)
+                            {
+                                writer.WriteNumber("p99BatchMicros", p99);
+                            }
+
+                            writer.WriteEndObject();
+                        }
+                        else
+                        {
+                            writer.WriteNull("pytorch");
+                        }
+
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
                     writer.WriteString("aggGnnArtifact", InferenceBenchmark.AggGnnArtifact);
                     writer.WriteString("aggGnnWmmse", "wmmse (100 iterations on all links of the agg-gnn scenario)");
                     writer.WriteStartArray("aggGnnRows");
@@ -135,6 +224,17 @@ internal static class BenchCommand
                     io.Output.WriteLine(string.Create(c, $"{row.Users,7} {row.Aps,6} {row.Edges,10} {row.GnnMicros,9:F1} {row.GnnModelMicros,11:F1} {row.WmmseMicros,10:F1} {row.Ratio,11:F3}"));
                 }
 
+                if (result.BackendRows.Count > 0)
+                {
+                    io.Output.WriteLine(string.Create(c, $"inference silo backends: one answer = question checks, user graph, the batch's forward pass; batch latency medians of {settings.Runs} runs x {settings.Batches} batches; torch threads {settings.TorchThreads}{(figures is null ? string.Empty : $"; pytorch: {figures.Source}")}"));
+                    io.Output.WriteLine("  backend     device  users  batch   decisions/s   median us      p99 us   wmmse dec/s   x wmmse   pytorch dec/s  pytorch median us");
+                    foreach (var row in result.BackendRows)
+                    {
+                        var torch = row.PyTorch is { } t ? string.Create(c, $"{t.DecisionsPerSecond,15:F0} {t.MedianMicros,18:F1}") : $"{"-",15} {"-",18}";
+                        io.Output.WriteLine(string.Create(c, $"  {row.Backend,-11} {row.Device,-6} {row.Users,6} {row.Batch,6} {row.DecisionsPerSecond,13:F0} {row.MedianMicros,11:F1} {row.P99Micros,11:F1} {row.WmmseDecisionsPerSecond,13:F0} {row.VersusWmmse,9:F2} {torch}"));
+                    }
+                }
+
                 if (result.AggGnnRows.Count > 0)
                 {
                     io.Output.WriteLine($"agg-gnn: {InferenceBenchmark.AggGnnArtifact} on the agg-gnn scenario; wmmse: 100 iterations on all links");
@@ -150,6 +250,35 @@ internal static class BenchCommand
         });
         return command;
     }
+
+    /// <summary>A comma-separated list of whole numbers in [<paramref name="minimum"/>, <paramref name="maximum"/>].</summary>
+    private static Option<int[]> IntList(string name, string description, int[] defaults, int minimum, int maximum) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaults,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+            var values = new List<int>();
+            foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < minimum || value > maximum)
+                {
+                    result.AddError(string.Create(CultureInfo.InvariantCulture, $"{name} takes whole numbers in [{minimum}, {maximum}], comma-separated (got '{part}')."));
+                    return [];
+                }
+
+                values.Add(value);
+            }
+
+            if (values.Count == 0)
+            {
+                result.AddError($"{name} needs at least one value.");
+            }
+
+            return [.. values.Distinct()];
+        },
+    };
 
     private static Command CreateLoop(CliStreams io)
     {
@@ -167,14 +296,14 @@ internal static class BenchCommand
         var inference = new InferenceOptions("region");
         var command = new Command("loop", "Region control loops at scale: loop latency, overruns, user updates per second, CPU.")
         {
-            cells, users, perRegion, period, policy, warmup, duration, inference.Place, common.Seed, common.Json,
+            cells, users, perRegion, period, policy, warmup, duration, inference.Place, inference.Backend, inference.TorchThreads, common.Seed, common.Json,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var settings = new LoopBenchmarkSettings(
                 parsed.GetValue(cells), parsed.GetValue(users), parsed.GetValue(perRegion), parsed.GetValue(period), parsed.GetRequiredValue(policy),
                 parsed.GetValue(warmup), parsed.GetValue(duration), parsed.GetValue(common.Seed));
-            settings = settings with { ThroughInferenceGrains = inference.Read(parsed) };
+            settings = settings with { ThroughInferenceGrains = inference.Read(parsed), InferenceBackend = parsed.GetRequiredValue(inference.Backend), TorchThreads = parsed.GetValue(inference.TorchThreads) };
             if (settings.Problem() is { } problem)
             {
                 throw new CliUsageException(problem);
@@ -193,6 +322,7 @@ internal static class BenchCommand
                     writer.WriteNumber("periodMs", settings.PeriodMs);
                     writer.WriteString("policy", settings.Policy);
                     writer.WriteString("inference", settings.ThroughInferenceGrains ? "silo" : "region");
+                    writer.WriteString("inferenceBackend", settings.InferenceBackend);
                     writer.WriteNumber("processors", Environment.ProcessorCount);
                     writer.WriteNumber("durationSeconds", settings.DurationSeconds);
                     writer.WriteNumber("loops", result.Loops);

@@ -45,13 +45,11 @@ internal static class DemoCommand
         var container = new Option<string>("--container") { Description = "blob container of the grain state and the registry (with --blob-from-env)", DefaultValueFactory = _ => "controller" };
         var siloPortOption = SiloSettings.PortOption("--silo-port", "the Orleans silo-to-silo port on 127.0.0.1 (inference silos join here; 0: any free port)", SiloSettings.DefaultSiloPort);
         var gatewayPortOption = SiloSettings.PortOption("--gateway-port", "the Orleans gateway port on 127.0.0.1 (0: any free port)", SiloSettings.DefaultGatewayPort);
-        var backend = new Option<string>("--inference-backend") { Description = "backend of the inference silo: managed (CPU, default) or torch (PyTorch worker process, CUDA when available)", DefaultValueFactory = _ => "managed" };
-        backend.AcceptOnlyFromAmong("managed", "torch");
         var view = new Option<string>("--view") { Description = "console view: live (redrawn), lines (one line per refresh) or auto", DefaultValueFactory = _ => "auto" };
         view.AcceptOnlyFromAmong("auto", "live", "lines");
         var command = new Command("demo", "Run the embedded controller on a simulated network with a live console view.")
         {
-            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, inference.Place, backend, listen, ran, view, siloPortOption, gatewayPortOption, blob, container,
+            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, inference.Place, inference.Backend, inference.TorchThreads, listen, ran, view, siloPortOption, gatewayPortOption, blob, container,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -88,7 +86,7 @@ internal static class DemoCommand
             ControlPlaneSetup setup;
             try
             {
-                setup = await ControlPlaneSetup.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed), InferenceSilo = throughInferenceGrains, InferenceBackend = parsed.GetRequiredValue(backend) }, HostPolicies.Provider, cancellationToken).ConfigureAwait(false);
+                setup = await ControlPlaneSetup.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed), InferenceSilo = throughInferenceGrains, InferenceBackend = parsed.GetRequiredValue(inference.Backend) }, HostPolicies.Provider, cancellationToken).ConfigureAwait(false);
             }
             catch (RanUnavailableException exception)
             {
@@ -118,6 +116,7 @@ internal static class DemoCommand
                 SiloPort = siloPort,
                 GatewayPort = gatewayPort,
                 Control = setup,
+                TorchThreads = parsed.GetValue(inference.TorchThreads),
                 Storage = blobConnection is null
                     ? silo => silo.AddFileGrainStorage(ControlPlaneHosting.StorageName, files => files.RootDirectory = directory)
                     : SiloHosting.AzureBlobStorage(blobConnection, blobContainer),

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Controller.Grains.Inference;
+using Controller.Learning.Inference;
 
 namespace Controller.Host.Cli;
 
@@ -6,7 +8,9 @@ namespace Controller.Host.Cli;
 /// Where a control silo's <c>gnn:</c> policies run, as <c>demo</c> and <c>bench loop</c> take it: <c>--inference silo</c>
 /// (inference grains batching every region's questions; Orleans places them on silos of role <c>inference</c> that
 /// joined the cluster, <c>controller silo --role inference --join HOST:PORT</c>, and in this silo while none has)
-/// or <c>--inference region</c> (each region runs the model itself).
+/// or <c>--inference region</c> (each region runs the model itself); and which backend inference grains run on:
+/// <c>--inference-backend managed</c> (CPU, the default) or <c>torchsharp</c> (libtorch, CUDA when available, with
+/// <c>--torch-threads</c> intra-op threads).
 /// </summary>
 internal sealed class InferenceOptions
 {
@@ -18,9 +22,22 @@ internal sealed class InferenceOptions
             DefaultValueFactory = _ => defaultPlace,
         };
         Place.AcceptOnlyFromAmong("silo", "region");
+        Backend = new Option<string>("--inference-backend")
+        {
+            Description = "backend of the inference grains: managed (CPU, default) or torchsharp (libtorch through TorchSharp, CUDA when available)",
+            DefaultValueFactory = _ => InferenceSilo.ManagedBackend,
+        };
+        Backend.AcceptOnlyFromAmong([.. InferenceSilo.Backends]);
+        TorchThreads = CommonOptions.PositiveInt("--torch-threads", "libtorch intra-op threads of the torchsharp backend (1: the forward pass stays on the calling thread)", 1, TorchSharpInferenceOptions.MaxThreads);
     }
 
     public Option<string> Place { get; }
+
+    /// <summary><c>--inference-backend managed|torchsharp</c>.</summary>
+    public Option<string> Backend { get; }
+
+    /// <summary><c>--torch-threads N</c>.</summary>
+    public Option<int> TorchThreads { get; }
 
     /// <summary>Whether gnn: policies go through inference grains.</summary>
     public bool Read(ParseResult parsed)

@@ -25,8 +25,9 @@ internal static class SiloCommand
         var join = new Option<string>("--join") { Description = "HOST:PORT of the cluster's first silo (a 'controller demo' silo port)", DefaultValueFactory = _ => $"127.0.0.1:{SiloSettings.DefaultSiloPort}" };
         var siloPort = SiloSettings.PortOption("--silo-port", "this silo's silo-to-silo port on 127.0.0.1 (0: any free port)", 0);
         var gatewayPort = SiloSettings.PortOption("--gateway-port", "this silo's gateway port on 127.0.0.1 (0: any free port)", 0);
-        var backend = new Option<string>("--inference-backend") { Description = "managed (CPU, default) or torch (a PyTorch worker process per artifact, CUDA when available)", DefaultValueFactory = _ => "managed" };
-        backend.AcceptOnlyFromAmong([.. InferenceSilo.Backends]);
+        var inference = new InferenceOptions("silo");
+        var backend = inference.Backend;
+        var threads = inference.TorchThreads;
         var stateDir = new Option<string>("--state-dir") { Description = "state directory whose policy registry is searched for policy names (default: the demo's)", DefaultValueFactory = _ => DemoCommand.DefaultStateDirectory() };
         var blobVariable = new Option<string?>("--blob-from-env") { Description = "name of an environment variable holding the Azure Blob Storage connection string of the registry (instead of --state-dir); secrets never go on the command line" };
         var container = new Option<string>("--container") { Description = "blob container of the registry", DefaultValueFactory = _ => "controller" };
@@ -35,13 +36,13 @@ internal static class SiloCommand
         var period = CommonOptions.PositiveInt("--period", "control role: loop period of regions that have none stored, ms", 100, Controller.Grains.ControlPlaneOptions.MaxPeriodMs);
         var command = new Command("silo", "Run a silo of one role, until Ctrl+C or SIGTERM: inference (joins a cluster) or control (the cluster's first control silo unless --join is given).")
         {
-            role, join, siloPort, gatewayPort, backend, stateDir, blobVariable, container, ran, listen, period,
+            role, join, siloPort, gatewayPort, backend, threads, stateDir, blobVariable, container, ran, listen, period,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             if (parsed.GetRequiredValue(role) == "control")
             {
-                return await RunControlAsync(io, parsed, new ControlOptions(join, siloPort, gatewayPort, stateDir, blobVariable, container, ran, listen, period, backend), cancellationToken).ConfigureAwait(false);
+                return await RunControlAsync(io, parsed, new ControlOptions(join, siloPort, gatewayPort, stateDir, blobVariable, container, ran, listen, period, backend, threads), cancellationToken).ConfigureAwait(false);
             }
 
             var primary = ParseEndpoint(parsed.GetRequiredValue(join));
@@ -59,6 +60,7 @@ internal static class SiloCommand
                 Primary = primary,
                 Learned = HostPolicies.Learned,
                 Backend = chosen,
+                TorchThreads = parsed.GetValue(threads),
             };
             var host = await ControllerHost.StartAsync(settings, "none", controllerLogs: true, cancellationToken).ConfigureAwait(false);
             await using (host.ConfigureAwait(false))
@@ -140,6 +142,7 @@ internal static class SiloCommand
             GatewayPort = parsed.GetValue(options.GatewayPort) is > 0 and var g ? g : SiloSettings.FreePort(),
             Primary = primary,
             Control = setup,
+            TorchThreads = parsed.GetValue(options.TorchThreads),
             Storage = blob is null
                 ? silo => Controller.Persistence.FileGrainStorageSiloBuilderExtensions.AddFileGrainStorage(silo, Controller.Grains.Hosting.ControlPlaneHosting.StorageName, files => files.RootDirectory = directory)
                 : SiloHosting.AzureBlobStorage(blob, container),
@@ -182,5 +185,6 @@ internal static class SiloCommand
         Option<string?> Ran,
         Option<string> Listen,
         Option<int> Period,
-        Option<string> Backend);
+        Option<string> Backend,
+        Option<int> TorchThreads);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Controller.Grains.Hosting;
+using Controller.Learning.Inference;
 using Controller.Persistence;
 using Azure.Storage.Blobs.Specialized;
 using Controller.Policies;
@@ -46,8 +47,11 @@ internal sealed record SiloSettings
     /// <summary>Learned policies of an inference silo (a control silo takes them from its policies).</summary>
     public LearnedPolicies? Learned { get; init; }
 
-    /// <summary>Inference backend ("managed" or "torch").</summary>
-    public string Backend { get; init; } = "managed";
+    /// <summary>Inference backend of an inference silo ("managed" or "torchsharp"; a control silo takes it from its options).</summary>
+    public string Backend { get; init; } = Controller.Grains.Inference.InferenceSilo.ManagedBackend;
+
+    /// <summary>libtorch intra-op threads of the torchsharp backend.</summary>
+    public int TorchThreads { get; init; } = 1;
 
     /// <summary>
     /// Orleans' activity propagation: every grain call gets a client span under the caller's (a loop's users and cells
@@ -94,7 +98,7 @@ internal sealed record SiloSettings
 /// The one way this executable configures an Orleans silo: localhost clustering (membership and Kubernetes come
 /// with the cluster issue), silo metadata carrying the role, Orleans' activity propagation when traces are exported
 /// (a loop's trace then includes its grain calls, across silos), in-memory reminders (each region's watchdog), the storage provider,
-/// and the control grains' or the inference role's services.
+/// the inference backends (managed, and torchsharp from Controller.Learning), and the control grains' or the inference role's services.
 /// </summary>
 internal static class SiloHosting
 {
@@ -125,6 +129,8 @@ internal static class SiloHosting
             silo.AddMemoryGrainStorage(ControlPlaneHosting.StorageName, memory => memory.GrainStorageSerializer = new JsonGrainStateSerializer());
         }
 
+        // Registered on every silo; libtorch loads only when an inference grain on backend torchsharp activates.
+        silo.Services.AddTorchSharpInference(new TorchSharpInferenceOptions { Threads = settings.TorchThreads });
         if (settings.Control is { } control)
         {
             silo.Services.AddControlPlane(control);

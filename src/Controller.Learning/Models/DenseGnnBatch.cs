@@ -12,6 +12,8 @@ namespace Controller.Learning.Models;
 public sealed class DenseGnnBatch
 {
     private readonly List<Graph> _graphs = [];
+    private float[] _weights = [];
+    private float[] _cells = [];
 
     /// <summary>Graphs added.</summary>
     public int Count => _graphs.Count;
@@ -40,9 +42,6 @@ public sealed class DenseGnnBatch
             throw new ArgumentOutOfRangeException(nameof(maxPower), maxPower, "The maximum power must be finite and not negative.");
         }
 
-        var cellOf = graph.CellOf;
-        var weights = graph.CellWeights;
-        var dense = new float[users * users];
         var feature = new float[users];
         for (var v = 0; v < users; v++)
         {
@@ -52,16 +51,18 @@ public sealed class DenseGnnBatch
             }
 
             feature[v] = (float)features[v];
-            for (var u = 0; u < users; u++)
-            {
-                if (u == v || cellOf[u] != cellOf[v])
-                {
-                    dense[(v * users) + u] = (float)weights[(v * cells) + cellOf[u]];
-                }
-            }
         }
 
-        _graphs.Add(new Graph(users, cells, feature, dense, cellOf.ToArray(), active.ToArray(), maxPower));
+        // The compact n x m form (an edge's weight depends on its destination and its source's cell); Run expands it
+        // into the padded n x n batch once, so adding a graph costs O(n m), not O(n^2).
+        var cellWeights = new float[users * cells];
+        var weights = graph.CellWeights;
+        for (var i = 0; i < cellWeights.Length; i++)
+        {
+            cellWeights[i] = (float)weights[i];
+        }
+
+        _graphs.Add(new Graph(users, cells, feature, cellWeights, graph.CellOf.ToArray(), active.ToArray(), maxPower));
     }
 
     /// <summary>Runs the network once over every graph added; returns each graph's powers (per cell) and selection probabilities (per user).</summary>
@@ -77,21 +78,40 @@ public sealed class DenseGnnBatch
         var n = _graphs.Max(g => g.Users);
         var m = _graphs.Max(g => g.Cells);
         var features = new float[b * n];
-        var weights = new float[b * n * n];
-        var cells = new float[b * n * m];
+        // The two large inputs live in buffers this batch keeps and libtorch reads in place (frombuffer: no copy). A
+        // fresh B x n x n tensor per run cost more than the forward pass at 64 graphs of 400 users: first-touch page
+        // faults on 40 MB of new memory, in .NET and again in libtorch's copy.
+        var weights = Grow(ref _weights, b * n * n);
+        var cells = Grow(ref _cells, b * n * m);
         var active = new bool[b * n];
         var maxPower = new float[b];
         for (var g = 0; g < b; g++)
         {
             var graph = _graphs[g];
             maxPower[g] = (float)graph.MaxPower;
-            for (var v = 0; v < graph.Users; v++)
+            var users = graph.Users;
+            for (var v = 0; v < users; v++)
             {
                 features[(g * n) + v] = graph.Features[v];
                 active[(g * n) + v] = graph.Active[v];
-                cells[(((g * n) + v) * m) + graph.CellOf[v]] = 1;
-                Array.Copy(graph.Weights, v * graph.Users, weights, ((g * n) + v) * n, graph.Users);
+                var own = graph.CellOf[v];
+                var oneHot = cells.AsSpan(((g * n) + v) * m, m);
+                oneHot.Clear();
+                oneHot[own] = 1;
+                // W[v, u] = w[v, cell of u] for u = v or u in another cell; 0 between two users of one cell.
+                var row = weights.AsSpan(((g * n) + v) * n, n);
+                row[users..].Clear();
+                var cellWeights = graph.CellWeights.AsSpan(v * graph.Cells, graph.Cells);
+                for (var u = 0; u < users; u++)
+                {
+                    var cell = graph.CellOf[u];
+                    row[u] = cell != own || u == v ? cellWeights[cell] : 0f;
+                }
             }
+
+            // Padded users: no edges, no cell (the buffers hold the previous run's values).
+            weights.AsSpan(((g * n) + users) * n, (n - users) * n).Clear();
+            cells.AsSpan(((g * n) + users) * m, (n - users) * m).Clear();
         }
 
         using var scope = NewDisposeScope();
@@ -99,8 +119,8 @@ public sealed class DenseGnnBatch
         device ??= CPU;
         var (power, logPi) = net.Forward(
             tensor(features, [b, n], device: device),
-            tensor(weights, [b, n, n], device: device),
-            tensor(cells, [b, n, m], device: device),
+            frombuffer(weights, ScalarType.Float32, count: (long)b * n * n).reshape(b, n, n).to(device),
+            frombuffer(cells, ScalarType.Float32, count: (long)b * n * m).reshape(b, n, m).to(device),
             tensor(active, [b, n], device: device),
             tensor(maxPower, [b, 1], device: device));
         var powerValues = power.to(ScalarType.Float64).cpu().data<double>().ToArray();
@@ -114,5 +134,16 @@ public sealed class DenseGnnBatch
         return answers;
     }
 
-    private sealed record Graph(int Users, int Cells, float[] Features, float[] Weights, int[] CellOf, bool[] Active, double MaxPower);
+    /// <summary><paramref name="buffer"/>, grown to at least <paramref name="length"/> elements.</summary>
+    private static float[] Grow(ref float[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new float[length];
+        }
+
+        return buffer;
+    }
+
+    private sealed record Graph(int Users, int Cells, float[] Features, float[] CellWeights, int[] CellOf, bool[] Active, double MaxPower);
 }

@@ -52,10 +52,13 @@ public sealed class ResilientGnnNet : nn.Module
     {
         ArgumentNullException.ThrowIfNull(features);
         using var scope = NewDisposeScope();
+        // Scalars are made explicitly and kept alive here: an implicit double -> Scalar conversion is freed by its
+        // finalizer, which can run while libtorch still reads it (seen: leaky_relu failing in toFloat under load).
+        using var slope = Hyperparameters.LeakySlope.ToScalar();
         var y = features.unsqueeze(-1);
         foreach (var layer in _layers)
         {
-            y = nn.functional.leaky_relu(layer.Forward(y, weights), Hyperparameters.LeakySlope);
+            y = layer.Forward(y, weights).leaky_relu(slope);
         }
 
         return y.MoveToOuterDisposeScope();
@@ -71,13 +74,16 @@ public sealed class ResilientGnnNet : nn.Module
         ArgumentNullException.ThrowIfNull(cells);
         ArgumentNullException.ThrowIfNull(active);
         using var scope = NewDisposeScope();
+        using var one = 1.0.ToScalar();
+        using var zero = 0.0.ToScalar();
+        using var temperature = Hyperparameters.SelectionTemperature.ToScalar();
         var s = Embed(features, weights);
         var members = cells.sum(1);
-        var mean = bmm(cells.transpose(1, 2), s) / members.clamp_min(1).unsqueeze(-1);
+        var mean = bmm(cells.transpose(1, 2), s) / members.clamp_min(one).unsqueeze(-1);
         var power = maxPower * sigmoid(_power.forward(mean).squeeze(-1));
-        var hasActive = bmm(active.to(cells.dtype).unsqueeze(1), cells).squeeze(1) > 0;
+        var hasActive = bmm(active.to(cells.dtype).unsqueeze(1), cells).squeeze(1).gt(zero);
         power = where(hasActive, power, zeros_like(power));
-        var logits = _selection.forward(s).squeeze(-1) / Hyperparameters.SelectionTemperature;
+        var logits = _selection.forward(s).squeeze(-1).div(temperature);
         var logPi = CellLogSoftmax(logits, cells, active);
         return (power.MoveToOuterDisposeScope(), logPi.MoveToOuterDisposeScope());
     }
@@ -89,11 +95,13 @@ public sealed class ResilientGnnNet : nn.Module
         ArgumentNullException.ThrowIfNull(cells);
         ArgumentNullException.ThrowIfNull(active);
         using var scope = NewDisposeScope();
+        using var floor = Floor.ToScalar();
+        using var minusInfinity = double.NegativeInfinity.ToScalar();
         var eligible = cells.to(ScalarType.Bool).logical_and(active.unsqueeze(-1));
-        var masked = where(eligible, logits.unsqueeze(-1), full_like(cells, Floor));
+        var masked = where(eligible, logits.unsqueeze(-1), full_like(cells, floor));
         var normalizer = masked.logsumexp(1, false);
         var userNormalizer = bmm(cells, normalizer.unsqueeze(-1)).squeeze(-1);
-        var result = where(active, logits - userNormalizer, full_like(logits, double.NegativeInfinity));
+        var result = where(active, logits - userNormalizer, full_like(logits, minusInfinity));
         return result.MoveToOuterDisposeScope();
     }
 

@@ -217,6 +217,37 @@ public sealed partial class DemoCommandTests
     }
 
     [Fact]
+    public void Demo_through_inference_grains_on_the_torchsharp_backend_runs_its_loops()
+    {
+        var directory = Directory.CreateTempSubdirectory("demo-torchsharp-");
+        try
+        {
+            var run = CliRun.Of(
+                "demo", "--silo-port", "0", "--gateway-port", "0", "--duration", "3", "--regions", "2", "--period", "20", "--state-dir", directory.FullName, "--listen", "none", "--view", "lines",
+                "--policy", "gnn:resilient-gnn-m4-n40", "--inference", "silo", "--inference-backend", "torchsharp", "--torch-threads", "1");
+
+            Assert.True(run.ExitCode == 0, run.Error);
+            Assert.True(Loops(run.Output) >= 2, run.Output);
+            Assert.Matches(@"failed loops 0\b", run.Output);
+            var questions = InferenceQuestions().Match(run.Error);
+            Assert.True(questions.Success && long.Parse(questions.Groups[1].Value, CultureInfo.InvariantCulture) > 0, run.Error);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Demo_with_the_removed_torch_backend_is_a_usage_error()
+    {
+        var run = CliRun.Of("demo", "--silo-port", "0", "--gateway-port", "0", "--duration", "1", "--listen", "none", "--inference-backend", "torch");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("torchsharp", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bench_loop_refuses_uneven_splits()
     {
         var run = CliRun.Of("bench", "loop", "--cells", "10", "--users", "80");
@@ -233,4 +264,7 @@ public sealed partial class DemoCommandTests
 
     [GeneratedRegex(@"demo summary: .*?, (\d+) loops;")]
     private static partial Regex SummaryLoops();
+
+    [GeneratedRegex(@"inference grain resilient-gnn-m4-n40: (\d+) questions")]
+    private static partial Regex InferenceQuestions();
 }

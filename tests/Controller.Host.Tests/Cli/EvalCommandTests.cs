@@ -83,7 +83,7 @@ public sealed class BenchCommandTests
     [Fact]
     public void BenchInference_Json_RowsOfBothComparisonsWithOneNodesPart()
     {
-        var run = CliRun.Of("bench", "inference", "--users", "40,100", "--instances", "2", "--repetitions", "3", "--json");
+        var run = CliRun.Of("bench", "inference", "--users", "40,100", "--instances", "2", "--repetitions", "3", "--runs", "1", "--batches", "3", "--json");
 
         Assert.True(run.ExitCode == 0, run.Error);
         using var document = System.Text.Json.JsonDocument.Parse(run.Output);
@@ -99,6 +99,73 @@ public sealed class BenchCommandTests
             Assert.True(node > 0 && row.GetProperty("aggGnnMicros").GetDouble() > 0, row.GetRawText());
             Assert.InRange(row.GetProperty("nodeRatio").GetDouble() / (row.GetProperty("wmmseMicros").GetDouble() / node), 0.99, 1.01);
         }
+    }
+
+    [Fact]
+    public void BenchInference_Json_BackendRowsPerBackendAndBatchBesideWmmseAndPyTorch()
+    {
+        var figures = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(figures, """{"source": "a test's numbers", "rows": [{"users": 40, "batch": 4, "medianMicros": 400.0, "p99Micros": 500.0}]}""");
+            var run = CliRun.Of(
+                "bench", "inference", "--users", "40", "--instances", "2", "--repetitions", "3", "--batch-sizes", "1,4", "--runs", "2", "--batches", "5", "--pytorch-figures", figures, "--json");
+
+            Assert.True(run.ExitCode == 0, run.Error);
+            using var document = System.Text.Json.JsonDocument.Parse(run.Output);
+            var root = document.RootElement;
+            Assert.Equal("a test's numbers", root.GetProperty("pytorchSource").GetString());
+            var rows = root.GetProperty("backendRows").EnumerateArray().ToArray();
+            Assert.Equal(["managed/1", "managed/4", "torchsharp/1", "torchsharp/4"], rows.Select(r => $"{r.GetProperty("backend").GetString()}/{r.GetProperty("batch").GetInt32()}"));
+            var wmmse = root.GetProperty("rows")[0].GetProperty("wmmseMicros").GetDouble();
+            foreach (var row in rows)
+            {
+                var median = row.GetProperty("medianBatchMicros").GetDouble();
+                Assert.True(median > 0 && row.GetProperty("p99BatchMicros").GetDouble() >= median, row.GetRawText());
+                Assert.Equal(2, row.GetProperty("runMedianBatchMicros").GetArrayLength());
+                Assert.Equal("cpu", row.GetProperty("device").GetString());
+                Assert.Equal(40, row.GetProperty("users").GetInt32());
+                Assert.InRange(row.GetProperty("decisionsPerSecond").GetDouble() / (row.GetProperty("batch").GetInt32() * 1e6 / median), 0.99, 1.01);
+                Assert.Equal(wmmse, row.GetProperty("wmmseMicros").GetDouble());
+            }
+
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, rows[0].GetProperty("pytorch").ValueKind);
+            var torch = rows[3].GetProperty("pytorch");
+            Assert.Equal(10_000, torch.GetProperty("decisionsPerSecond").GetDouble());
+            Assert.Equal(500, torch.GetProperty("p99BatchMicros").GetDouble());
+        }
+        finally
+        {
+            File.Delete(figures);
+        }
+    }
+
+    [Fact]
+    public void BenchInference_BadPyTorchFigures_OneLineError()
+    {
+        var figures = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(figures, """{"rows": [{"users": 40}]}""");
+            var run = CliRun.Of("bench", "inference", "--users", "40", "--pytorch-figures", figures);
+
+            Assert.Equal(2, run.ExitCode);
+            Assert.Single(run.Error.Trim().Split('\n'));
+            Assert.Contains("--pytorch-figures", run.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(figures);
+        }
+    }
+
+    [Fact]
+    public void BenchInference_UnknownBackend_UsageError()
+    {
+        var run = CliRun.Of("bench", "inference", "--backends", "managed,torch");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--backends takes managed and/or torchsharp, comma-separated (got 'torch')", run.Error, StringComparison.Ordinal);
     }
 
     [Fact]
