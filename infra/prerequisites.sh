@@ -1,10 +1,7 @@
 # Sourced by infra/run and infra/test: checks (and, as root, installs) what the controller needs.
-# Debian packages and npm tools join this list as features need them (PyTorch for training, Chromium
-# for dashboard tests, Azurite for blob storage); each entry says which feature needs it.
-
-# Debian's interpreter: Debian's python3-torch is installed for it, while the default python3 on PATH may be
-# another interpreter without torch.
-PYTHON=/usr/bin/python3
+# Debian packages and npm tools join this list as features need them (Azurite for blob storage, Chromium
+# for dashboard tests); each entry says which feature needs it. Training and the torchsharp backend need nothing
+# here: TorchSharp and libtorch come from NuGet with `dotnet restore` (src/Controller.Learning/README.md).
 
 need_dotnet() {
   if ! command -v dotnet >/dev/null 2>&1; then
@@ -119,33 +116,3 @@ need_azurite() {
   }
 }
 
-# need_python_torch: PyTorch 1.13 (CPU), numpy, matplotlib and pytest for Debian's python3: the training
-# package src/training (exports -> artifacts) and its tests. Only infra/test needs it (the pytest suite; no C#
-# test uses Python: the inference silo's torchsharp backend is libtorch in-process); infra/run does not call it. Also OpenBLAS:
-# Debian's torch calls the system BLAS, and the reference BLAS makes training about 7x slower (a convenience,
-# not a requirement, when it cannot be installed).
-need_python_torch() {
-  local modules="torch numpy matplotlib pytest"
-  local missing=() m
-  for m in $modules; do
-    [ -x "$PYTHON" ] && "$PYTHON" -c "import $m" >/dev/null 2>&1 || missing+=("python3-$m")
-  done
-  local blas=1
-  dpkg -s libopenblas0-pthread >/dev/null 2>&1 || blas=0
-  [ ${#missing[@]} -eq 0 ] && [ "$blas" -eq 1 ] && return 0
-  if [ "$(id -u)" -eq 0 ]; then
-    apt_need python3 python3-torch python3-numpy python3-matplotlib python3-pytest libopenblas0-pthread || return 1
-    for m in $modules; do
-      "$PYTHON" -c "import $m" >/dev/null 2>&1 || {
-        echo "installed the Debian packages, but $PYTHON still cannot import $m" >&2
-        return 1
-      }
-    done
-    return 0
-  fi
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "missing for $PYTHON (training and its tests): ${missing[*]} (run as root, or: sudo apt-get install python3-torch python3-numpy python3-matplotlib python3-pytest)" >&2
-    return 1
-  fi
-  echo "note: libopenblas0-pthread is not installed; training runs about 7x slower on the reference BLAS (sudo apt-get install libopenblas0-pthread)" >&2
-}

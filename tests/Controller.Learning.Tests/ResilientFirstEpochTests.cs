@@ -11,7 +11,7 @@ namespace Controller.Learning.Tests;
 /// seed 1, one thread) against epoch 1 of the committed <c>resilient-gnn-m4-n40</c>, which the Python trainer wrote with
 /// the same defaults. TorchSharp's CPU generator and parameter initialization are PyTorch's, so from the same seed both
 /// start from the same weights and draw the same shuffles and samples; with data equal to the export's and the step
-/// equal within rounding (<see cref="ResilientParityTests"/>), the epoch's history row agrees with the Python one to the
+/// equal within rounding (the one-step parity test, in history at commit 9b6a26f), the epoch's history row agrees with the Python one to the
 /// digits history.csv keeps (six significant). Prints the epoch's wall time.
 /// </summary>
 [Collection(TorchGlobalState.Name)]

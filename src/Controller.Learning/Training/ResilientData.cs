@@ -8,7 +8,7 @@ namespace Controller.Learning.Training;
 
 /// <summary>
 /// The scored slots of <c>resilient-rrm</c> configurations with everything that does not depend on the policy, as dense
-/// tensors (src/training/data.py's <c>ResilientSet</c>): C configurations, T scored slots, n users, m cells (APs). The
+/// tensors (the former Python data.py ResilientSet): C configurations, T scored slots, n users, m cells (APs). The
 /// configurations are drawn in process by the controller's own scenario code, the same channels
 /// <c>controller scenario export</c> writes and <c>controller eval</c> sees for the same settings, seed and index.
 /// </summary>

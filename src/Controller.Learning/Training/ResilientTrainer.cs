@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 namespace Controller.Learning.Training;
 
 /// <summary>
-/// Primal-dual training of paper 003's resilient GNN, the port of src/training/train_resilient.py to TorchSharp with the
+/// Primal-dual training of paper 003's resilient GNN, the port of the former Python trainer train_resilient.py (removed after parity was shown; it is in commit 9b6a26f) to TorchSharp with the
 /// same algorithm, options and outputs. Each training configuration runs its scored slots one by one as
 /// <c>controller eval</c> does (features from the PF averages, the GNN's powers and selection probabilities, the
 /// controller's rate formula, averages updated with the achieved rates):
@@ -33,7 +33,7 @@ public sealed class ResilientTrainer
     /// <summary>Configurations per forward pass in validation and test.</summary>
     public const int EvaluationBatch = 128;
 
-    /// <summary>The network's hyperparameters (src/training/models.py's defaults).</summary>
+    /// <summary>The network's hyperparameters (the former Python models.py defaults).</summary>
     public static ResilientGnnHyperparameters Hyperparameters { get; } = new(2, 64, 0.01, 10);
 
     /// <summary>Creates the trainer.</summary>

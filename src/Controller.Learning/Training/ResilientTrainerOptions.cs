@@ -13,7 +13,7 @@ public enum ResilientUtility
 }
 
 /// <summary>
-/// Options of <see cref="ResilientTrainer"/>, one per argument of src/training/train_resilient.py with the same defaults
+/// Options of <see cref="ResilientTrainer"/>, one per argument of the former Python train_resilient.py (commit 9b6a26f) with the same defaults
 /// (the Python trainer's <c>--workers</c>, <c>--*-file</c>, <c>--data-dir</c> and <c>--controller</c> have no
 /// counterpart: data is drawn in process and one process trains).
 /// </summary>

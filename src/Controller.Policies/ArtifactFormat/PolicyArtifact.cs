@@ -5,7 +5,7 @@ namespace Controller.Policies.ArtifactFormat;
 
 /// <summary>
 /// A trained policy on disk: a directory with <c>manifest.json</c> and <c>model.safetensors</c> (format
-/// <c>controller-policy/1</c>, src/training/ARTIFACT_FORMAT.md). <see cref="Load"/> checks the weights
+/// <c>controller-policy/1</c>, src/Controller.Policies/ARTIFACT_FORMAT.md). <see cref="Load"/> checks the weights
 /// against what the manifest's architecture and hyperparameters imply, so a loaded artifact always fits its
 /// model. Immutable once loaded; share it between threads.
 /// </summary>

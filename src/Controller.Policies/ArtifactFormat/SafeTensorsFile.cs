@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace Controller.Policies.ArtifactFormat;
 
 /// <summary>
-/// The safetensors layout of <c>controller-policy/1</c> (src/training/ARTIFACT_FORMAT.md): an 8-byte
+/// The safetensors layout of <c>controller-policy/1</c> (src/Controller.Policies/ARTIFACT_FORMAT.md): an 8-byte
 /// little-endian header length N, N bytes of UTF-8 JSON
 /// <c>{"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ..., "__metadata__": {...}}</c>,
 /// then the tensors' raw little-endian bytes, offsets relative to the first data byte. Only F32. Reading is

@@ -56,7 +56,7 @@ public sealed class AggGnnWeights
 }
 
 /// <summary>
-/// Forward pass of paper 004's Agg-GNN (architecture <c>agg-gnn</c> of src/training/ARTIFACT_FORMAT.md) for
+/// Forward pass of paper 004's Agg-GNN (architecture <c>agg-gnn</c> of src/Controller.Policies/ARTIFACT_FORMAT.md) for
 /// a batch of nodes: each node's raw aggregation sequence (length K) is divided by the scale, passed through
 /// <c>layers</c> one-channel convolutions (<c>Conv1d(1, 1, filterLength)</c>, PyTorch's cross-correlation,
 /// zero padding <c>left = (filterLength - 1) / 2</c>, <c>right = filterLength - 1 - left</c>, ReLU after every

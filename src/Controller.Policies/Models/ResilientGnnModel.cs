@@ -5,7 +5,7 @@ namespace Controller.Policies.Models;
 
 /// <summary>
 /// Forward pass of paper 003's resilient GNN (architecture <c>resilient-gnn</c> of
-/// src/training/ARTIFACT_FORMAT.md) over a <see cref="ResilientGnnBatch"/> of user graphs. Layer l:
+/// src/Controller.Policies/ARTIFACT_FORMAT.md) over a <see cref="ResilientGnnBatch"/> of user graphs. Layer l:
 /// <c>y'_v = LeakyReLU(W1 y_v + b1 + sum_{u -> v} w_uv (W2 y_v - W3 y_u))</c>, evaluated as
 /// <c>W1 y_v + b1 + d_v W2 y_v - (sum_{c != a(v)} w[v, c] T_c + w_vv W3 y_v)</c> with
 /// <c>T_c = sum_{u in c} W3 y_u</c> and <c>d_v = sum_{u -> v} w_uv</c>: the same sum regrouped by the source's
