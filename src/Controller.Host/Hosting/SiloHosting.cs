@@ -129,8 +129,13 @@ internal static class SiloHosting
             silo.AddMemoryGrainStorage(ControlPlaneHosting.StorageName, memory => memory.GrainStorageSerializer = new JsonGrainStateSerializer());
         }
 
-        // Registered on every silo; libtorch loads only when an inference grain on backend torchsharp activates.
-        silo.Services.AddTorchSharpInference(new TorchSharpInferenceOptions { Threads = settings.TorchThreads });
+        // Registered on every silo; libtorch loads only on a silo that serves the torchsharp backend, while it starts.
+        var backend = settings.Control?.Options.InferenceBackend ?? settings.Backend;
+        silo.Services.AddTorchSharpInference(new TorchSharpInferenceOptions
+        {
+            Threads = settings.TorchThreads,
+            LoadAtStart = backend == Controller.Grains.Inference.InferenceSilo.TorchSharpBackend,
+        });
         if (settings.Control is { } control)
         {
             silo.Services.AddControlPlane(control);
