@@ -8,8 +8,9 @@ namespace Controller.Policies;
 
 /// <summary>
 /// Resolves the learned policies: <c>gnn:NAME</c> (a <c>resilient-gnn</c> artifact, <see cref="ResilientGnnPolicy"/>)
-/// and <c>agg-gnn:NAME[,eta0=X]</c> (an <c>agg-gnn</c> artifact, <see cref="AggGnnPolicy"/>; eta0 defaults to the
-/// artifact's training setting <c>edgeThreshold</c>, else 0). NAME is the name of an artifact directory under
+/// <c>agg-gnn:NAME[,eta0=X]</c> (an <c>agg-gnn</c> artifact, <see cref="AggGnnPolicy"/>; eta0 defaults to the
+/// artifact's training setting <c>edgeThreshold</c>, else 0) and <c>sel-gnn:NAME</c> (a <c>sel-gnn</c> artifact, the
+/// centralized <see cref="SelGnnPolicy"/>). NAME is the name of an artifact directory under
 /// <see cref="ArtifactsRoot"/> or one the registry holds (<see cref="FindElsewhere"/>); never a path.
 /// Artifacts are loaded once and shared by every policy created from them (reloaded when their files change);
 /// thread-safe, as evaluations create policies from several threads.
@@ -21,6 +22,9 @@ public sealed class LearnedPolicies : IPolicyProvider
 
     /// <summary>Prefix of Agg-GNN policy names.</summary>
     public const string AggGnnPrefix = "agg-gnn:";
+
+    /// <summary>Prefix of selection-GNN (centralized) policy names.</summary>
+    public const string SelGnnPrefix = "sel-gnn:";
 
     private readonly Dictionary<string, LoadedArtifact> _cache = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -52,14 +56,14 @@ public sealed class LearnedPolicies : IPolicyProvider
             {
                 ($"{GnnPrefix}<artifact>", $"resilient GNN (paper 003) from a resilient-gnn artifact: a directory, or a name under {ArtifactsRoot}"),
                 ($"{AggGnnPrefix}<artifact>[,eta0=X]", "Agg-GNN (paper 004) from an agg-gnn artifact; eta0 defaults to the artifact's training edgeThreshold"),
+                ($"{SelGnnPrefix}<artifact>", "selection GNN (paper 004's centralized comparison) from a sel-gnn artifact: the whole current channel"),
             };
             foreach (var name in AvailableArtifacts())
             {
                 try
                 {
                     var manifest = PolicyManifest.Read(Path.Combine(ArtifactsRoot, name, PolicyManifest.FileName));
-                    var prefix = manifest.Hyperparameters is AggGnnHyperparameters ? AggGnnPrefix : GnnPrefix;
-                    policies.Add((prefix + name, Describe(manifest)));
+                    policies.Add((PrefixOf(manifest.Hyperparameters) + name, Describe(manifest)));
                 }
                 catch (PolicyArtifactException exception)
                 {
@@ -71,13 +75,21 @@ public sealed class LearnedPolicies : IPolicyProvider
         }
     }
 
-    /// <summary>True when <paramref name="spec"/> names a learned policy (starts with <c>gnn:</c> or <c>agg-gnn:</c>).</summary>
+    /// <summary>True when <paramref name="spec"/> names a learned policy (starts with <c>gnn:</c>, <c>agg-gnn:</c> or <c>sel-gnn:</c>).</summary>
     public static bool Recognizes(string spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var trimmed = spec.Trim();
-        return trimmed.StartsWith(GnnPrefix, StringComparison.Ordinal) || trimmed.StartsWith(AggGnnPrefix, StringComparison.Ordinal);
+        return trimmed.StartsWith(GnnPrefix, StringComparison.Ordinal) || trimmed.StartsWith(AggGnnPrefix, StringComparison.Ordinal) || trimmed.StartsWith(SelGnnPrefix, StringComparison.Ordinal);
     }
+
+    /// <summary>The policy prefix that runs artifacts of <paramref name="hyperparameters"/>' architecture.</summary>
+    public static string PrefixOf(PolicyHyperparameters hyperparameters) => hyperparameters switch
+    {
+        AggGnnHyperparameters => AggGnnPrefix,
+        SelGnnHyperparameters => SelGnnPrefix,
+        _ => GnnPrefix,
+    };
 
     /// <summary>Names of the artifact directories under <see cref="ArtifactsRoot"/> (those holding a manifest), sorted.</summary>
     public IReadOnlyList<string> AvailableArtifacts()
@@ -104,6 +116,11 @@ public sealed class LearnedPolicies : IPolicyProvider
     public IAllocationPolicy Create(string spec, ulong seed, int configurationIndex)
     {
         var (loaded, edgeThreshold) = Resolve(spec);
+        if (loaded.Selection is { } selection)
+        {
+            return SelGnnPolicy.Create(selection, seed, configurationIndex);
+        }
+
         return loaded.Aggregation is { } aggregation
             ? AggGnnPolicy.Create(aggregation, edgeThreshold ?? DefaultEdgeThreshold(loaded.Artifact), seed, configurationIndex)
             : new ResilientGnnPolicy(loaded.Resilient!);
@@ -133,7 +150,12 @@ public sealed class LearnedPolicies : IPolicyProvider
 
     private static string Describe(PolicyManifest manifest)
     {
-        var kind = manifest.Hyperparameters is AggGnnHyperparameters ? "Agg-GNN (paper 004)" : "resilient GNN (paper 003)";
+        var kind = manifest.Hyperparameters switch
+        {
+            AggGnnHyperparameters => "Agg-GNN (paper 004)",
+            SelGnnHyperparameters => "selection GNN (paper 004, centralized)",
+            _ => "resilient GNN (paper 003)",
+        };
         if (manifest.Training is not { } training)
         {
             return kind;
@@ -159,9 +181,14 @@ public sealed class LearnedPolicies : IPolicyProvider
             architecture = AggGnnHyperparameters.Name;
             rest = trimmed[AggGnnPrefix.Length..];
         }
+        else if (trimmed.StartsWith(SelGnnPrefix, StringComparison.Ordinal))
+        {
+            architecture = SelGnnHyperparameters.Name;
+            rest = trimmed[SelGnnPrefix.Length..];
+        }
         else
         {
-            throw new RadioInputException($"'{spec}' is not a learned policy; write {GnnPrefix}<artifact> or {AggGnnPrefix}<artifact>.");
+            throw new RadioInputException($"'{spec}' is not a learned policy; write {GnnPrefix}<artifact>, {AggGnnPrefix}<artifact> or {SelGnnPrefix}<artifact>.");
         }
 
         double? edgeThreshold = null;
@@ -182,13 +209,13 @@ public sealed class LearnedPolicies : IPolicyProvider
         var name = rest.Trim();
         if (name.Length == 0)
         {
-            throw new RadioInputException($"Policy '{spec}' names no artifact; write {(architecture == ResilientGnnHyperparameters.Name ? GnnPrefix : AggGnnPrefix)}<artifact>{AvailableText()}.");
+            throw new RadioInputException($"Policy '{spec}' names no artifact; write {trimmed[..(trimmed.IndexOf(':') + 1)]}<artifact>{AvailableText()}.");
         }
 
         var loaded = LoadCached(name, spec);
         if (loaded.Artifact.Manifest.Architecture != architecture)
         {
-            var other = loaded.Artifact.Manifest.Hyperparameters is AggGnnHyperparameters ? AggGnnPrefix : GnnPrefix;
+            var other = PrefixOf(loaded.Artifact.Manifest.Hyperparameters);
             throw new RadioInputException($"Policy '{spec}' needs an artifact of architecture {architecture}, but '{name}' is {loaded.Artifact.Manifest.Architecture}; use {other}{name}.");
         }
 
@@ -221,7 +248,8 @@ public sealed class LearnedPolicies : IPolicyProvider
             artifact,
             stamp,
             artifact.Manifest.Hyperparameters is ResilientGnnHyperparameters ? ResilientGnnWeights.From(artifact) : null,
-            artifact.Manifest.Hyperparameters is AggGnnHyperparameters ? AggGnnWeights.From(artifact) : null);
+            artifact.Manifest.Hyperparameters is AggGnnHyperparameters ? AggGnnWeights.From(artifact) : null,
+            artifact.Manifest.Hyperparameters is SelGnnHyperparameters ? SelGnnWeights.From(artifact) : null);
         lock (_gate)
         {
             // Two threads may load the same artifact at once; the first one stored wins so that policies share weights.
@@ -277,5 +305,5 @@ public sealed class LearnedPolicies : IPolicyProvider
     private static (DateTime, DateTime) Stamp(string directory)
         => (File.GetLastWriteTimeUtc(Path.Combine(directory, PolicyManifest.FileName)), File.GetLastWriteTimeUtc(Path.Combine(directory, PolicyArtifact.WeightsFileName)));
 
-    private sealed record LoadedArtifact(PolicyArtifact Artifact, (DateTime Manifest, DateTime Weights) Stamp, ResilientGnnWeights? Resilient, AggGnnWeights? Aggregation);
+    private sealed record LoadedArtifact(PolicyArtifact Artifact, (DateTime Manifest, DateTime Weights) Stamp, ResilientGnnWeights? Resilient, AggGnnWeights? Aggregation, SelGnnWeights? Selection);
 }

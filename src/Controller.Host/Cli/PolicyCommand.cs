@@ -183,7 +183,7 @@ internal static class PolicyCommand
                 throw new CliUsageException(exception.Message);
             }
 
-            var prefix = artifact.Manifest.Architecture == "agg-gnn" ? LearnedPolicies.AggGnnPrefix : LearnedPolicies.GnnPrefix;
+            var prefix = LearnedPolicies.PrefixOf(artifact.Manifest.Hyperparameters);
             io.Error.WriteLine($"policy: imported '{entry.Name}' ({artifact.Manifest.Architecture}, version {entry.Version}) into {registry.Location}; select it with --policy {prefix}{entry.Name} or PUT api/regions/{{id}}/policy");
             return 0;
         });

@@ -8,7 +8,7 @@ using Controller.Policies.ArtifactFormat;
 namespace Controller.Host.Cli;
 
 /// <summary>
-/// <c>controller train resilient-gnn|agg-gnn --out DIR [options]</c>: trains a learned policy in process on the
+/// <c>controller train resilient-gnn|agg-gnn|sel-gnn --out DIR [options]</c>: trains a learned policy in process on the
 /// controller's own scenarios (TorchSharp, src/Controller.Learning) and writes an artifact that <c>policy import</c>
 /// and the regions load. Options and defaults are the trainers'; the exact command is recorded in the manifest.
 /// </summary>
@@ -19,7 +19,8 @@ internal static class TrainCommand
         var command = new Command("train", "Train a learned policy (TorchSharp) on the controller's scenarios and write an artifact.")
         {
             ResilientCommand(io),
-            AggCommand(io),
+            AggCommand(io, AggGnnHyperparameters.Name, "Paper 004: model-free primal-dual training of the Agg-GNN under the power budget (agg-gnn scenario)."),
+            AggCommand(io, SelGnnHyperparameters.Name, "Paper 004's centralized comparison: the selection GNN on the whole current channel, trained like agg-gnn (same options, data and algorithm)."),
         };
         return command;
     }
@@ -93,7 +94,7 @@ internal static class TrainCommand
         return command;
     }
 
-    private static Command AggCommand(CliStreams io)
+    private static Command AggCommand(CliStreams io, string architecture, string description)
     {
         var d = new AggTrainingOptions();
         var o = new Common(d.Epochs, d.Batch, d.LearningRate, d.DualStep, d.BaselineDecay, d.Threads, (long)d.TrainSeed, (long)d.ValidationSeed, (long)d.TestSeed);
@@ -111,15 +112,18 @@ internal static class TrainCommand
         var valConfigs = new Option<int>("--val-configs") { DefaultValueFactory = _ => d.ValidationConfigurations };
         var testConfigs = new Option<int>("--test-configs") { Description = "0: no test evaluation", DefaultValueFactory = _ => d.TestConfigurations };
         var baselines = new Option<string>("--baselines") { Description = "controller policies scored on the test seed ({K} = hops; '' for none)", DefaultValueFactory = _ => d.Baselines };
-        var command = new Command("agg-gnn", "Paper 004: model-free primal-dual training of the Agg-GNN under the power budget (agg-gnn scenario).")
+        var network = new Option<int>("--network") { Description = "0: a new random network per configuration; N >= 1: train, validate and test on the one network N, only the fading differs (paper 004 Sec. VI-C)", DefaultValueFactory = _ => d.Network };
+        var command = new Command(architecture, description)
         {
-            halveEvery, budgetMargin, selectPower, pairs, delta, hops, awake, edgeThreshold, trainSlots, slots, trainConfigs, valConfigs, testConfigs, baselines,
+            halveEvery, budgetMargin, selectPower, pairs, delta, hops, awake, edgeThreshold, trainSlots, slots, trainConfigs, valConfigs, testConfigs, baselines, network,
         };
         o.AddTo(command);
         command.SetAction(parsed =>
         {
             var options = new AggTrainingOptions
             {
+                Architecture = architecture,
+                Network = parsed.GetValue(network),
                 Name = parsed.GetValue(o.Name),
                 Seed = parsed.GetValue(o.Seed),
                 Epochs = parsed.GetValue(o.Epochs),

@@ -1,3 +1,4 @@
+using Controller.Learning.Training;
 using Controller.Policies.ArtifactFormat;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -19,7 +20,7 @@ namespace Controller.Learning.Models;
 /// [80000, 5] x [5, 5] and 0.10 ms for [5, 5] x [5, 80000] on the AMD EPYC machines here, and the backward products
 /// gain alike (an epoch of the trainer at its defaults went from about 0.17 to 0.10 s).
 /// </remarks>
-public sealed class AggGnnNet : nn.Module
+public sealed class AggGnnNet : OnOffNet
 {
     private readonly Conv1d[] _conv;
     private readonly Tensor _shifts;
@@ -55,8 +56,28 @@ public sealed class AggGnnNet : nn.Module
     /// <summary>Divisors of the K positions.</summary>
     public IReadOnlyList<double> Scale { get; }
 
+    /// <inheritdoc />
+    public override PolicyHyperparameters ArtifactHyperparameters => Hyperparameters;
+
+    /// <inheritdoc />
+    public override Tensor Logits(AggData data, Tensor index)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(index);
+        using var scope = NewDisposeScope();
+        return Logits(data.Sequences.index_select(0, index) / ScaleTensor(data.Sequences.dtype)).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public override Tensor Logits(AggData data, long start, long length)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        using var scope = NewDisposeScope();
+        return Logits(data.Sequences.narrow(0, start, length) / ScaleTensor(data.Sequences.dtype)).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Starts every layer near the identity (centre tap 1 plus noise, bias 0.01): with one filter per layer and ReLU a default start often zeroes the signal in one of ten layers.</summary>
-    public void ResetNearIdentity(Generator? generator, double noise = 0.1)
+    public override void ResetNearIdentity(Generator? generator, double noise = 0.1)
     {
         var left = (Hyperparameters.FilterLength - 1) / 2;
         using var _ = no_grad();
@@ -98,9 +119,10 @@ public sealed class AggGnnNet : nn.Module
     {
         ArgumentNullException.ThrowIfNull(sequences);
         using var scope = NewDisposeScope();
-        var scale = tensor(Scale.ToArray(), dtype: sequences.dtype);
-        return sigmoid(Logits(sequences / scale)).MoveToOuterDisposeScope();
+        return sigmoid(Logits(sequences / ScaleTensor(sequences.dtype))).MoveToOuterDisposeScope();
     }
+
+    private Tensor ScaleTensor(ScalarType dtype) => tensor(Scale.ToArray(), dtype: dtype);
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)

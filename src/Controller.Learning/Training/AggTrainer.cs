@@ -14,7 +14,8 @@ namespace Controller.Learning.Training;
 
 /// <summary>
 /// Model-free primal-dual training of paper 004's Agg-GNN, the C# port of the Python trainer <c>training.train_agg</c>
-/// (same algorithm, options and defaults). Each transmitter sees only its aggregation sequence (<see cref="AggData"/>),
+/// (same algorithm, options and defaults), and by the same algorithm on the same data of the centralized selection GNN
+/// that the paper compares with (<see cref="AggTrainingOptions.Architecture"/> = <c>sel-gnn</c>, <see cref="SelGnnNet"/>). Each transmitter sees only its aggregation sequence (<see cref="AggData"/>),
 /// which does not depend on the policy; the CNN gives q_i = P(transmit at p0); actions are Bernoulli draws.
 /// <list type="bullet">
 /// <item>Primal: REINFORCE on the per-slot Lagrangian reward <c>R(t) = sum_i f_i(t) - mu (sum_i a_i(t) - (1 - margin) budget / p0)</c>
@@ -54,7 +55,6 @@ public sealed class AggTrainer : IDisposable
     private readonly AggData _train;
     private readonly Generator _generator;
     private readonly Adam _optimizer;
-    private readonly Tensor _scale;
 
     /// <summary>
     /// Sets up training on <paramref name="train"/>: the input scale (mean |sequence| per position over the training data,
@@ -69,19 +69,27 @@ public sealed class AggTrainer : IDisposable
         _options = options;
         _train = train;
         _generator = new Generator((ulong)options.Seed);
-        Scale = InputScale(train);
-        _scale = tensor(Scale.Select(s => (float)s).ToArray());
-        Model = new AggGnnNet(new AggGnnHyperparameters(train.Hops, Layers, FilterLength, train.P0), Scale);
+        if (options.Architecture == SelGnnHyperparameters.Name)
+        {
+            Scale = [SelGnnNet.MeanState(train)];
+            Model = new SelGnnNet(new SelGnnHyperparameters(Layers, FilterLength, train.P0), Scale[0]);
+        }
+        else
+        {
+            Scale = InputScale(train);
+            Model = new AggGnnNet(new AggGnnHyperparameters(train.Hops, Layers, FilterLength, train.P0), Scale);
+        }
+
         Model.ResetNearIdentity(_generator);
         _optimizer = optim.Adam(Model.parameters(), lr: options.LearningRate);
         Baseline = full(train.Configurations, train.Slots, double.NaN, dtype: ScalarType.Float32);
         TargetOn = (1 - options.BudgetMargin) * train.Budget / train.P0;
     }
 
-    /// <summary>The network being trained.</summary>
-    public AggGnnNet Model { get; }
+    /// <summary>The network being trained: the Agg-GNN, or the selection GNN when the options say <c>sel-gnn</c>.</summary>
+    public OnOffNet Model { get; }
 
-    /// <summary>The input scale per sequence position (float32 values), as the manifest records it.</summary>
+    /// <summary>The input scale (float32 values), as the manifest records it: per sequence position (Agg-GNN), or the one state scale (selection GNN).</summary>
     public IReadOnlyList<double> Scale { get; }
 
     /// <summary>The budget dual mu (bps/Hz per transmitter).</summary>
@@ -165,10 +173,10 @@ public sealed class AggTrainer : IDisposable
 
         SetParameters(trainer.Model, best!.Tensors);
         var wallSeconds = clock.Elapsed.TotalSeconds;
-        var manifest = new PolicyManifest(
-            options.ArtifactName,
-            trainer.Model.Hyperparameters,
-            new AggregationInputs(trainer.Scale) { EdgeThreshold = train.EdgeThreshold, Activity = Activity(train) })
+        PolicyInputs inputs = trainer.Model is SelGnnNet
+            ? new ChannelGraphInputs(trainer.Scale[0])
+            : new AggregationInputs(trainer.Scale) { EdgeThreshold = train.EdgeThreshold, Activity = Activity(train) };
+        var manifest = new PolicyManifest(options.ArtifactName, trainer.Model.ArtifactHyperparameters, inputs)
         {
             Training = new PolicyTraining(AggData.ScenarioName, options.ScenarioSettings().ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal), TrainingFields(options, train, validation, trainer.Iterations, wallSeconds, dataSeconds)),
             Validation = Json(new Dictionary<string, object>(StringComparer.Ordinal)
@@ -235,7 +243,7 @@ public sealed class AggTrainer : IDisposable
     /// draw seed <paramref name="seed"/>, in batches of <paramref name="batch"/> configurations; sumRate, meanRate and p5Rate
     /// are over the time-averaged per-node rates (as <c>controller eval</c>), meanPower the total power per slot.
     /// </summary>
-    public static AggMetrics Evaluate(AggGnnNet model, AggData data, long seed, int batch = 64)
+    public static AggMetrics Evaluate(OnOffNet model, AggData data, long seed, int batch = 64)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -248,7 +256,7 @@ public sealed class AggTrainer : IDisposable
         {
             using var scope = NewDisposeScope();
             var length = Math.Min(batch, data.Configurations - start);
-            var q = model.Forward(data.Sequences.narrow(0, start, length));
+            var q = sigmoid(model.Logits(data, start, length));
             var on = HeldActions(bernoulli(q, generator), data.Deciding.narrow(0, start, length), data.Active.narrow(0, start, length));
             var rates = SlotRates(data.SnrGains.narrow(0, start, length), on, data.P0);
             rates.mean([1]).to(ScalarType.Float64).data<double>().CopyTo(nodeRates, start * data.Pairs);
@@ -287,7 +295,7 @@ public sealed class AggTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(index);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var q = sigmoid(Model.Logits(_train.Sequences.index_select(0, index) / _scale));
+        var q = sigmoid(Model.Logits(_train, index));
         return bernoulli(q, _generator).MoveToOuterDisposeScope();
     }
 
@@ -301,7 +309,7 @@ public sealed class AggTrainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(index);
         using var scope = NewDisposeScope();
-        var logits = Model.Logits(_train.Sequences.index_select(0, index) / _scale);
+        var logits = Model.Logits(_train, index);
         var q = sigmoid(logits);
         draws ??= bernoulli(q.detach(), _generator);
         var deciding = _train.Deciding.index_select(0, index);
@@ -338,7 +346,6 @@ public sealed class AggTrainer : IDisposable
         _optimizer.Dispose();
         Model.Dispose();
         Baseline.Dispose();
-        _scale.Dispose();
         _generator.Dispose();
     }
 
@@ -383,6 +390,9 @@ public sealed class AggTrainer : IDisposable
             ["dataSeconds"] = Math.Round(dataSeconds, 1),
             ["threads"] = options.Threads,
             ["trainer"] = "Controller.Learning AggTrainer (TorchSharp, libtorch CPU)",
+            ["policy"] = options.Architecture == SelGnnHyperparameters.Name
+                ? "centralized selection GNN on the current channel (paper 004's comparison, its reference [16])"
+                : "decentralized Agg-GNN on each node's aggregation sequence",
             ["optimizer"] = "adam",
             ["learningRate"] = options.LearningRate,
             ["learningRateSchedule"] = options.LearningRateHalveEvery > 0
@@ -398,7 +408,7 @@ public sealed class AggTrainer : IDisposable
         return fields.ToDictionary(kv => kv.Key, kv => Json(kv.Value), StringComparer.Ordinal);
     }
 
-    private static Dictionary<string, object> TestEvaluation(AggTrainingOptions options, ScenarioSettings settings, AggGnnNet model, CancellationToken cancellationToken)
+    private static Dictionary<string, object> TestEvaluation(AggTrainingOptions options, ScenarioSettings settings, OnOffNet model, CancellationToken cancellationToken)
     {
         using var test = AggData.Create(settings, options.TestSeed, options.TestConfigurations, options.Slots, options.Threads);
         var metrics = Evaluate(model, test, options.Seed + TestDrawSeedOffset);

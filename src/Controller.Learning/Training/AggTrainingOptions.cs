@@ -15,6 +15,18 @@ public sealed record AggTrainingOptions
     /// <summary>Artifact name (default <c>agg-gnn-m&lt;pairs&gt;</c>).</summary>
     public string? Name { get; init; }
 
+    /// <summary>
+    /// The policy trained: <c>agg-gnn</c> (paper 004's decentralized Agg-GNN, the default) or <c>sel-gnn</c> (the
+    /// centralized selection GNN it is compared with); both by the same model-free primal-dual algorithm.
+    /// </summary>
+    public string Architecture { get; init; } = Controller.Policies.ArtifactFormat.AggGnnHyperparameters.Name;
+
+    /// <summary>
+    /// The scenario's <c>network</c> setting: 0 draws a new random network per configuration; N &gt;= 1 trains, validates and
+    /// tests on the one network N with only the fading drawn anew (paper 004 Sec. VI-C).
+    /// </summary>
+    public int Network { get; init; }
+
     /// <summary>Training seed: initial weights, batch order and Bernoulli draws.</summary>
     public long Seed { get; init; } = 1;
 
@@ -94,7 +106,7 @@ public sealed record AggTrainingOptions
     public string CodeVersion { get; init; } = "unknown";
 
     /// <summary>The artifact name actually used.</summary>
-    public string ArtifactName => Name ?? string.Create(CultureInfo.InvariantCulture, $"agg-gnn-m{Pairs}");
+    public string ArtifactName => Name ?? string.Create(CultureInfo.InvariantCulture, $"{Architecture}-m{Pairs}{(Network > 0 ? $"-net{Network}" : string.Empty)}");
 
     /// <summary>The scenario settings the data are drawn with, as the Python trainer's <c>settings_of</c> (<c>awake</c> only when below 1).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ScenarioSettings()
@@ -109,6 +121,11 @@ public sealed record AggTrainingOptions
         if (Awake < 1)
         {
             settings.Add(new("awake", Awake.ToString("R", CultureInfo.InvariantCulture)));
+        }
+
+        if (Network > 0)
+        {
+            settings.Add(new("network", Network.ToString(CultureInfo.InvariantCulture)));
         }
 
         return settings;
@@ -128,6 +145,11 @@ public sealed record AggTrainingOptions
         Require(TrainSlots >= 1 && Slots >= 1, nameof(Slots), "slots must be at least 1");
         Require(TrainConfigurations >= 1 && ValidationConfigurations >= 1 && TestConfigurations >= 0, nameof(TrainConfigurations), "needs at least one training and one validation configuration");
         Require(Threads >= 1, nameof(Threads), "must be at least 1");
+        Require(Network >= 0, nameof(Network), "must not be negative");
+        Require(
+            Architecture is Controller.Policies.ArtifactFormat.AggGnnHyperparameters.Name or Controller.Policies.ArtifactFormat.SelGnnHyperparameters.Name,
+            nameof(Architecture),
+            "must be agg-gnn or sel-gnn");
     }
 
     private static void Require(bool condition, string option, string problem)

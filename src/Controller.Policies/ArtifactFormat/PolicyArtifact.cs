@@ -120,6 +120,7 @@ public sealed class PolicyArtifact
             => r.InputWidth(int.Parse(name.AsSpan(7, name.IndexOf('.', 7) - 7), CultureInfo.InvariantCulture)),
         ResilientGnnHyperparameters r => r.Hidden,
         AggGnnHyperparameters a => a.FilterLength,
+        SelGnnHyperparameters s => s.FilterLength,
         _ => 1,
     };
 

@@ -21,7 +21,7 @@ public sealed record PolicyManifest(string Name, PolicyHyperparameters Hyperpara
     /// <summary>The file name inside an artifact directory.</summary>
     public const string FileName = "manifest.json";
 
-    /// <summary>The architecture's name: <c>resilient-gnn</c> or <c>agg-gnn</c>.</summary>
+    /// <summary>The architecture's name: <c>resilient-gnn</c>, <c>agg-gnn</c> or <c>sel-gnn</c>.</summary>
     public string Architecture => Hyperparameters.Architecture;
 
     /// <summary>How the weights were trained (null when the manifest says nothing).</summary>
@@ -103,8 +103,12 @@ public sealed record PolicyManifest(string Name, PolicyHyperparameters Hyperpara
                     parsedHyperparameters = aggregation;
                     parsedInputs = AggregationInputs.Parse(inputs, aggregation.SequenceLength, source);
                     break;
+                case SelGnnHyperparameters.Name:
+                    parsedHyperparameters = SelGnnHyperparameters.Parse(hyperparameters, source);
+                    parsedInputs = ChannelGraphInputs.Parse(inputs, source);
+                    break;
                 default:
-                    throw Fail(source, $"architecture '{architecture}' is unknown; known: {ResilientGnnHyperparameters.Name}, {AggGnnHyperparameters.Name}");
+                    throw Fail(source, $"architecture '{architecture}' is unknown; known: {ResilientGnnHyperparameters.Name}, {AggGnnHyperparameters.Name}, {SelGnnHyperparameters.Name}");
             }
 
             return new PolicyManifest(name, parsedHyperparameters, parsedInputs)
@@ -371,6 +375,58 @@ public sealed record AggGnnHyperparameters(int SequenceLength, int Layers, int F
     }
 }
 
+/// <summary>
+/// Hyperparameters of paper 004's centralized comparison, the selection GNN of its reference [16] (architecture
+/// <c>sel-gnn</c>): <see cref="Layers"/> graph-filter layers with one feature each, every filter a polynomial of
+/// <see cref="FilterLength"/> taps in the normalized channel graph, ReLU between layers and a sigmoid at the end;
+/// <see cref="P0"/> the power when on. Tensors <c>filter.{l}.weight</c> [FilterLength] and <c>filter.{l}.bias</c> [1].
+/// </summary>
+/// <param name="Layers">Graph-filter layers (10 in the paper).</param>
+/// <param name="FilterLength">Taps per filter, S^0 .. S^(FilterLength-1) (10 in the paper).</param>
+/// <param name="P0">Transmit power when on, also inside the node state.</param>
+public sealed record SelGnnHyperparameters(int Layers, int FilterLength, double P0) : PolicyHyperparameters
+{
+    /// <summary>The architecture name.</summary>
+    public const string Name = "sel-gnn";
+
+    /// <inheritdoc />
+    public override string Architecture => Name;
+
+    /// <inheritdoc />
+    public override string ShapeSummary => string.Create(CultureInfo.InvariantCulture, $"layers = {Layers}, filterLength = {FilterLength}");
+
+    /// <inheritdoc />
+    public override IReadOnlyList<(string Name, int[] Shape)> ExpectedTensors()
+    {
+        var tensors = new List<(string, int[])>();
+        for (var l = 0; l < Layers; l++)
+        {
+            tensors.Add(($"filter.{l}.weight", [FilterLength]));
+            tensors.Add(($"filter.{l}.bias", [1]));
+        }
+
+        return tensors;
+    }
+
+    internal static SelGnnHyperparameters Parse(JsonElement element, string source)
+    {
+        const string Prefix = "hyperparameters.";
+        PolicyManifest.RejectUnknown(element, source, Prefix, "layers", "filterLength", "p0");
+        var p0 = PolicyManifest.RequiredPositive(element, "p0", source, Prefix);
+        return new SelGnnHyperparameters(
+            PolicyManifest.RequiredInt(element, "layers", 1, 256, source, Prefix),
+            PolicyManifest.RequiredInt(element, "filterLength", 1, 64, source, Prefix),
+            p0);
+    }
+
+    internal override void Write(Utf8JsonWriter writer)
+    {
+        writer.WriteNumber("layers", Layers);
+        writer.WriteNumber("filterLength", FilterLength);
+        writer.WriteNumber("p0", P0);
+    }
+}
+
 /// <summary>How an architecture's inputs are computed (the manifest's <c>inputs</c>).</summary>
 public abstract record PolicyInputs
 {
@@ -508,6 +564,45 @@ public sealed record AggregationInputs : PolicyInputs
             writer.WriteString("activity", Activity);
         }
     }
+}
+
+/// <summary>
+/// Inputs of a <c>sel-gnn</c> policy, computed centrally from the current channel: node state
+/// <c>x_i = log2(1 + p0 G_ii / N0) / stateScale</c> for the links that decide (0 for the others), and the graph shift
+/// <c>S = A / max_i sum_j A_ij</c> with <c>A_ij = |h_ij| = sqrt(G_ij)</c> (self included), so that every power S^k stays
+/// bounded whatever the size and the path loss; that normalization makes S independent of the noise power and of any
+/// common scale of the gains.
+/// </summary>
+/// <param name="StateScale">The divisor of the node state (the trainer's mean state over its training data).</param>
+public sealed record ChannelGraphInputs(double StateScale) : PolicyInputs
+{
+    /// <summary>The node state this controller computes.</summary>
+    public const string State = "log2(1 + p0 G_ii / N0)";
+
+    /// <summary>The graph shift this controller computes.</summary>
+    public const string Shift = "sqrt(G_ij) / max_i sum_j sqrt(G_ij)";
+
+    internal static ChannelGraphInputs Parse(JsonElement element, string source)
+    {
+        PolicyManifest.RejectUnknown(element, source, "inputs.", "state", "shift", "stateScale");
+        var state = PolicyManifest.RequiredString(element, "state", source, "inputs.");
+        var shift = PolicyManifest.RequiredString(element, "shift", source, "inputs.");
+        if (Squeeze(state) != Squeeze(State) || Squeeze(shift) != Squeeze(Shift))
+        {
+            throw PolicyManifest.Fail(source, $"inputs are state '{state}' and shift '{shift}'; this controller computes only state '{State}' and shift '{Shift}'");
+        }
+
+        return new ChannelGraphInputs(PolicyManifest.RequiredPositive(element, "stateScale", source, "inputs."));
+    }
+
+    internal override void Write(Utf8JsonWriter writer)
+    {
+        writer.WriteString("state", State);
+        writer.WriteString("shift", Shift);
+        writer.WriteNumber("stateScale", StateScale);
+    }
+
+    private static string Squeeze(string text) => text.Replace(" ", string.Empty, StringComparison.Ordinal);
 }
 
 /// <summary>

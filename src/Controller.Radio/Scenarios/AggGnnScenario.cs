@@ -13,6 +13,8 @@ namespace Controller.Radio.Scenarios;
 /// pair at 10-30 dB SNR, so that interference, not noise, limits the sum rate.
 /// With <c>awake</c> &lt; 1 (Sec. VI-B, asynchronous) each pair is awake in a slot with that probability, independently
 /// (the paper draws a Poisson number of active nodes; with m = 50 and awake = 0.5 both average 25 per slot).
+/// With <c>network</c> = N &gt;= 1 every configuration of every seed has the same positions (those of configuration 0 of
+/// seed N) and only the fading differs: Sec. VI-C trains on one fixed network and tests on new random ones.
 /// </summary>
 public sealed class AggGnnScenario : Scenario
 {
@@ -27,6 +29,7 @@ public sealed class AggGnnScenario : Scenario
         new("pmaxTotal", SettingKind.Number, "0", "", 0, 1e15, "average total power budget (0 = pairs * p0 / 2)"),
         new("edgeThreshold", SettingKind.Number, "0", "", 0, 1e6, "eta0: smallest |h_ij| kept as a neighbour edge"),
         new("awake", SettingKind.Number, "1", "", 0.01, 1, "probability that a pair is awake (decides, sends messages) in a slot; asleep pairs keep their last power (1 = synchronous)"),
+        new("network", SettingKind.Whole, "0", "", 0, 1000000, "0 = a new random network per configuration; N >= 1 = every configuration on network N (the layout configuration 0 of seed N has), only the fading differs (paper 004 Sec. VI-C)"),
     ];
 
     /// <inheritdoc />
@@ -63,7 +66,11 @@ public sealed class AggGnnScenario : Scenario
         public Configuration(int index, int pairs, RadioConstants constants, ScenarioSettings settings, ulong seed)
             : base(index, pairs, Enumerable.Range(0, pairs).ToArray(), oneToOne: true, constants, new double[pairs])
         {
-            var layout = SeededRandom.ForStream(seed, RandomStreams.Layout, (ulong)index);
+            // network = N >= 1: one fixed network for every seed and index (Sec. VI-C), the layout of configuration 0 of seed N.
+            var network = settings.GetInt("network");
+            var layout = network > 0
+                ? SeededRandom.ForStream((ulong)network, RandomStreams.Layout, 0)
+                : SeededRandom.ForStream(seed, RandomStreams.Layout, (ulong)index);
             var training = settings.GetInt("trainingPairs");
             var densityPairs = training > 0 ? training : pairs;
             var half = Math.Sqrt((double)pairs * densityPairs);
