@@ -55,6 +55,12 @@ public static class TestArtifacts
         };
     }
 
+    public static PolicyManifest SelManifest(int layers = 3, int filter = 4, double p0 = 1000, double stateScale = 2.5, string name = "test-sel")
+        => new(name, new SelGnnHyperparameters(layers, filter, p0), new ChannelGraphInputs(stateScale))
+        {
+            Training = new PolicyTraining("agg-gnn", new Dictionary<string, string> { ["pairs"] = "12" }, new Dictionary<string, System.Text.Json.JsonElement>()),
+        };
+
     /// <summary>Writes a random-weight artifact and loads it back.</summary>
     public static PolicyArtifact Random(string directory, PolicyManifest manifest, ulong seed = 7)
     {

@@ -83,10 +83,10 @@ public sealed class AggGnnNet : OnOffNet
         using var _ = no_grad();
         foreach (var conv in _conv)
         {
-            using var w = noise * randn(conv.weight!.shape, generator: generator);
-            w[0, 0, left] += 1.0;
+            using var w = Scalars.Of(noise) * randn(conv.weight!.shape, generator: generator);
+            w[0, 0, left].add_(Scalars.One);
             conv.weight!.copy_(w);
-            conv.bias!.fill_(0.01);
+            conv.bias!.fill_(Scalars.Of(0.01));
         }
     }
 

@@ -56,10 +56,10 @@ public sealed class SelGnnNet : OnOffNet
         using var _ = no_grad();
         foreach (var filter in _filters)
         {
-            using var w = noise * randn(filter.Weight.shape, generator: generator);
-            w[0] += 1.0;
+            using var w = Scalars.Of(noise) * randn(filter.Weight.shape, generator: generator);
+            w[0].add_(Scalars.One);
             filter.Weight.copy_(w);
-            filter.Bias.fill_(0.01);
+            filter.Bias.fill_(Scalars.Of(0.01));
         }
     }
 
@@ -81,8 +81,8 @@ public sealed class SelGnnNet : OnOffNet
         var gains = snrGains.reshape(-1, m, m);
         var amplitude = sqrt(gains);
         var largest = amplitude.sum(-1).amax([-1], keepdim: true);
-        var shift = amplitude / where(largest.gt(0), largest, ones_like(largest)).unsqueeze(-1);
-        var state = log2(1 + (Hyperparameters.P0 * gains.diagonal(0, -2, -1))) / StateScale;
+        var shift = amplitude / where(largest.gt(Scalars.Zero), largest, ones_like(largest)).unsqueeze(-1);
+        var state = log2(Scalars.One + (Scalars.Of(Hyperparameters.P0) * gains.diagonal(0, -2, -1))) / Scalars.Of(StateScale);
         var x = (state * deciding.reshape(-1, m).to(state.dtype)).unsqueeze(-1);
         for (var l = 0; l < _filters.Length; l++)
         {
@@ -126,7 +126,7 @@ public sealed class SelGnnNet : OnOffNet
     {
         ArgumentNullException.ThrowIfNull(data);
         using var scope = NewDisposeScope();
-        var state = log2(1 + (data.P0 * data.SnrGains.diagonal(0, -2, -1).to(ScalarType.Float64)));
+        var state = log2(Scalars.One + (Scalars.Of(data.P0) * data.SnrGains.diagonal(0, -2, -1).to(ScalarType.Float64)));
         var mask = data.Deciding.to(ScalarType.Float64);
         var count = mask.sum().item<double>();
         var mean = count > 0 ? (state * mask).sum().item<double>() / count : 1;
@@ -140,8 +140,10 @@ public sealed class SelGnnNet : OnOffNet
             : base("filter")
         {
             var bound = 1 / Math.Sqrt(taps);
-            Weight = nn.Parameter((rand(taps) * 2 * bound) - bound);
-            Bias = nn.Parameter((rand(1) * 2 * bound) - bound);
+            using var weight = (rand(taps) * Scalars.Of(2 * bound)) - Scalars.Of(bound);
+            using var bias = (rand(1) * Scalars.Of(2 * bound)) - Scalars.Of(bound);
+            Weight = nn.Parameter(weight.detach().clone());
+            Bias = nn.Parameter(bias.detach().clone());
             register_parameter("weight", Weight);
             register_parameter("bias", Bias);
         }

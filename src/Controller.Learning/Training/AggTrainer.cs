@@ -82,7 +82,7 @@ public sealed class AggTrainer : IDisposable
 
         Model.ResetNearIdentity(_generator);
         _optimizer = optim.Adam(Model.parameters(), lr: options.LearningRate);
-        Baseline = full(train.Configurations, train.Slots, double.NaN, dtype: ScalarType.Float32);
+        Baseline = full(train.Configurations, train.Slots, Scalars.Of(double.NaN), dtype: ScalarType.Float32);
         TargetOn = (1 - options.BudgetMargin) * train.Budget / train.P0;
     }
 
@@ -214,10 +214,10 @@ public sealed class AggTrainer : IDisposable
         var slots = draws.shape[1];
         var t = arange(slots, dtype: ScalarType.Int64).view(1, slots, 1).expand_as(draws);
         var sets = deciding.logical_or(active.logical_not());
-        var (last, _) = where(sets, t, full_like(t, -1)).cummax(1);
+        var (last, _) = where(sets, t, full_like(t, Scalars.OfInteger(-1))).cummax(1);
         var values = where(deciding, draws, zeros_like(draws));
-        var held = values.gather(1, last.clamp_min(0));
-        return where(last.ge(0), held, zeros_like(held)).MoveToOuterDisposeScope();
+        var held = values.gather(1, last.clamp_min(Scalars.OfInteger(0)));
+        return where(last.ge(Scalars.OfInteger(0)), held, zeros_like(held)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -230,12 +230,12 @@ public sealed class AggTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(snrGains);
         ArgumentNullException.ThrowIfNull(on);
         using var scope = NewDisposeScope();
-        var power = p0 * on;
+        var power = Scalars.Of(p0) * on;
         var received = snrGains * power.unsqueeze(-2);
         var eye = torch.eye(on.shape[^1], dtype: received.dtype);
         var signal = (received * eye).sum(-1);
-        var interference = (received * (1 - eye)).sum(-1);
-        return log2(1 + (signal / (1 + interference))).MoveToOuterDisposeScope();
+        var interference = (received * (Scalars.One - eye)).sum(-1);
+        return log2(Scalars.One + (signal / (Scalars.One + interference))).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -260,7 +260,7 @@ public sealed class AggTrainer : IDisposable
             var on = HeldActions(bernoulli(q, generator), data.Deciding.narrow(0, start, length), data.Active.narrow(0, start, length));
             var rates = SlotRates(data.SnrGains.narrow(0, start, length), on, data.P0);
             rates.mean([1]).to(ScalarType.Float64).data<double>().CopyTo(nodeRates, start * data.Pairs);
-            (on.sum(-1) * data.P0).to(ScalarType.Float64).mean([1]).data<double>().CopyTo(powers, start);
+            (on.sum(-1) * Scalars.Of(data.P0)).to(ScalarType.Float64).mean([1]).data<double>().CopyTo(powers, start);
         }
 
         var sums = new double[data.Configurations];
@@ -322,14 +322,16 @@ public sealed class AggTrainer : IDisposable
         }
 
         var transmitting = on.sum(-1);
-        var reward = rates.sum(-1) - (Mu * (transmitting - TargetOn));
+        // mu changes every step: its scalar is a local that lives until the step ends (see Scalars).
+        using var mu = Mu.ToScalar();
+        var reward = rates.sum(-1) - (mu * (transmitting - Scalars.Of(TargetOn)));
         var previous = Baseline.index_select(0, index);
         var b = where(isnan(previous), reward, previous);
         var advantage = reward - b;
-        Baseline.index_copy_(0, index, (_options.BaselineDecay * b) + ((1 - _options.BaselineDecay) * reward));
+        Baseline.index_copy_(0, index, (Scalars.Of(_options.BaselineDecay) * b) + (Scalars.Of(1 - _options.BaselineDecay) * reward));
 
         // Only the nodes that drew this slot took an action of the policy.
-        var logPsi = (deciding * ((draws * -nn.functional.softplus(-logits)) + ((1 - draws) * -nn.functional.softplus(logits)))).sum(-1);
+        var logPsi = (deciding * ((draws * -nn.functional.softplus(-logits)) + ((Scalars.One - draws) * -nn.functional.softplus(logits)))).sum(-1);
         var loss = -(advantage * logPsi).mean();
         _optimizer.zero_grad();
         loss.backward();
@@ -354,7 +356,7 @@ public sealed class AggTrainer : IDisposable
     {
         using var scope = NewDisposeScope();
         var mean = train.Sequences.abs().to(ScalarType.Float64).mean([0, 1, 2]);
-        var scale = where(mean.gt(0), mean, ones_like(mean)).to(ScalarType.Float32);
+        var scale = where(mean.gt(Scalars.Zero), mean, ones_like(mean)).to(ScalarType.Float32);
         return [.. scale.data<float>().ToArray().Select(s => (double)s)];
     }
 

@@ -86,7 +86,7 @@ public sealed class ResilientSet : IDisposable
         var meanGain = SnrGains.to(ScalarType.Float64).mean([1]);
         var direct = (meanGain * Cells.to(ScalarType.Float64)).sum(-1);
         var interference = meanGain.sum(-1) - direct;
-        var sir = 10 * (direct / interference.clamp_min(1e-300)).log10();
+        var sir = Models.Scalars.Of(10) * (direct / interference.clamp_min(Models.Scalars.Of(1e-300))).log10();
         return sir.contiguous().data<double>().ToArray();
     }
 

@@ -92,8 +92,8 @@ public static class ResilientRollout
         using var scope = NewDisposeScope();
         var received = snrGains * power.unsqueeze(1);
         var signal = (received * cells).sum(-1);
-        var interference = (received * (1 - cells)).sum(-1);
-        return (servedMask * (1 + (signal / (1 + interference))).log2()).MoveToOuterDisposeScope();
+        var interference = (received * (Scalars.One - cells)).sum(-1);
+        return (servedMask * (Scalars.One + (signal / (Scalars.One + interference))).log2()).MoveToOuterDisposeScope();
     }
 
     /// <summary>[B, m] served user per cell (or -1) -> [B, n] float32 0/1 mask.</summary>
@@ -102,7 +102,7 @@ public static class ResilientRollout
         ArgumentNullException.ThrowIfNull(served);
         using var scope = NewDisposeScope();
         var mask = zeros(served.shape[0], users + 1, dtype: ScalarType.Float32);
-        var index = where(served >= 0, served, full_like(served, users));
+        var index = where(served.ge(Scalars.OfInteger(0)), served, full_like(served, Scalars.OfInteger(users)));
         mask.scatter_(1, index, ones(index.shape, dtype: ScalarType.Float32));
         return mask.narrow(1, 0, users).MoveToOuterDisposeScope();
     }
@@ -116,12 +116,12 @@ public static class ResilientRollout
         ArgumentNullException.ThrowIfNull(logPi);
         ArgumentNullException.ThrowIfNull(cells);
         using var scope = NewDisposeScope();
-        var scores = uniform is null ? logPi : logPi - (-uniform.clamp_min(1e-12).log()).log();
-        var perCell = where(cells.to(ScalarType.Bool), scores.unsqueeze(-1), full_like(cells, double.NegativeInfinity));
+        var scores = uniform is null ? logPi : logPi - (-uniform.clamp_min(Scalars.Of(1e-12)).log()).log();
+        var perCell = where(cells.to(ScalarType.Bool), scores.unsqueeze(-1), full_like(cells, Scalars.Of(double.NegativeInfinity)));
         var best = perCell.argmax(1);
         var (maximum, _) = perCell.max(1);
         var valid = maximum.isfinite();
-        return where(valid, best, full_like(best, -1)).MoveToOuterDisposeScope();
+        return where(valid, best, full_like(best, Scalars.OfInteger(-1))).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -152,7 +152,7 @@ public static class ResilientRollout
             using var scope = NewDisposeScope();
             var gains = batch.SnrGains.select(1, t);
             var active = batch.Active.select(1, t);
-            var features = (batch.Fhat.select(1, t) / average.clamp_min(AverageFloor)).log1p() * active;
+            var features = (batch.Fhat.select(1, t) / average.clamp_min(Scalars.Of(AverageFloor))).log1p() * active;
             var (power, logPi) = model.Forward(features, batch.EdgeWeights.select(1, t), batch.Cells, active, pmax);
             Tensor rates;
             if (!learn)
@@ -162,7 +162,7 @@ public static class ResilientRollout
             }
             else
             {
-                var w = settings.PfWeights ? settings.Weights! + average.clamp_min(settings.PfFloor).pow(-settings.Fairness) : settings.Weights!;
+                var w = settings.PfWeights ? settings.Weights! + average.clamp_min(Scalars.Of(settings.PfFloor)).pow(Scalars.Of(-settings.Fairness)) : settings.Weights!;
                 var sampled = ServedMask(SelectUsers(logPi.detach(), batch.Cells, Draw(logPi, settings, t)), n);
                 var sampledRates = Rates(gains, batch.Cells, sampled, power);
                 Tensor reward;
@@ -182,21 +182,21 @@ public static class ResilientRollout
                 {
                     baseline.copy_(where(baseline.isnan(), reward, baseline));
                     advantage = reward - baseline;
-                    baseline.mul_(settings.Decay).add_((1 - settings.Decay) * reward);
+                    baseline.mul_(Scalars.Of(settings.Decay)).add_(Scalars.Of(1 - settings.Decay) * reward);
                 }
                 else
                 {
                     advantage = reward;
                 }
 
-                var logProb = where(sampled > 0, logPi, zeros_like(logPi)).sum(-1);
-                var objective = ((w * rates).sum(-1) + (advantage * logProb)).sum() / normalizer;
+                var logProb = where(sampled.gt(Scalars.Zero), logPi, zeros_like(logPi)).sum(-1);
+                var objective = ((w * rates).sum(-1) + (advantage * logProb)).sum() / Scalars.Of(normalizer);
                 (-objective).backward();
                 advantages.Add(advantage.abs().mean().item<float>());
             }
 
             rates = rates.detach();
-            average.copy_(((1 - Beta) * average) + (Beta * rates));
+            average.copy_((Scalars.Of(1 - Beta) * average) + (Scalars.Of(Beta) * rates));
             allRates.select(1, t).copy_(rates);
             allPower.select(1, t).copy_(power.detach());
         }

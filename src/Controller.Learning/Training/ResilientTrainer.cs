@@ -76,7 +76,7 @@ public sealed class ResilientTrainer
             var users = trainSet.Description.Users;
             using var mu = zeros(configs, users, dtype: ScalarType.Float64);
             using var slack = zeros(configs, users, dtype: ScalarType.Float64);
-            using var baseline = full(configs, double.NaN, dtype: ScalarType.Float32);
+            using var baseline = full(configs, Scalars.Of(double.NaN), dtype: ScalarType.Float32);
             var dualStep = o.DualStep;
             var history = new List<EpochRow>();
             var best = (P5: double.NegativeInfinity, Mean: 0.0, Epoch: 0, Weights: (IReadOnlyList<SafeTensor>)[]);
@@ -93,7 +93,7 @@ public sealed class ResilientTrainer
                     {
                         using var scope = NewDisposeScope();
                         var index = order.narrow(0, start, Math.Min(o.Batch, configs - start));
-                        var weights = ((o.Utility == ResilientUtility.Pf ? 0 : 1) + mu.index_select(0, index)).to(ScalarType.Float32);
+                        var weights = (Scalars.OfInteger(o.Utility == ResilientUtility.Pf ? 0 : 1) + mu.index_select(0, index)).to(ScalarType.Float32);
                         var batchBaseline = baseline.index_select(0, index);
                         using var batch = trainSet.Batch(index);
                         using var result = Step(model, optimizer, batch, pmax, weights, batchBaseline, generator, o);
@@ -106,9 +106,10 @@ public sealed class ResilientTrainer
                         {
                             var z = slack.index_select(0, index);
                             var lambda = mu.index_select(0, index);
-                            var newSlack = (z + (dualStep * (lambda - (o.Alpha * z)))).clamp_min(0);
+                            var step = Scalars.Of(dualStep);
+                            var newSlack = (z + (step * (lambda - (Scalars.Of(o.Alpha) * z)))).clamp_min(Scalars.Zero);
                             slack.index_put_(newSlack, index);
-                            var newMu = (lambda + (dualStep * (trainSet.Fmin.index_select(0, index) - newSlack - x))).clamp_min(0);
+                            var newMu = (lambda + (step * (trainSet.Fmin.index_select(0, index) - newSlack - x))).clamp_min(Scalars.Zero);
                             mu.index_put_(newMu, index);
                         }
                     }
@@ -118,7 +119,7 @@ public sealed class ResilientTrainer
                 var trainStats = RateSummary.Of(ToArray(epochRates), users);
                 var validationStats = RateSummary.Of(validationRates, users);
                 double violation, averageSlack, averageMu;
-                using (var gap = (trainSet.Fmin - slack - epochRates).clamp_min(0))
+                using (var gap = (trainSet.Fmin - slack - epochRates).clamp_min(Scalars.Zero))
                 {
                     violation = gap.mean().item<double>();
                     averageSlack = slack.mean().item<double>();
@@ -209,7 +210,7 @@ public sealed class ResilientTrainer
         var model = new ResilientGnnNet(Hyperparameters);
         using (no_grad())
         {
-            model.PowerBias.fill_(powerInit);
+            model.PowerBias.fill_(Scalars.Of(powerInit));
         }
 
         return model;
