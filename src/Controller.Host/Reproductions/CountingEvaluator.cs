@@ -12,10 +12,13 @@ internal sealed class CountingEvaluator(Scenario scenario, ulong seed, int confi
     private int _done;
 
     /// <summary>The metrics of <paramref name="policy"/> on <paramref name="settings"/>.</summary>
-    public RateMetrics Evaluate(ScenarioSettings settings, string policy)
+    public RateMetrics Evaluate(ScenarioSettings settings, string policy) => Run(settings, policy).Metrics;
+
+    /// <summary>The whole evaluation of <paramref name="policy"/> (per-configuration outcomes included), counted as one unit of work.</summary>
+    public EvaluationResult Run(ScenarioSettings settings, string policy, int? configurationCount = null)
     {
-        var metrics = Evaluator.Run(new EvaluationRequest(scenario, settings, policy, seed, configurations, slots, Cli.HostPolicies.Provider), null, cancellationToken).Metrics;
+        var result = Evaluator.Run(new EvaluationRequest(scenario, settings, policy, seed, configurationCount ?? configurations, slots, Cli.HostPolicies.Provider), null, cancellationToken);
         progress?.Report(++_done);
-        return metrics;
+        return result;
     }
 }

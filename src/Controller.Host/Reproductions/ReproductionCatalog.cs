@@ -15,6 +15,8 @@ internal static class ReproductionCatalog
         new AggGnnReproduction(),
         new AggGnnHopsReproduction(),
         new AggGnnAsyncReproduction(),
+        new AggGnnCentralizedReproduction(),
+        new AggGnnTransferReproduction(),
     ];
 
     public static IReadOnlyList<Reproduction> Reproductions => All;

@@ -6,12 +6,14 @@ namespace Controller.Host.Reproductions;
 /// PNG charts of paper 004's sweeps, drawn from a reproduction's rows (<c>controller reproduce NAME --png FILE</c>):
 /// <c>agg-gnn</c>: sum rate of the budget-keeping WMMSE against the age of its channel, Agg-GNN as a line;
 /// <c>agg-gnn-hops</c>: sum rate against K for Agg-GNN and WMMSE on the current and the one-slot-late channel;
-/// <c>agg-gnn-async</c>: the synchronous m = 50 channel-age sweep beside bars of the asynchronous comparison.
+/// <c>agg-gnn-async</c>: the synchronous m = 50 channel-age sweep beside bars of the asynchronous comparison;
+/// <c>agg-gnn-transfer</c>: the histogram of per-network sum rates on new networks (Fig. 8) beside sum rate against m'
+/// (Figs. 10-11).
 /// </summary>
 internal static class ReproductionCharts
 {
     /// <summary>The reproductions that have a chart.</summary>
-    public static IReadOnlyList<string> Charted { get; } = ["agg-gnn", "agg-gnn-hops", "agg-gnn-async"];
+    public static IReadOnlyList<string> Charted { get; } = ["agg-gnn", "agg-gnn-hops", "agg-gnn-async", "agg-gnn-transfer"];
 
     // Bars of agg-gnn-async's asynchronous row: its field, the bar's label.
     private static readonly (string Field, string Label)[] AsyncBars =
@@ -51,6 +53,17 @@ internal static class ReproductionCharts
                     multiplot.AddPlots(2);
                     ChannelAge(multiplot.GetPlot(0), rows, "m = 50, K = 6, synchronous");
                     AsyncBarsPanel(multiplot.GetPlot(1), rows);
+                    multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
+                    multiplot.SavePng(path, 1240, 480);
+                    break;
+                }
+
+            case "agg-gnn-transfer":
+                {
+                    var multiplot = new Multiplot();
+                    multiplot.AddPlots(2);
+                    TransferHistogram(multiplot.GetPlot(0), rows);
+                    TransferScale(multiplot.GetPlot(1), rows);
                     multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
                     multiplot.SavePng(path, 1240, 480);
                     break;
@@ -151,5 +164,87 @@ internal static class ReproductionCharts
         plot.Axes.Title.Label.Text = "asynchronous: each pair awake with probability 0.5";
         plot.Axes.Margins(bottom: 0);
         plot.ShowLegend(Alignment.LowerRight);
+    }
+
+    /// <summary>Per-network sum rates of agg-gnn-transfer's row (b), per series: (label, values).</summary>
+    internal static IReadOnlyList<(string Label, double[] Values)> TransferNetworks(IReadOnlyList<ReproductionRow> rows)
+    {
+        var extra = rows.FirstOrDefault(r => r.Extra?.ContainsKey("network00AggGnnFixed") == true)?.Extra
+            ?? throw new ArgumentException("no row carries per-network sum rates (is this agg-gnn-transfer?)");
+        double[] Series(string suffix)
+        {
+            var values = new List<double>();
+            for (var i = 0; extra.TryGetValue($"network{i:00}{suffix}", out var value); i++)
+            {
+                values.Add(value);
+            }
+
+            return [.. values];
+        }
+
+        return
+        [
+            ("Agg-GNN trained on one network", Series("AggGnnFixed")),
+            ("Agg-GNN trained on random networks", Series("AggGnnRandom")),
+            ("WMMSE within budget, one slot late", Series("WmmseDelayed")),
+            ("equal power", Series("EqualPower")),
+        ];
+    }
+
+    private static void TransferHistogram(Plot plot, IReadOnlyList<ReproductionRow> rows)
+    {
+        var series = TransferNetworks(rows);
+        var all = series.SelectMany(s => s.Values).ToArray();
+        const int Bins = 12;
+        var low = Math.Floor(all.Min());
+        var width = (Math.Ceiling(all.Max()) - low) / Bins;
+        foreach (var (label, values) in series)
+        {
+            var counts = new double[Bins + 1];
+            foreach (var value in values)
+            {
+                counts[Math.Min(Bins - 1, (int)((value - low) / width))]++;
+            }
+
+            counts[Bins] = counts[Bins - 1];
+            var edges = Enumerable.Range(0, Bins + 1).Select(b => low + (b * width)).ToArray();
+            var line = plot.Add.Scatter(edges, counts);
+            line.ConnectStyle = ConnectStyle.StepHorizontal;
+            line.MarkerSize = 0;
+            line.LegendText = label;
+        }
+
+        plot.Axes.Bottom.Label.Text = "sum rate of one network (bps/Hz)";
+        plot.Axes.Left.Label.Text = "networks";
+        plot.Axes.Title.Label.Text = "m = 25: new random networks (Fig. 8)";
+        plot.ShowLegend(Alignment.UpperLeft);
+    }
+
+    private static void TransferScale(Plot plot, IReadOnlyList<ReproductionRow> rows)
+    {
+        foreach (var trained in new[] { 25.0, 50.0 })
+        {
+            var perSize = rows.Where(r => r.Extra?.TryGetValue("trainedPairs", out var t) == true && t == trained).OrderBy(r => r.Extra!["pairs"]).ToArray();
+            if (perSize.Length == 0)
+            {
+                continue;
+            }
+
+            double[] Field(Func<IReadOnlyDictionary<string, double>, double> pick) => [.. perSize.Select(r => pick(r.Extra!))];
+            var sizes = Field(e => e["pairs"]);
+            var gnn = plot.Add.Scatter(sizes, Field(e => e["aggGnnSumRate"]));
+            gnn.LegendText = $"Agg-GNN trained on one network of {trained}";
+            var wmmse = plot.Add.Scatter(sizes, Field(e => e["wmmseBudgetDelay1SumRate"]));
+            wmmse.LegendText = $"WMMSE within budget, one slot late (K as trained at {trained})";
+            wmmse.LinePattern = LinePattern.Dashed;
+            var equal = plot.Add.Scatter(sizes, Field(e => e["equalPowerSumRate"]));
+            equal.LegendText = $"equal power (K as trained at {trained})";
+            equal.LinePattern = LinePattern.Dotted;
+        }
+
+        plot.Axes.Bottom.Label.Text = "pairs m' at the training density";
+        plot.Axes.Left.Label.Text = "sum rate (bps/Hz)";
+        plot.Axes.Title.Label.Text = "larger networks (Figs. 10-11)";
+        plot.ShowLegend(Alignment.UpperLeft);
     }
 }
