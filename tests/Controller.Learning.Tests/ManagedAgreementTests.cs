@@ -23,6 +23,8 @@ public sealed class ManagedAgreementTests
 
     public static TheoryData<string> AggArtifacts() => Artifacts(AggGnnHyperparameters.Name);
 
+    public static TheoryData<string> SelArtifacts() => Artifacts(SelGnnHyperparameters.Name);
+
     [Theory]
     [MemberData(nameof(ResilientArtifacts))]
     public void ResilientGnn_TorchSharp_Matches_Managed(string name)
@@ -68,6 +70,37 @@ public sealed class ManagedAgreementTests
         net.to(ScalarType.Float64);
         var actual = net.Forward(tensor(sequences, [nodes, k])).data<double>().ToArray();
         AssertClose(expected, actual, name);
+    }
+
+    [Theory]
+    [MemberData(nameof(SelArtifacts))]
+    public void SelGnn_TorchSharp_Matches_Managed(string name)
+    {
+        var artifact = new LearnedPolicies().Load(name);
+        using var net = TorchArtifacts.LoadSel(artifact);
+        var managed = new SelGnnModel(SelGnnWeights.From(artifact));
+        // Channels of the scenario the artifact was trained on, at its size and at twice it (the model is size-free).
+        var pairs = int.Parse(artifact.Manifest.Training!.Settings["pairs"], System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var m in new[] { pairs, 2 * pairs })
+        {
+            var scenario = ScenarioCatalog.Get("agg-gnn");
+            var configuration = scenario.CreateConfiguration(scenario.Resolve([new("pairs", m.ToString(System.Globalization.CultureInfo.InvariantCulture))]), 5, 0);
+            configuration.Advance();
+            var gains = new double[m * m];
+            for (var i = 0; i < m; i++)
+            {
+                configuration.Gains.Row(i).CopyTo(gains.AsSpan(i * m, m));
+            }
+
+            var deciding = Enumerable.Range(0, m).Select(i => i % 5 != 2).ToArray();
+            var expected = new double[m];
+            managed.Run(m, gains, configuration.Constants.Noise, deciding, expected);
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            net.to(ScalarType.Float64);
+            var logits = net.Logits(tensor(gains, [1, m, m]) / Scalars.Of(configuration.Constants.Noise), tensor(deciding, [1, m]));
+            AssertClose(expected, logits.sigmoid().data<double>().ToArray(), $"{name} m={m}");
+        }
     }
 
     [Fact]

@@ -46,8 +46,7 @@ public sealed class SelGnnTests
             Assert.True(manifest.Evaluation!.Value.GetProperty("model").GetProperty("sumRate").GetDouble() > 0);
 
             // The TorchSharp network with the artifact's weights and the managed model agree on fresh channels.
-            using var net = new SelGnnNet((SelGnnHyperparameters)manifest.Hyperparameters, inputs.StateScale);
-            Load(net, artifact);
+            using var net = TorchArtifacts.LoadSel(artifact);
             using var data = AggData.Create(Tiny.ScenarioSettings(), seed: 77, configurations: 2, slots: 5);
             using var noGrad = no_grad();
             using var logits = net.Logits(data, 0, 2);
@@ -103,16 +102,5 @@ public sealed class SelGnnTests
         using var gains = ones(2, 4, 4);
         using var deciding = ones(2, 5, dtype: ScalarType.Bool);
         Assert.Throws<ArgumentException>(() => net.Logits(gains, deciding));
-    }
-
-    private static void Load(SelGnnNet net, PolicyArtifact artifact)
-    {
-        using var noGrad = no_grad();
-        foreach (var (name, parameter) in net.named_parameters())
-        {
-            var stored = artifact.Tensor(name);
-            using var values = tensor(stored.Values.ToArray(), parameter.shape);
-            parameter.copy_(values);
-        }
     }
 }

@@ -35,6 +35,20 @@ public static class TorchArtifacts
         return net;
     }
 
+    /// <summary>The selection GNN of a loaded <c>sel-gnn</c> artifact (with its state scale).</summary>
+    public static SelGnnNet LoadSel(PolicyArtifact artifact)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        if (artifact.Manifest.Hyperparameters is not SelGnnHyperparameters hyperparameters || artifact.Manifest.Inputs is not ChannelGraphInputs inputs)
+        {
+            throw new ArgumentException($"Artifact '{artifact.Manifest.Name}' is {artifact.Manifest.Architecture}, not {SelGnnHyperparameters.Name}.", nameof(artifact));
+        }
+
+        var net = new SelGnnNet(hyperparameters, inputs.StateScale);
+        CopyInto(net, artifact);
+        return net;
+    }
+
     /// <summary>Sets every parameter of <paramref name="module"/> from the artifact's tensor of the same name (the artifact was validated on load).</summary>
     public static void CopyInto(nn.Module module, PolicyArtifact artifact)
     {
