@@ -23,7 +23,7 @@ namespace Controller.Learning.Training;
 /// <item>duals per training configuration and user after each batch: <c>z = max(0, z + eta (mu - alpha z))</c> then
 /// <c>mu = max(0, mu + eta (fmin - z - x))</c> with <c>x = Ehat f</c> of the batch's rollout;</item>
 /// <item>Adam; learning rate and dual step halved every N epochs; the epoch with the best validation 5th-percentile
-/// rate is kept; validation and test serve the user with the largest pi.</item>
+/// rate is kept (ties: the better validation mean); validation and test serve the user with the largest pi.</item>
 /// </list>
 /// Deterministic for a fixed seed and thread count: torch's global generator (seeded with the seed) initializes the
 /// weights, a generator of its own (same seed) draws the shuffles and samples.
@@ -142,7 +142,8 @@ public sealed class ResilientTrainer
                     new("seconds", epochClock.Elapsed.TotalSeconds),
                 ]);
                 history.Add(row);
-                if (validationStats.P5Rate > best.P5)
+                // Ties (a 5th percentile of 0 at every epoch, as under the sum utility) go to the higher validation mean.
+                if (validationStats.P5Rate > best.P5 || (validationStats.P5Rate == best.P5 && validationStats.MeanRate > best.Mean))
                 {
                     best = (validationStats.P5Rate, validationStats.MeanRate, epoch, TorchArtifacts.Tensors(model));
                 }
@@ -171,7 +172,7 @@ public sealed class ResilientTrainer
                     ["meanRate"] = best.Mean,
                     ["p5Rate"] = best.P5,
                     ["bestEpoch"] = best.Epoch,
-                    ["selection"] = "best validation 5th-percentile rate",
+                    ["selection"] = "best validation 5th-percentile rate (ties: best validation mean rate)",
                 }),
                 Evaluation = evaluation,
                 CodeVersion = o.CodeVersion,
