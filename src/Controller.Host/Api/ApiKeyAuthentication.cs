@@ -13,9 +13,11 @@ namespace Controller.Host.Api;
 /// the key's id, never the key. Its challenges are RFC 9457 problem details with <c>WWW-Authenticate: Bearer</c>
 /// (RFC 6750), 401 for a missing and for a wrong key alike.
 /// </summary>
-internal sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiAccess access, IProblemDetailsService problems)
+internal sealed partial class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiAccess access, IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
+    private readonly ILogger _audit = logger.CreateLogger(ControlApi.AuditCategory);
+
     /// <summary>The scheme's name.</summary>
     public const string SchemeName = "Bearer";
 
@@ -58,12 +60,21 @@ internal sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeO
             : failure is null
                 ? "This route needs an API key: send 'Authorization: Bearer KEY'."
                 : failure.Message;
+        if (_audit.IsEnabled(LogLevel.Information))
+        {
+            var peer = Context.Connection.RemoteIpAddress is { } address ? new System.Net.IPEndPoint(address, Context.Connection.RemotePort).ToString() : "unknown";
+            Refused(_audit, Request.Method, Request.Path.Value ?? "", peer, failure is null ? "no key" : failure.Message);
+        }
+
         await WriteAsync(StatusCodes.Status401Unauthorized, "API key required", detail).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
         => WriteAsync(StatusCodes.Status403Forbidden, "Forbidden", "The key is valid but may not do this.");
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "API {Method} {Path} from {Peer} refused (401): {Reason}")]
+    private static partial void Refused(ILogger logger, string method, string path, string peer, string reason);
 
     private async Task WriteAsync(int status, string title, string detail)
     {

@@ -79,6 +79,14 @@ internal static partial class ControlApi
         endpoints.MapWrites(writes);
     }
 
+    /// <summary>
+    /// The JSON body an endpoint reads itself (strictly, with its own messages), for the OpenAPI document only.
+    /// <c>Accepts&lt;T&gt;</c> would also make routing answer a wrong content type with a bare 415 before the
+    /// endpoint could say what it expects.
+    /// </summary>
+    /// <param name="Type">The body's type.</param>
+    internal sealed record JsonRequestBody(Type Type);
+
     /// <summary>A request the API refuses; <see cref="Status"/> is the HTTP status.</summary>
     internal sealed class ApiException(int status, string message) : Exception(message)
     {
@@ -125,13 +133,13 @@ internal static partial class ControlApi
         {
             api.MapPut("/regions/{regionId}/policy", PutPolicyAsync).WithName("PutRegionPolicy").WithTags("regions")
                 .WithSummary("Switches a region's policy from its next loop on.")
-                .Accepts<PolicyBody>("application/json").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+                .WithMetadata(new JsonRequestBody(typeof(PolicyBody))).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
             api.MapPut("/users/{userId}/demand", (string userId, HttpContext context) => PutDemandAsync(Unescape(userId), context))
                 .WithName("PutDemandEscaped").WithTags("users").WithSummary("Sets an operator demand, the user's id escaped.")
-                .Accepts<DemandBody>("application/json").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+                .WithMetadata(new JsonRequestBody(typeof(DemandBody))).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
             api.MapPut("/users/{userRegion}/{userName}/demand", (string userRegion, string userName, HttpContext context) => PutDemandAsync($"{userRegion}/{userName}", context))
                 .WithName("PutDemand").WithTags("users").WithSummary("Sets an operator demand (minimum rate, bps/Hz) for a user from its region's next loop on.")
-                .Accepts<DemandBody>("application/json").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+                .WithMetadata(new JsonRequestBody(typeof(DemandBody))).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
             api.MapDelete("/users/{userId}/demand", (string userId, HttpContext context) => DeleteDemandAsync(Unescape(userId), context))
                 .WithName("DeleteDemandEscaped").WithTags("users").WithSummary("Clears an operator demand, the user's id escaped.").ProducesProblem(StatusCodes.Status404NotFound);
             api.MapDelete("/users/{userRegion}/{userName}/demand", (string userRegion, string userName, HttpContext context) => DeleteDemandAsync($"{userRegion}/{userName}", context))

@@ -3,6 +3,7 @@ using Controller.Host.Hosting;
 using Controller.Persistence;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
@@ -57,16 +58,22 @@ internal static class OperatorSurfaces
             builder.Logging.AddProvider(sink);
         }
 
-        // Every mutation is recorded whatever the verbosity of the rest of the logs.
+        // Every mutation is recorded whatever the verbosity of the rest of the logs; the handler's own lines would
+        // repeat each refusal the audit log records once.
         builder.Logging.AddFilter(ControlApi.AuditCategory, LogLevel.Information);
+        builder.Logging.AddFilter(typeof(ApiKeyAuthentication).FullName, LogLevel.Warning);
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.UnmappedMemberHandling = ControlApi.Json.UnmappedMemberHandling;
             json.SerializerOptions.NumberHandling = ControlApi.Json.NumberHandling;
+            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
         });
         // Binding failures (a query value that is not a number) become exceptions ApiProblems turns into problems.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddExceptionHandler<ApiProblems>();
+        // Authentication brings ASP.NET Core's data protection, which nothing here uses (no cookies, no tokens it
+        // issues); an ephemeral provider keeps it from writing a key ring to the home directory and warning about it.
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddAuthentication(ApiKeyAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, _ => { });
         services.AddAuthorizationBuilder()
@@ -92,16 +99,26 @@ internal static class OperatorSurfaces
                 };
                 return Task.CompletedTask;
             });
-            options.AddOperationTransformer((operation, context, _) =>
+            options.AddOperationTransformer(async (operation, context, cancellationToken) =>
             {
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+                if (metadata.OfType<ControlApi.JsonRequestBody>().FirstOrDefault() is { } body)
+                {
+                    operation.RequestBody = new OpenApiRequestBody
+                    {
+                        Required = true,
+                        Content = new Dictionary<string, OpenApiMediaType>
+                        {
+                            ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(body.Type, null, cancellationToken).ConfigureAwait(false) },
+                        },
+                    };
+                }
+
                 if (metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any())
                 {
                     operation.Security ??= [];
                     operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyAuthentication.SchemeName, context.Document)] = [] });
                 }
-
-                return Task.CompletedTask;
             });
         });
         if (settings.Control is not null)
