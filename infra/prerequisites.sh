@@ -116,3 +116,14 @@ need_azurite() {
   }
 }
 
+
+# need_test_tools: Debian packages the tests run for real: Prometheus, which scrapes a running demo's /metrics in
+# tests/Controller.Host.Tests/Api/DemoSurfacesProcessTests.cs. Installed when root, named when missing.
+need_test_tools() {
+  apt_need prometheus
+}
+
+# need_load_tools: wrk, the HTTP load generator of infra/bench-api (reads against a running demo).
+need_load_tools() {
+  apt_need wrk
+}

@@ -146,6 +146,24 @@ public sealed class ControlPlaneMonitor
         return [.. all];
     }
 
+    /// <summary>Completed loops this monitor has seen from one region (0 when none).</summary>
+    public long RegionLoops(string regionId) => _regions.TryGetValue(regionId, out var entry) ? Volatile.Read(ref entry.Loops) : 0;
+
+    /// <summary>
+    /// The latencies of one region's last <paramref name="count"/> completed loops still in its window (ms), oldest
+    /// first; empty when it has not run. A sampler that remembers the region's loop count reads what came since.
+    /// </summary>
+    public double[] RecentLoopLatencies(string regionId, int count)
+    {
+        var found = new List<double>();
+        if (_regions.TryGetValue(regionId, out var entry))
+        {
+            entry.CopyRecent(found, count);
+        }
+
+        return [.. found];
+    }
+
     /// <summary>Forgets latencies recorded so far (a benchmark's warm-up).</summary>
     public void ResetLatencies()
     {
@@ -316,6 +334,18 @@ public sealed class ControlPlaneMonitor
             lock (_gate)
             {
                 target.AddRange(_latencies.AsSpan(0, _count));
+            }
+        }
+
+        public void CopyRecent(List<double> target, int count)
+        {
+            lock (_gate)
+            {
+                var take = Math.Clamp(count, 0, _count);
+                for (var i = take; i > 0; i--)
+                {
+                    target.Add(_latencies[(_next - i + _latencies.Length) % _latencies.Length]);
+                }
             }
         }
 

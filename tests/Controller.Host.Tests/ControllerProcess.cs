@@ -6,7 +6,7 @@ namespace Controller.Host.Tests;
 internal static class ControllerProcess
 {
     /// <summary>
-    /// Runs <c>controller ARGS</c> with the runner's environment minus its OTEL_* variables (so a collector the
+    /// Runs <c>controller ARGS</c> with the runner's environment minus its OTEL_* and CONTROLLER_API_KEY* variables (so a collector the
     /// runner happens to be configured for never leaks in), plus <paramref name="environment"/>; at most 2 minutes.
     /// </summary>
     public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
@@ -22,6 +22,9 @@ internal static class ControllerProcess
     /// <summary>Starts <c>controller ARGS</c> and leaves it running (a silo, a long demo): see <see cref="RunningController"/>.</summary>
     public static RunningController Start(params string[] args) => new(Process.Start(StartInfo(null, args))!);
 
+    /// <summary>Starts <c>controller ARGS</c> with <paramref name="environment"/> added, and leaves it running.</summary>
+    public static RunningController Start(IReadOnlyDictionary<string, string?> environment, params string[] args) => new(Process.Start(StartInfo(environment, args))!);
+
     private static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string?>? environment, string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -30,7 +33,8 @@ internal static class ControllerProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var name in start.Environment.Keys.Where(name => name.StartsWith("OTEL_", StringComparison.Ordinal)).ToArray())
+        // Neither a collector nor an API key of the runner's leaks in.
+        foreach (var name in start.Environment.Keys.Where(name => name.StartsWith("OTEL_", StringComparison.Ordinal) || name.StartsWith("CONTROLLER_API_KEY", StringComparison.Ordinal)).ToArray())
         {
             start.Environment.Remove(name);
         }

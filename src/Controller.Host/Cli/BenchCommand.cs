@@ -15,7 +15,82 @@ internal static class BenchCommand
         CreateRuntime(io),
         CreateLoop(io),
         CreateInference(io),
+        CreateApi(io),
     };
+
+    private static Command CreateApi(CliStreams io)
+    {
+        var regions = CommonOptions.PositiveInt("--regions", "regions of the demo's network (4 cells, 40 users each)", 8, Controller.Ran.Simulation.RanSimulatorOptions.MaxRegions);
+        var period = CommonOptions.PositiveInt("--period", "loop period of every region, ms", 100, ControlPlaneOptions.MaxPeriodMs);
+        var warmup = CommonOptions.PositiveInt("--warmup", "seconds run before measuring", 20, 3600);
+        var duration = CommonOptions.PositiveInt("--duration", "seconds of each phase (idle, then under load)", 30, 3600);
+        var threads = CommonOptions.PositiveInt("--wrk-threads", "wrk threads", 2, 64);
+        var connections = CommonOptions.PositiveInt("--connections", "wrk connections", 32, 10_000);
+        var paths = new Option<string[]>("--paths")
+        {
+            Description = "paths wrk reads in turn, comma-separated",
+            DefaultValueFactory = _ => ApiLoadBenchmark.DefaultPaths,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+                var list = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                if (list.Length == 0 || list.Any(p => !p.StartsWith('/') || p.Any(c => char.IsControl(c) || c == '"' || c == '\\')))
+                {
+                    result.AddError($"--paths takes absolute paths such as /api/overview, comma-separated (got '{text}').");
+                    return [];
+                }
+
+                return list;
+            },
+        };
+        var json = new Option<bool>("--json") { Description = "print one JSON object on stdout" };
+        var command = new Command("api", "Loop latency idle and while wrk reads the API on loopback (needs Debian's wrk).")
+        {
+            regions, period, warmup, duration, threads, connections, paths, json,
+        };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            var settings = new ApiLoadSettings(parsed.GetValue(regions), parsed.GetValue(period), parsed.GetValue(warmup), parsed.GetValue(duration), parsed.GetValue(threads), parsed.GetValue(connections), parsed.GetRequiredValue(paths));
+            var result = await ApiLoadBenchmark.RunAsync(settings, io.Error, cancellationToken).ConfigureAwait(false);
+            var ratio = result.Loaded.P99Ms / result.Idle.P99Ms;
+            if (parsed.GetValue(json))
+            {
+                Json.Write(io.Output, writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber("regions", settings.Regions);
+                    writer.WriteNumber("periodMs", settings.PeriodMs);
+                    writer.WriteNumber("processors", Environment.ProcessorCount);
+                    writer.WriteNumber("durationSeconds", settings.DurationSeconds);
+                    writer.WriteString("paths", string.Join(",", settings.Paths));
+                    foreach (var (name, phase) in new[] { ("idle", result.Idle), ("loaded", result.Loaded) })
+                    {
+                        writer.WriteStartObject(name);
+                        writer.WriteNumber("loops", phase.Loops);
+                        writer.WriteNumber("p50Ms", Math.Round(phase.P50Ms, 3));
+                        writer.WriteNumber("p99Ms", Math.Round(phase.P99Ms, 3));
+                        writer.WriteNumber("maxMs", Math.Round(phase.MaxMs, 3));
+                        writer.WriteNumber("overruns", phase.Overruns);
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteNumber("requestsPerSecond", Math.Round(result.RequestsPerSecond));
+                    writer.WriteNumber("requestP99Ms", Math.Round(result.RequestP99Ms, 3));
+                    writer.WriteNumber("errors", result.Errors);
+                    writer.WriteNumber("p99Ratio", Math.Round(ratio, 2));
+                    writer.WriteEndObject();
+                });
+            }
+            else
+            {
+                io.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"loop p99 idle {result.Idle.P99Ms:F2} ms, under {result.RequestsPerSecond:F0} reads/s {result.Loaded.P99Ms:F2} ms ({ratio:F2}x); p50 {result.Idle.P50Ms:F2} -> {result.Loaded.P50Ms:F2} ms; overruns {result.Idle.Overruns} -> {result.Loaded.Overruns}; request p99 {result.RequestP99Ms:F2} ms, {result.Errors} errors"));
+            }
+
+            return 0;
+        });
+        return command;
+    }
 
     private static Command CreateInference(CliStreams io)
     {

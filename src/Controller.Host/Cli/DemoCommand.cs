@@ -45,11 +45,12 @@ internal static class DemoCommand
         var container = new Option<string>("--container") { Description = "blob container of the grain state and the registry (with --blob-from-env)", DefaultValueFactory = _ => "controller" };
         var siloPortOption = SiloSettings.PortOption("--silo-port", "the Orleans silo-to-silo port on 127.0.0.1 (inference silos join here; 0: any free port)", SiloSettings.DefaultSiloPort);
         var gatewayPortOption = SiloSettings.PortOption("--gateway-port", "the Orleans gateway port on 127.0.0.1 (0: any free port)", SiloSettings.DefaultGatewayPort);
+        var apiKeyFile = ApiKeyFileOption();
         var view = new Option<string>("--view") { Description = "console view: live (redrawn), lines (one line per refresh) or auto", DefaultValueFactory = _ => "auto" };
         view.AcceptOnlyFromAmong("auto", "live", "lines");
         var command = new Command("demo", "Run the embedded controller on a simulated network with a live console view.")
         {
-            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, inference.Place, inference.Backend, inference.TorchThreads, listen, ran, view, siloPortOption, gatewayPortOption, blob, container,
+            stateDir, duration, policy, scenario, common.Set, regions, period, common.Seed, schedule, inference.Place, inference.Backend, inference.TorchThreads, listen, ran, view, siloPortOption, gatewayPortOption, blob, container, apiKeyFile,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -80,6 +81,13 @@ internal static class DemoCommand
 
             var throughInferenceGrains = inference.Read(parsed);
             var listenUrl = parsed.GetRequiredValue(listen);
+            if (!Api.ApiAccess.IsLoopback(listenUrl) && Environment.GetEnvironmentVariable(Api.ApiAccess.KeyVariable) is not { Length: > 0 }
+                && (parsed.GetValue(apiKeyFile) ?? Environment.GetEnvironmentVariable(Api.ApiAccess.KeyFileVariable)) is not { Length: > 0 })
+            {
+                // Refused before anything starts or touches the disk.
+                throw new CliUsageException($"the API would listen beyond loopback ({listenUrl}) with no key: {Api.ApiAccess.HowToSetKey}, or listen on http://127.0.0.1:PORT.");
+            }
+
             var siloPort = parsed.GetValue(siloPortOption) is > 0 and var chosenSilo ? chosenSilo : SiloSettings.FreePort();
             var gatewayPort = parsed.GetValue(gatewayPortOption) is > 0 and var chosenGateway ? chosenGateway : SiloSettings.FreePort();
 
@@ -120,8 +128,10 @@ internal static class DemoCommand
                 Storage = blobConnection is null
                     ? silo => silo.AddFileGrainStorage(ControlPlaneHosting.StorageName, files => files.RootDirectory = directory)
                     : SiloHosting.AzureBlobStorage(blobConnection, blobContainer),
+                StorageProbe = blobConnection is null ? SiloHosting.FileStorageProbe(directory) : SiloHosting.BlobStorageProbe(blobConnection, blobContainer),
             };
-            var host = await ControllerHost.StartAsync(settings, listenUrl, controllerLogs: true, cancellationToken).ConfigureAwait(false);
+            var api = ApiFor(listenUrl, parsed.GetValue(apiKeyFile), directory, registry, io);
+            var host = await ControllerHost.StartAsync(settings, listenUrl, controllerLogs: true, cancellationToken, api).ConfigureAwait(false);
             await using (host.ConfigureAwait(false))
             {
                 var topology = host.Services.GetRequiredService<ControlTopology>();
@@ -132,7 +142,7 @@ internal static class DemoCommand
                     $"demo: Orleans silo on 127.0.0.1:{siloPort} (gateway {gatewayPort}); inference silos join with 'controller silo --role inference --join 127.0.0.1:{siloPort}'"));
                 if (host.Address is { } address)
                 {
-                    io.Error.WriteLine($"demo: API on {address} (PUT api/users/{{id}}/demand, DELETE api/users/{{id}}/demand, PUT api/regions/{{id}}/policy, GET api/users/{{id}})");
+                    io.Error.WriteLine($"demo: API on {address} (reference {address}scalar/, OpenAPI {address}openapi/v1.json, Prometheus {address}metrics, readiness {address}readyz)");
                 }
 
                 await host.Grains.StartAllAsync(topology, spec, parsed.GetValue(period), cancellationToken).ConfigureAwait(false);
@@ -162,6 +172,33 @@ internal static class DemoCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// <c>--api-key-file PATH</c>: a file of API keys (the path is no secret; the keys in it are). The same as
+    /// <c>CONTROLLER_API_KEY_FILE</c>.
+    /// </summary>
+    internal static Option<string?> ApiKeyFileOption() => new("--api-key-file")
+    {
+        Description = $"file holding the API key(s) that mutating routes need, one a line (or set {Api.ApiAccess.KeyVariable} / {Api.ApiAccess.KeyFileVariable}); on loopback without one a key is generated into STATE-DIR/{Api.ApiAccess.GeneratedKeyFileName}",
+    };
+
+    /// <summary>
+    /// The API's settings for a silo verb: keys resolved (<see cref="Api.ApiAccess.Resolve"/>), the registry to list.
+    /// Says on stderr where the keys come from, never a key.
+    /// </summary>
+    internal static Api.ApiSettings? ApiFor(string listen, string? keyFile, string stateDirectory, ArtifactRegistry registry, CliStreams io)
+    {
+        if (listen == "none")
+        {
+            return null;
+        }
+
+        var (access, generated) = Api.ApiAccess.Resolve(listen, keyFile, stateDirectory);
+        io.Error.WriteLine(generated is not null
+            ? $"api: mutating routes need the key in {generated} (send 'Authorization: Bearer $(cat {generated})'); reads are open on loopback"
+            : $"api: mutating routes{(access.ReadsNeedKey ? " and reads" : "")} need a key from {access.Source}");
+        return new Api.ApiSettings { Access = access, Registry = registry };
     }
 
     /// <summary>Takes the state directory for this process; a second process on it is a user mistake named in one line.</summary>

@@ -34,15 +34,16 @@ internal static class SiloCommand
         var ran = new Option<string?>("--ran") { Description = "control role: URL of the RAN to control ('controller ran-sim --listen URL' or a real RAN's adapter)" };
         var listen = new Option<string>("--listen") { Description = "control role: URL of the HTTP API beside the silo ('none': no API; port 0: any free port)", DefaultValueFactory = _ => "none" };
         var period = CommonOptions.PositiveInt("--period", "control role: loop period of regions that have none stored, ms", 100, Controller.Grains.ControlPlaneOptions.MaxPeriodMs);
+        var apiKeyFile = DemoCommand.ApiKeyFileOption();
         var command = new Command("silo", "Run a silo of one role, until Ctrl+C or SIGTERM: inference (joins a cluster) or control (the cluster's first control silo unless --join is given).")
         {
-            role, join, siloPort, gatewayPort, backend, threads, stateDir, blobVariable, container, ran, listen, period,
+            role, join, siloPort, gatewayPort, backend, threads, stateDir, blobVariable, container, ran, listen, period, apiKeyFile,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             if (parsed.GetRequiredValue(role) == "control")
             {
-                return await RunControlAsync(io, parsed, new ControlOptions(join, siloPort, gatewayPort, stateDir, blobVariable, container, ran, listen, period, backend, threads), cancellationToken).ConfigureAwait(false);
+                return await RunControlAsync(io, parsed, new ControlOptions(join, siloPort, gatewayPort, stateDir, blobVariable, container, ran, listen, period, backend, threads, apiKeyFile), cancellationToken).ConfigureAwait(false);
             }
 
             var primary = ParseEndpoint(parsed.GetRequiredValue(join));
@@ -115,6 +116,13 @@ internal static class SiloCommand
             throw new CliUsageException("A control silo that joins a cluster needs the state every control silo shares: --blob-from-env VAR (Azure Blob Storage).");
         }
 
+        var listen = parsed.GetRequiredValue(options.Listen);
+        if (!Api.ApiAccess.IsLoopback(listen) && Environment.GetEnvironmentVariable(Api.ApiAccess.KeyVariable) is not { Length: > 0 }
+            && (parsed.GetValue(options.ApiKeyFile) ?? Environment.GetEnvironmentVariable(Api.ApiAccess.KeyFileVariable)) is not { Length: > 0 })
+        {
+            throw new CliUsageException($"the API would listen beyond loopback ({listen}) with no key: {Api.ApiAccess.HowToSetKey}, or listen on http://127.0.0.1:PORT.");
+        }
+
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var adapter = new RanHttpClient(http, DemoCommand.ParseRanUrl(ranUrl));
         var registry = PolicyCommand.Open(directory, blob, container);
@@ -146,8 +154,10 @@ internal static class SiloCommand
             Storage = blob is null
                 ? silo => Controller.Persistence.FileGrainStorageSiloBuilderExtensions.AddFileGrainStorage(silo, Controller.Grains.Hosting.ControlPlaneHosting.StorageName, files => files.RootDirectory = directory)
                 : SiloHosting.AzureBlobStorage(blob, container),
+            StorageProbe = blob is null ? SiloHosting.FileStorageProbe(directory) : SiloHosting.BlobStorageProbe(blob, container),
         };
-        var host = await ControllerHost.StartAsync(settings, parsed.GetRequiredValue(options.Listen), controllerLogs: true, cancellationToken).ConfigureAwait(false);
+        var apiSettings = DemoCommand.ApiFor(listen, parsed.GetValue(options.ApiKeyFile), directory, registry, io);
+        var host = await ControllerHost.StartAsync(settings, listen, controllerLogs: true, cancellationToken, apiSettings).ConfigureAwait(false);
         await using (host.ConfigureAwait(false))
         {
             var topology = host.Services.GetRequiredService<Controller.Grains.ControlTopology>();
@@ -186,5 +196,6 @@ internal static class SiloCommand
         Option<string> Listen,
         Option<int> Period,
         Option<string> Backend,
-        Option<int> TorchThreads);
+        Option<int> TorchThreads,
+        Option<string?> ApiKeyFile);
 }

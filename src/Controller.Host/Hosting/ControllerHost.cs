@@ -36,26 +36,26 @@ internal sealed class ControllerHost : IAsyncDisposable
     /// Starts the silo of <paramref name="settings"/> and, unless <paramref name="listen"/> is "none", the API on it.
     /// A port in use or an address that is not this machine's is a <see cref="CliUsageException"/> naming it.
     /// </summary>
-    public static async Task<ControllerHost> StartAsync(SiloSettings settings, string listen, bool controllerLogs, CancellationToken cancellationToken)
+    public static async Task<ControllerHost> StartAsync(SiloSettings settings, string listen, bool controllerLogs, CancellationToken cancellationToken, ApiSettings? api = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         IHost host;
         var web = !string.Equals(listen, "none", StringComparison.Ordinal);
         if (web)
         {
-            var builder = OwnedWebApplication.CreateBuilder(listen, ControlApi.MaxRequestBodyBytes, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1, typeof(ControllerHost).Assembly.GetName().Name!, logging => SiloHosting.ConfigureLogging(logging, controllerLogs));
-            builder.UseOrleans(silo => SiloHosting.Configure(silo, settings));
-            Telemetry.TelemetrySetup.AddTo(builder, "controller");
-            var app = builder.Build();
-            if (settings.Control is not null)
+            api ??= new ApiSettings();
+            if (!ApiAccess.IsLoopback(listen) && !api.Access.HasKeys)
             {
-                ControlApi.Map(app);
-            }
-            else
-            {
-                app.MapGet("/healthz", () => "ok");
+                // The verbs resolve keys before they get here; this is the last line for any other caller.
+                throw new CliUsageException($"the API would listen beyond loopback ({listen}) with no key: {ApiAccess.HowToSetKey}, or listen on http://127.0.0.1:PORT.");
             }
 
+            var builder = OwnedWebApplication.CreateBuilder(listen, ControlApi.MaxRequestBodyBytes, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1, typeof(ControllerHost).Assembly.GetName().Name!, logging => SiloHosting.ConfigureLogging(logging, controllerLogs));
+            builder.UseOrleans(silo => SiloHosting.Configure(silo, settings));
+            OperatorSurfaces.AddServices(builder, settings, api);
+            Telemetry.TelemetrySetup.AddTo(builder, "controller", prometheus: true);
+            var app = builder.Build();
+            OperatorSurfaces.Map(app, settings, api.Access);
             host = app;
         }
         else

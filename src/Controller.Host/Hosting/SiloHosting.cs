@@ -64,6 +64,12 @@ internal sealed record SiloSettings
     /// <summary>Adds the grain storage provider named <see cref="ControlPlaneHosting.StorageName"/> (null: in memory).</summary>
     public Action<ISiloBuilder>? Storage { get; init; }
 
+    /// <summary>
+    /// Asks grain storage whether it answers (for <c>/readyz</c>); throws when it does not. Null: nothing to ask
+    /// (in-memory storage).
+    /// </summary>
+    public Func<CancellationToken, Task>? StorageProbe { get; init; }
+
     /// <summary>Silo endpoints on free loopback ports, for silos nobody joins from outside (reproductions, benchmarks).</summary>
     public SiloSettings WithFreePorts() => this with { SiloPort = FreePort(), GatewayPort = FreePort() };
 
@@ -162,6 +168,27 @@ internal static class SiloHosting
             options.ContainerName = container;
             options.GrainStorageSerializer = new JsonGrainStateSerializer();
         });
+    }
+
+    /// <summary>A probe of file storage under <paramref name="directory"/>: a file can be written there and removed.</summary>
+    public static Func<CancellationToken, Task> FileStorageProbe(string directory) => async cancellationToken =>
+    {
+        var probe = Path.Combine(directory, $".ready-{Environment.ProcessId}");
+        await File.WriteAllTextAsync(probe, "ready", cancellationToken).ConfigureAwait(false);
+        File.Delete(probe);
+    };
+
+    /// <summary>A probe of Azure Blob storage: the container exists and answers.</summary>
+    public static Func<CancellationToken, Task> BlobStorageProbe(string connectionString, string container)
+    {
+        var client = Controller.Persistence.BlobArtifactStore.CreateContainerClient(connectionString, container);
+        return async cancellationToken =>
+        {
+            if (!(await client.ExistsAsync(cancellationToken).ConfigureAwait(false)).Value)
+            {
+                throw new InvalidOperationException("the container does not exist");
+            }
+        };
     }
 
     /// <summary>Quiet logs on standard error: warnings and errors, the controller's own information lines when asked.</summary>

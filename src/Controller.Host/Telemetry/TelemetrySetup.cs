@@ -143,28 +143,59 @@ internal static class TelemetrySetup
 
     /// <summary>The <c>OTEL_*</c> variables of this process.</summary>
     /// <summary>
-    /// Adds OTLP export of <see cref="SourceNames"/> to a silo host through OpenTelemetry's hosting package
-    /// (<c>AddOpenTelemetry()</c>: the providers live and flush with the host), when the entry point found export
-    /// asked for by a silo verb (<see cref="HostedExport"/>); the same settings and checks as <see cref="Start(string)"/>, which serves the verbs without a host.
+    /// Adds metrics of <see cref="SourceNames"/> to a silo host through OpenTelemetry's hosting package
+    /// (<c>AddOpenTelemetry()</c>: the providers live and flush with the host): for Prometheus to scrape
+    /// (<paramref name="prometheus"/>: the host maps <c>/metrics</c>) and, with traces, over OTLP when the entry point
+    /// found export asked for by a silo verb (<see cref="HostedExport"/>); the same settings and checks as
+    /// <see cref="Start(string)"/>, which serves the verbs without a host.
     /// </summary>
     /// <exception cref="TelemetryConfigurationException">As for <see cref="Start(IReadOnlyDictionary{string, string?}, string)"/>.</exception>
-    public static void AddTo(IHostApplicationBuilder builder, string serviceName)
+    public static void AddTo(IHostApplicationBuilder builder, string serviceName, bool prometheus = false)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        if (!HostedExport || Settings(ProcessEnvironment()) is not { } settings)
+        var otlp = HostedExport ? Settings(ProcessEnvironment()) : null;
+        if (otlp is null && !prometheus)
         {
             return;
         }
 
-        builder.Configuration.AddInMemoryCollection(settings);
+        if (otlp is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(otlp);
+        }
+
         var instanceId = Guid.NewGuid().ToString();
         string[] sources = [.. SourceNames];
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.Clear().AddService(serviceName, serviceInstanceId: instanceId).AddTelemetrySdk().AddEnvironmentVariableDetector())
-            .WithTracing(tracing => tracing.AddSource(sources).AddOtlpExporter())
-            .WithMetrics(metrics => metrics.AddMeter(sources).AddOtlpExporter((_, reader) =>
-                reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds ??= DefaultMetricExportIntervalMilliseconds));
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(sources).AddView(LoopDurationInstrument, new ExplicitBucketHistogramConfiguration { Boundaries = LoopDurationBucketsMs });
+                if (prometheus)
+                {
+                    metrics.AddPrometheusExporter();
+                }
+
+                if (otlp is not null)
+                {
+                    metrics.AddOtlpExporter((_, reader) =>
+                        reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds ??= DefaultMetricExportIntervalMilliseconds);
+                }
+            });
+        if (otlp is not null)
+        {
+            telemetry.WithTracing(tracing => tracing.AddSource(sources).AddOtlpExporter());
+        }
     }
+
+    /// <summary>The loop latency histogram, whose buckets <see cref="LoopDurationBucketsMs"/> sets.</summary>
+    public const string LoopDurationInstrument = "controller.loop.duration";
+
+    /// <summary>
+    /// Bucket bounds of the loop latency histogram, ms. The SDK's defaults (0, 5, 10, 25, ... ms) put every loop of
+    /// the demo (0.1-2 ms) in one bucket; these resolve sub-millisecond loops and still reach a slow one's second.
+    /// </summary>
+    public static readonly double[] LoopDurationBucketsMs = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000];
 
     /// <summary>True when this process's environment asks for OTLP export (checked: throws for malformed settings).</summary>
     public static bool Requested() => Settings(ProcessEnvironment()) is not null;

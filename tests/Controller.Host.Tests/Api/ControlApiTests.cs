@@ -7,32 +7,29 @@ using Controller.Host.Api;
 using Controller.Ran.Simulation;
 using Controller.Grains.Hosting;
 using Controller.Host.Hosting;
+using Controller.Host.Tests.Support;
 
 namespace Controller.Host.Tests.Api;
 
-/// <summary>The silo's minimal API over real HTTP (Kestrel on a free loopback port) in front of a real Orleans silo, in one host as the demo runs it.</summary>
+/// <summary>The silo's API over real HTTP (Kestrel on a free loopback port) in front of a real Orleans silo, in one host as the demo runs it; the client holds the API key.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xunit disposes them in IAsyncLifetime.DisposeAsync.")]
 public sealed class ControlApiTests : IAsyncLifetime
 {
-    private RanSimulator _simulator = null!;
     private ControllerHost _host = null!;
     private IGrainFactory _runtime = null!;
     private HttpClient _http = null!;
 
+    private ApiHost _api = null!;
+
     public async Task InitializeAsync()
     {
-        _simulator = new RanSimulator(new RanSimulatorOptions { Regions = 2, Settings = [new("users", "8"), new("aps", "2")] });
-        var setup = new ControlPlaneSetup(_simulator, _simulator.Topology, new ControlPlaneOptions());
-        _host = await ControllerHost.StartAsync(new SiloSettings { Control = setup }.WithFreePorts(), "http://127.0.0.1:0", controllerLogs: false, CancellationToken.None);
-        _runtime = _host.Grains;
-        _http = new HttpClient { BaseAddress = _host.Address };
+        _api = await ApiHost.StartAsync();
+        _host = _api.Host;
+        _runtime = _api.Grains;
+        _http = _api.Operator;
     }
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _host.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _api.DisposeAsync();
 
     [Fact]
     public async Task Put_demand_reaches_the_user_on_the_next_loop()

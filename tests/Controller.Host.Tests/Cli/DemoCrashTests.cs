@@ -23,6 +23,9 @@ public sealed partial class DemoCrashTests : IDisposable
         {
             var api = await ApiAsync(first);
             using var http = new HttpClient { BaseAddress = api };
+            // The key the loopback demo generated into its state directory (the out-of-the-box way to change it).
+            var key = (await File.ReadAllTextAsync(Path.Combine(_state.FullName, Controller.Host.Api.ApiAccess.GeneratedKeyFileName))).Trim();
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
             using (var policy = await http.PutAsJsonAsync("api/regions/r001/policy", new { policy = "wmmse" }))
             {
                 Assert.Equal(System.Net.HttpStatusCode.NoContent, policy.StatusCode);

@@ -83,9 +83,11 @@ public sealed partial class PolicyCommandTests : IDisposable
         var provider = new ControlPolicies(new LearnedPolicies(Path.Combine(_root.FullName, "artifacts")));
         var simulator = new RanSimulator(new RanSimulatorOptions { Regions = 1, Settings = [new("users", "8"), new("aps", "2")] });
         var plane = new ControlPlaneSetup(simulator, simulator.Topology, new ControlPlaneOptions(), provider);
-        await using var api = await ControllerHost.StartAsync(new SiloSettings { Control = plane }.WithFreePorts(), "http://127.0.0.1:0", controllerLogs: false, CancellationToken.None);
+        const string key = "policy-test-key-0123456789";
+        await using var api = await ControllerHost.StartAsync(new SiloSettings { Control = plane }.WithFreePorts(), "http://127.0.0.1:0", controllerLogs: false, CancellationToken.None, new Controller.Host.Api.ApiSettings { Access = Controller.Host.Api.ApiAccess.WithKeys([key], "test") });
         var runtime = api.Grains;
         using var http = new HttpClient { BaseAddress = api.Address };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
         var region = runtime.GetGrain<IRegionGrain>("r000");
 
         Assert.Equal(LoopOutcome.Completed, await region.RunLoopAsync(CancellationToken.None));
