@@ -234,6 +234,9 @@ internal static class ReproductionCharts
             var sizes = Field(e => e["pairs"]);
             var gnn = plot.Add.Scatter(sizes, Field(e => e["aggGnnSumRate"]));
             gnn.LegendText = $"Agg-GNN trained on one network of {trained}";
+            var random = plot.Add.Scatter(sizes, Field(e => e["aggGnnRandomSumRate"]));
+            random.LegendText = $"Agg-GNN trained on random networks of {trained}";
+            random.LinePattern = LinePattern.DenselyDashed;
             var wmmse = plot.Add.Scatter(sizes, Field(e => e["wmmseBudgetDelay1SumRate"]));
             wmmse.LegendText = $"WMMSE within budget, one slot late (K as trained at {trained})";
             wmmse.LinePattern = LinePattern.Dashed;
