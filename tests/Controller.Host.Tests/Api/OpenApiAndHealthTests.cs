@@ -60,15 +60,15 @@ public sealed partial class OpenApiAndHealthTests
     public async Task The_reference_page_loads_its_script_from_the_silo_not_a_cdn()
     {
         await using var api = await ApiHost.StartAsync();
-        using var root = await api.Anonymous.GetAsync("");
-        Assert.Equal("/scalar/", root.RequestMessage!.RequestUri!.AbsolutePath); // the redirect, followed
+        using var root = await api.Anonymous.GetAsync("scalar/");
+        Assert.Equal(HttpStatusCode.OK, root.StatusCode);
         var html = await root.Content.ReadAsStringAsync();
         var sources = SourceAttribute().Matches(html).Select(m => m.Groups[1].Value).ToArray();
         Assert.NotEmpty(sources);
         Assert.DoesNotContain("//", html.Replace("<!doctype html>", "", StringComparison.OrdinalIgnoreCase), StringComparison.Ordinal);
         foreach (var source in sources)
         {
-            using var script = await api.Anonymous.GetAsync(new Uri(root.RequestMessage.RequestUri, source));
+            using var script = await api.Anonymous.GetAsync(new Uri(root.RequestMessage!.RequestUri!, source));
             Assert.Equal(HttpStatusCode.OK, script.StatusCode);
             Assert.True((await script.Content.ReadAsByteArrayAsync()).Length > 1000, source);
         }
