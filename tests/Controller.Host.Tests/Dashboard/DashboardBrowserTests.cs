@@ -45,6 +45,8 @@ public sealed partial class DashboardFixture : IAsyncLifetime
         Api = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
         Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
         Directory.CreateDirectory(Screenshots);
+        // Generous waits for every expectation: the cores are shared with the demo's loops and other tests.
+        Assertions.SetDefaultExpectTimeout(30_000);
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true, Timeout = 120_000 });
     }
