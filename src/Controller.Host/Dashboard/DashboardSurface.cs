@@ -41,11 +41,6 @@ internal static class DashboardSurface
     public static void Map(WebApplication app, ApiAccess access, bool control)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var assets = LoadAssets();
-        var page = assets["index.html"];
-        app.MapGet("/", () => new AssetResult(page)).ExcludeFromDescription();
-        app.MapGet(AssetsRoute + "/{name}", (string name) => assets.TryGetValue(name, out var asset) ? new AssetResult(asset) : (IResult)TypedResults.NotFound()).ExcludeFromDescription();
-
         var orleans = app.MapOrleansDashboard(routePrefix: OrleansRoute);
         if (access.ReadsNeedKey)
         {
@@ -54,8 +49,15 @@ internal static class DashboardSurface
 
         if (!control)
         {
+            // A silo without regions has nothing for the page to show: its root is the API reference, as before.
+            app.MapGet("/", () => Results.Redirect(OperatorSurfaces.ReferenceRoute + "/")).ExcludeFromDescription();
             return;
         }
+
+        var assets = LoadAssets();
+        var page = assets["index.html"];
+        app.MapGet("/", () => new AssetResult(page)).ExcludeFromDescription();
+        app.MapGet(AssetsRoute + "/{name}", (string name) => assets.TryGetValue(name, out var asset) ? new AssetResult(asset) : (IResult)TypedResults.NotFound()).ExcludeFromDescription();
 
         var feed = app.Services.GetRequiredService<DashboardFeed>();
         var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
