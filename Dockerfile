@@ -4,6 +4,8 @@
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /source
+# Node.js and npm build the dashboard's front end (npm ci + esbuild, run by Controller.Host.csproj).
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 # Restore first, from the build files alone, so that code edits do not invalidate the package layer.
 COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props .editorconfig ./
 COPY src/Controller.Radio/Controller.Radio.csproj src/Controller.Radio/

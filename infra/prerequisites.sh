@@ -1,6 +1,6 @@
 # Sourced by infra/run and infra/test: checks (and, as root, installs) what the controller needs.
-# Debian packages and npm tools join this list as features need them (Azurite for blob storage, Chromium
-# for dashboard tests); each entry says which feature needs it. Training and the torchsharp backend need nothing
+# Debian packages and npm tools join this list as features need them (Node.js to build the dashboard, Azurite for
+# blob storage, Chromium for the dashboard's browser tests); each entry says which feature needs it. Training and the torchsharp backend need nothing
 # here: TorchSharp and libtorch come from NuGet with `dotnet restore` (src/Controller.Learning/README.md).
 
 need_dotnet() {
@@ -97,6 +97,18 @@ restore_solution() {
   }
 }
 
+# need_node: Node.js and npm, which build the dashboard's front end when Controller.Host builds (its csproj runs
+# `npm ci` and esbuild in src/Controller.Host/Dashboard/web; the packages are pinned by its package-lock.json).
+need_node() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -eq 0 ]; then
+    apt_need nodejs npm
+  else
+    echo "missing: Node.js and npm, needed to build the dashboard (run as root, or: sudo apt-get install nodejs npm)." >&2
+    return 1
+  fi
+}
+
 # need_azurite: the Azure Storage emulator that the AzureBlobGrainStorage tests start (Category=Azurite).
 # Pinned in infra/tools/package-lock.json; npm installs it under infra/tools/node_modules, so no root is needed.
 need_azurite() {
@@ -118,9 +130,11 @@ need_azurite() {
 
 
 # need_test_tools: Debian packages the tests run for real: Prometheus, which scrapes a running demo's /metrics in
-# tests/Controller.Host.Tests/Api/DemoSurfacesProcessTests.cs. Installed when root, named when missing.
+# tests/Controller.Host.Tests/Api/DemoSurfacesProcessTests.cs; Chromium, which Playwright drives through the dashboard
+# in tests/Controller.Host.Tests/Dashboard (Debian's build: Playwright never downloads a browser here).
+# Installed when root, named when missing.
 need_test_tools() {
-  apt_need prometheus
+  apt_need prometheus chromium
 }
 
 # need_load_tools: wrk, the HTTP load generator of infra/bench-api (reads against a running demo).

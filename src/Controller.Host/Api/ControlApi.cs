@@ -79,6 +79,28 @@ internal static partial class ControlApi
         endpoints.MapWrites(writes);
     }
 
+    /// <summary>The control plane at a glance from what the regions published (the overview route and the dashboard's stream).</summary>
+    internal static Overview OverviewOf(ControlPlaneMonitor monitor)
+    {
+        var view = monitor.Aggregate();
+        return new Overview(
+            view.Regions,
+            view.Users,
+            view.Loops,
+            OperatorHistory.Finite(view.LoopP50Ms),
+            OperatorHistory.Finite(view.LoopP99Ms),
+            OperatorHistory.Finite(view.MeanRate),
+            OperatorHistory.Finite(view.FifthPercentileRate),
+            view.Violations,
+            view.UsersWithDemand,
+            view.RejectedTelemetry,
+            view.Unavailable,
+            view.Overruns,
+            view.FailedLoops,
+            view.LastFailure,
+            view.Policies);
+    }
+
     /// <summary>
     /// The JSON body an endpoint reads itself (strictly, with its own messages), for the OpenAPI document only.
     /// <c>Accepts&lt;T&gt;</c> would also make routing answer a wrong content type with a bare 415 before the
@@ -106,6 +128,9 @@ internal static partial class ControlApi
                 .WithSummary("One region's status: policy, loop counters, last outcome.").ProducesProblem(StatusCodes.Status404NotFound);
             api.MapGet("/regions/{regionId}/history", GetRegionHistory).WithName("GetRegionHistory").WithTags("regions")
                 .WithSummary("One region's sampled history: loop latency since each previous sample, rates, violations.").ProducesProblem(StatusCodes.Status404NotFound);
+
+            api.MapGet("/regions/{regionId}/geometry", GetRegionGeometry).WithName("GetRegionGeometry").WithTags("regions")
+                .WithSummary("Where a region's cells and users are, where its scenario has geometry (users where they were when the region was drawn).").ProducesProblem(StatusCodes.Status404NotFound);
 
             api.MapGet("/cells", ListCells).WithName("ListCells").WithTags("cells")
                 .WithSummary("Cells, a page at a time, optionally of one region.").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
@@ -146,26 +171,7 @@ internal static partial class ControlApi
                 .WithName("DeleteDemand").WithTags("users").WithSummary("Clears a user's operator demand: the RAN's demand applies again.").ProducesProblem(StatusCodes.Status404NotFound);
         }
 
-        private Ok<Overview> GetOverview()
-        {
-            var view = monitor.Aggregate();
-            return TypedResults.Ok(new Overview(
-                view.Regions,
-                view.Users,
-                view.Loops,
-                OperatorHistory.Finite(view.LoopP50Ms),
-                OperatorHistory.Finite(view.LoopP99Ms),
-                OperatorHistory.Finite(view.MeanRate),
-                OperatorHistory.Finite(view.FifthPercentileRate),
-                view.Violations,
-                view.UsersWithDemand,
-                view.RejectedTelemetry,
-                view.Unavailable,
-                view.Overruns,
-                view.FailedLoops,
-                view.LastFailure,
-                view.Policies));
-        }
+        private Ok<Overview> GetOverview() => TypedResults.Ok(OverviewOf(monitor));
 
         private async Task<Ok<RegionStatus[]>> ListRegionsAsync(CancellationToken cancellationToken)
             => TypedResults.Ok(await Task.WhenAll(plane.Regions.Select(r => grains.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(cancellationToken))).ConfigureAwait(false));
@@ -177,6 +183,21 @@ internal static partial class ControlApi
         {
             var id = Region(regionId);
             return TypedResults.Ok(new EntityHistory<RegionHistoryPoint>(id, history.IntervalSeconds, history.Region(id)));
+        }
+
+        private Ok<Controller.Host.Dashboard.RegionGeometry> GetRegionGeometry(string regionId)
+        {
+            plane.TryFindRegion(Region(regionId), out var region, out _);
+            if (region.CellPositions is not { } cells || region.UserPositions is not { } users || cells.Count != region.CellIds.Count || users.Count != region.UserIds.Count)
+            {
+                return TypedResults.Ok(new Controller.Host.Dashboard.RegionGeometry(region.RegionId, false, [], []));
+            }
+
+            return TypedResults.Ok(new Controller.Host.Dashboard.RegionGeometry(
+                region.RegionId,
+                true,
+                [.. region.CellIds.Select((id, c) => new Controller.Host.Dashboard.PlacedCell(id, cells[c].X, cells[c].Y))],
+                [.. region.UserIds.Select((id, u) => new Controller.Host.Dashboard.PlacedUser(id, region.CellIds[region.ServingCell[u]], users[u].X, users[u].Y))]));
         }
 
         private Ok<Page<CellSummary>> ListCells(string? region, string? offset, string? limit, HttpContext context)

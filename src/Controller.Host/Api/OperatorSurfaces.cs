@@ -28,6 +28,9 @@ internal sealed record ApiSettings
     /// <summary>How much per-entity history to keep.</summary>
     public HistoryOptions History { get; init; } = new();
 
+    /// <summary>How often the dashboard's stream sends.</summary>
+    public Controller.Host.Dashboard.DashboardStreamOptions Dashboard { get; init; } = new();
+
     /// <summary>An extra log sink (tests read the mutation records through it).</summary>
     public ILoggerProvider? LogSink { get; init; }
 }
@@ -37,7 +40,7 @@ internal sealed record ApiSettings
 /// (<see cref="ControlApi"/>), its OpenAPI document (<c>/openapi/v1.json</c>) and browsable reference
 /// (<c>/scalar</c>, Scalar's assets served from its package: no CDN, no fonts or telemetry from outside),
 /// <c>/metrics</c> (OpenTelemetry's Prometheus exporter), <c>/healthz</c> and <c>/readyz</c> (health checks), and
-/// bearer-key authentication. <c>/</c> is kept for the dashboard; until it comes it redirects to the reference.
+/// bearer-key authentication; the dashboard at <c>/</c> and Orleans' at <c>/orleans</c> (<see cref="Dashboard.DashboardSurface"/>).
 /// </summary>
 internal static class OperatorSurfaces
 {
@@ -126,6 +129,7 @@ internal static class OperatorSurfaces
             services.AddSingleton(api.History);
             services.AddSingleton<OperatorHistory>();
             services.AddHostedService(provider => provider.GetRequiredService<OperatorHistory>());
+            Dashboard.DashboardSurface.AddServices(services, api.Dashboard);
             if (api.Registry is { } registry)
             {
                 services.AddSingleton(registry);
@@ -163,11 +167,11 @@ internal static class OperatorSurfaces
             scalar.DefaultFonts = false;
             scalar.Telemetry = false;
         });
-        // The dashboard's place; until it comes, the API reference.
-        app.MapGet("/", () => Results.Redirect(ReferenceRoute + "/")).ExcludeFromDescription();
         if (settings.Control is not null)
         {
             ControlApi.Map(app, access);
         }
+
+        Dashboard.DashboardSurface.Map(app, access, control: settings.Control is not null);
     }
 }

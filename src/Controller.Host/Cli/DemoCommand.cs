@@ -142,6 +142,7 @@ internal static class DemoCommand
                     $"demo: Orleans silo on 127.0.0.1:{siloPort} (gateway {gatewayPort}); inference silos join with 'controller silo --role inference --join 127.0.0.1:{siloPort}'"));
                 if (host.Address is { } address)
                 {
+                    io.Error.WriteLine($"demo: dashboard on {address} (Orleans' dashboard {address}orleans/)");
                     io.Error.WriteLine($"demo: API on {address} (reference {address}scalar/, OpenAPI {address}openapi/v1.json, Prometheus {address}metrics, readiness {address}readyz)");
                 }
 

@@ -167,7 +167,7 @@ internal static class SiloCommand
             }
 
             io.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"silo: control role on 127.0.0.1:{settings.SiloPort}{(joining ? $", joined the cluster at {primary}" : ", the cluster's first silo")}; {topology.Regions.Count} regions of {ranUrl}; state in {(blob is null ? directory : registry.Location)}{(host.Address is { } api ? $"; API on {api}" : "")}; Ctrl+C to stop"));
+                $"silo: control role on 127.0.0.1:{settings.SiloPort}{(joining ? $", joined the cluster at {primary}" : ", the cluster's first silo")}; {topology.Regions.Count} regions of {ranUrl}; state in {(blob is null ? directory : registry.Location)}{(host.Address is { } api ? $"; dashboard and API on {api}" : "")}; Ctrl+C to stop"));
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);

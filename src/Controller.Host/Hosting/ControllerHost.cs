@@ -51,7 +51,12 @@ internal sealed class ControllerHost : IAsyncDisposable
             }
 
             var builder = OwnedWebApplication.CreateBuilder(listen, ControlApi.MaxRequestBodyBytes, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1, typeof(ControllerHost).Assembly.GetName().Name!, logging => SiloHosting.ConfigureLogging(logging, controllerLogs));
-            builder.UseOrleans(silo => SiloHosting.Configure(silo, settings));
+            builder.UseOrleans(silo =>
+            {
+                SiloHosting.Configure(silo, settings);
+                // Orleans' own dashboard (mounted at /orleans); its live log stream stays off (the console and OTLP carry the logs).
+                Orleans.Dashboard.ServiceCollectionExtensions.AddDashboard(silo, options => options.HideTrace = true);
+            });
             OperatorSurfaces.AddServices(builder, settings, api);
             Telemetry.TelemetrySetup.AddTo(builder, "controller", prometheus: true);
             var app = builder.Build();

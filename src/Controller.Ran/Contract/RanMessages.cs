@@ -14,6 +14,8 @@ public sealed record RanTopology(IReadOnlyList<RegionTopology> Regions);
 /// <param name="MaxPower">Largest power of one cell.</param>
 /// <param name="PowerUnit">"mW" or "" (normalized).</param>
 /// <param name="PowerBudget">Total power the region's cells may use together (paper 004); 0 = cells x MaxPower (no budget beyond each cell's maximum).</param>
+/// <param name="CellPositions">Where the cells are (the scenario's length unit), index = cell index; null where the scenario has no geometry.</param>
+/// <param name="UserPositions">Where the users were when the region was drawn, index = user index; null where the scenario has no geometry (users may move later).</param>
 public sealed record RegionTopology(
     string RegionId,
     string Scenario,
@@ -23,11 +25,18 @@ public sealed record RegionTopology(
     double Noise,
     double MaxPower,
     string PowerUnit,
-    double PowerBudget = 0)
+    double PowerBudget = 0,
+    IReadOnlyList<Position>? CellPositions = null,
+    IReadOnlyList<Position>? UserPositions = null)
 {
     /// <summary>The budget in force: <see cref="PowerBudget"/>, or cells x MaxPower when none is set.</summary>
     public double EffectivePowerBudget => PowerBudget > 0 ? PowerBudget : CellIds.Count * MaxPower;
 }
+
+/// <summary>A point on the plane in the scenario's length unit (metres in the scenarios with geometry).</summary>
+/// <param name="X">Abscissa.</param>
+/// <param name="Y">Ordinate.</param>
+public readonly record struct Position(double X, double Y);
 
 /// <summary>
 /// One region's telemetry for one slot. <c>Gains[u][c]</c> is the linear power gain from cell c to user u

@@ -76,7 +76,8 @@ internal sealed class SimulatedRegion
             users[u] = RanIds.User(id, u);
         }
 
-        Topology = new RegionTopology(id, scenario, cells, users, configuration.ServingTransmitter.ToArray(), _noise, _maxPower, _powerUnit, constants.PowerBudget);
+        Topology = new RegionTopology(id, scenario, cells, users, configuration.ServingTransmitter.ToArray(), _noise, _maxPower, _powerUnit, constants.PowerBudget,
+            Positions(configuration.TransmitterPositions), Positions(configuration.ReceiverPositions));
         _demands = configuration.Demands.ToArray();
         _rates = new double[users.Length];
         _previousRates = new double[users.Length];
@@ -86,6 +87,8 @@ internal sealed class SimulatedRegion
     }
 
     public string Id => Topology.RegionId;
+
+    private static Position[]? Positions(Point2[]? points) => points?.Select(p => new Position(p.X, p.Y)).ToArray();
 
     public RegionTopology Topology { get; }
 
