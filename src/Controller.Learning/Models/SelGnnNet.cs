@@ -142,14 +142,13 @@ public sealed class SelGnnNet : OnOffNet
             var bound = 1 / Math.Sqrt(taps);
             using var weight = (rand(taps) * Scalars.Of(2 * bound)) - Scalars.Of(bound);
             using var bias = (rand(1) * Scalars.Of(2 * bound)) - Scalars.Of(bound);
-            Weight = nn.Parameter(weight.detach().clone());
-            Bias = nn.Parameter(bias.detach().clone());
-            register_parameter("weight", Weight);
-            register_parameter("bias", Bias);
+            register_parameter("weight", nn.Parameter(weight.detach().clone()));
+            register_parameter("bias", nn.Parameter(bias.detach().clone()));
         }
 
-        public Parameter Weight { get; }
+        // Looked up by name at every use: Module.to(...) replaces the registered parameters, not a copy kept in a field.
+        public Parameter Weight => get_parameter("weight")!;
 
-        public Parameter Bias { get; }
+        public Parameter Bias => get_parameter("bias")!;
     }
 }
