@@ -6,6 +6,7 @@ namespace Controller.Host.Tests.Cli;
 /// <summary>Paper 004's centralized comparison and transference (Sec. VI-C) on the committed artifacts; rows recomputed from their fields.</summary>
 public sealed class AggGnnProtocolReproductionTests : IDisposable
 {
+    private static readonly string[] Baselines = ["equalPowerSumRate", "randomFullPowerSumRate", "wmmseBudgetDelay1SumRate"];
     private readonly string _directory = Directory.CreateTempSubdirectory("controller-transfer-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
@@ -44,7 +45,7 @@ public sealed class AggGnnProtocolReproductionTests : IDisposable
         Assert.Equal(32, networks.GetProperty("networks").GetDouble());
         var fixedRates = Enumerable.Range(0, 32).Select(i => networks.GetProperty($"network{i:00}AggGnnFixed").GetDouble()).ToArray();
         Assert.Equal(fixedRates.Average(), networks.GetProperty("aggGnnFixedSumRate").GetDouble(), 9);
-        var best = new[] { "equalPowerSumRate", "randomFullPowerSumRate", "wmmseBudgetDelay1SumRate" }.Max(k => networks.GetProperty(k).GetDouble());
+        var best = Baselines.Max(k => networks.GetProperty(k).GetDouble());
         Assert.Equal(fixedRates.Average() - best, networks.GetProperty("obtained").GetDouble(), 9);
         Assert.Equal(fixedRates.Average() / networks.GetProperty("aggGnnRandomSumRate").GetDouble(), rows[4].GetProperty("obtained").GetDouble(), 9);
         Assert.False(networks.TryGetProperty("network32AggGnnFixed", out _));
@@ -53,7 +54,7 @@ public sealed class AggGnnProtocolReproductionTests : IDisposable
         Assert.Equal([50.0, 75, 100, 75, 100], rows.Skip(5).Select(r => r.GetProperty("pairs").GetDouble()));
         Assert.Equal([25.0, 25, 25, 50, 50], rows.Skip(5).Select(r => r.GetProperty("trainedPairs").GetDouble()));
         Assert.All(rows.Skip(5), r => Assert.Equal(
-            r.GetProperty("aggGnnSumRate").GetDouble() - new[] { "equalPowerSumRate", "randomFullPowerSumRate", "wmmseBudgetDelay1SumRate" }.Max(k => r.GetProperty(k).GetDouble()),
+            r.GetProperty("aggGnnSumRate").GetDouble() - Baselines.Max(k => r.GetProperty(k).GetDouble()),
             r.GetProperty("obtained").GetDouble(),
             12));
         Assert.Equal((byte)0x89, File.ReadAllBytes(png)[0]);
