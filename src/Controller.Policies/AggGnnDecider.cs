@@ -53,6 +53,23 @@ public sealed class AggGnnDecider
     }
 
     /// <summary>
+    /// Switches off the links not marked in <paramref name="eligible"/> (empty: all eligible), after a one-to-one policy
+    /// decided: what ALCOR's eligibility mask means for <see cref="AggGnnPolicy"/> and <see cref="SelGnnPolicy"/>.
+    /// </summary>
+    public static void Withhold(SlotDecision decision, ReadOnlySpan<bool> eligible)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        for (var i = 0; i < eligible.Length; i++)
+        {
+            if (!eligible[i])
+            {
+                decision.Power[i] = 0;
+                decision.ServedReceiver[i] = -1;
+            }
+        }
+    }
+
+    /// <summary>
     /// Marks in <paramref name="deciding"/> the nodes in A(t), those that observe, send and decide this slot: active
     /// (the link has traffic) and awake (<see cref="NetworkConfiguration.Awake"/>).
     /// </summary>

@@ -69,19 +69,7 @@ public sealed class AggGnnPolicy : IMaskablePolicy
     public void Decide(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision, ReadOnlySpan<bool> eligible)
     {
         Decide(configuration, fairness, decision);
-        if (eligible.IsEmpty)
-        {
-            return;
-        }
-
-        for (var i = 0; i < decision.Power.Length; i++)
-        {
-            if (!eligible[i])
-            {
-                decision.Power[i] = 0;
-                decision.ServedReceiver[i] = -1;
-            }
-        }
+        AggGnnDecider.Withhold(decision, eligible);
     }
 
     /// <inheritdoc />

@@ -90,18 +90,6 @@ public sealed class SelGnnPolicy : IMaskablePolicy
         }
 
         decision.Power.AsSpan(0, links).CopyTo(_lastPower);
-        if (eligible.IsEmpty)
-        {
-            return;
-        }
-
-        for (var i = 0; i < links; i++)
-        {
-            if (!eligible[i])
-            {
-                decision.Power[i] = 0;
-                decision.ServedReceiver[i] = -1;
-            }
-        }
+        AggGnnDecider.Withhold(decision, eligible);
     }
 }

@@ -172,6 +172,10 @@ public sealed record PolicyManifest(string Name, PolicyHyperparameters Hyperpara
 
     internal static PolicyArtifactException Fail(string source, string problem) => new(source, problem);
 
+    /// <summary>True when two formula texts are equal up to spaces (how a manifest names its inputs).</summary>
+    internal static bool SameFormula(string a, string b)
+        => string.Equals(a.Replace(" ", string.Empty, StringComparison.Ordinal), b.Replace(" ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+
     internal static string RequiredString(JsonElement parent, string name, string source, string prefix = "")
     {
         if (!parent.TryGetProperty(name, out var value))
@@ -511,7 +515,7 @@ public sealed record AggregationInputs : PolicyInputs
         // controller reads eta0 from the training settings); anything else is a mismatch.
         PolicyManifest.RejectUnknown(element, source, "inputs.", "state", "scale", "edgeThreshold", "activity");
         var state = PolicyManifest.RequiredString(element, "state", source, "inputs.");
-        if (!string.Equals(state.Replace(" ", string.Empty, StringComparison.Ordinal), State.Replace(" ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal))
+        if (!PolicyManifest.SameFormula(state, State))
         {
             throw PolicyManifest.Fail(source, $"'inputs.state' is '{state}'; this controller computes only '{State}'");
         }
@@ -587,7 +591,7 @@ public sealed record ChannelGraphInputs(double StateScale) : PolicyInputs
         PolicyManifest.RejectUnknown(element, source, "inputs.", "state", "shift", "stateScale");
         var state = PolicyManifest.RequiredString(element, "state", source, "inputs.");
         var shift = PolicyManifest.RequiredString(element, "shift", source, "inputs.");
-        if (Squeeze(state) != Squeeze(State) || Squeeze(shift) != Squeeze(Shift))
+        if (!PolicyManifest.SameFormula(state, State) || !PolicyManifest.SameFormula(shift, Shift))
         {
             throw PolicyManifest.Fail(source, $"inputs are state '{state}' and shift '{shift}'; this controller computes only state '{State}' and shift '{Shift}'");
         }
@@ -601,8 +605,6 @@ public sealed record ChannelGraphInputs(double StateScale) : PolicyInputs
         writer.WriteString("shift", Shift);
         writer.WriteNumber("stateScale", StateScale);
     }
-
-    private static string Squeeze(string text) => text.Replace(" ", string.Empty, StringComparison.Ordinal);
 }
 
 /// <summary>
