@@ -19,9 +19,14 @@ public sealed class RanHttpClient : IRanAdapter, IRanControl
 {
     private readonly HttpClient _http;
     private readonly Uri _address;
+    private readonly string? _controllerId;
 
-    /// <summary>Creates a client of the RAN at <paramref name="ranAddress"/> (e.g. http://127.0.0.1:5080).</summary>
-    public RanHttpClient(HttpClient httpClient, Uri ranAddress)
+    /// <summary>
+    /// Creates a client of the RAN at <paramref name="ranAddress"/> (e.g. http://127.0.0.1:5080). Its decision pushes
+    /// carry <paramref name="controllerId"/> (e.g. host:pid:silo-port) in the <c>X-Controller-Id</c> header, so that the
+    /// RAN's control log can tell controllers apart; none when null.
+    /// </summary>
+    public RanHttpClient(HttpClient httpClient, Uri ranAddress, string? controllerId = null)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
         ArgumentNullException.ThrowIfNull(ranAddress);
@@ -30,6 +35,12 @@ public sealed class RanHttpClient : IRanAdapter, IRanControl
             throw new ArgumentException($"The RAN address must be an absolute http or https URL (got '{ranAddress}').", nameof(ranAddress));
         }
 
+        if (controllerId is not null && RanControlLog.Check(controllerId) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(controllerId));
+        }
+
+        _controllerId = controllerId;
         _http = httpClient;
         // Relative routes resolve under the address only when it ends with '/'.
         _address = ranAddress.AbsoluteUri.EndsWith('/') ? ranAddress : new Uri(ranAddress.AbsoluteUri + "/");
@@ -37,6 +48,9 @@ public sealed class RanHttpClient : IRanAdapter, IRanControl
 
     /// <summary>The RAN's base address.</summary>
     public Uri Address => _address;
+
+    /// <summary>The id this client's decision pushes carry; null when none.</summary>
+    public string? ControllerId => _controllerId;
 
     /// <inheritdoc />
     public Task<RanTopology> GetTopologyAsync(CancellationToken cancellationToken) =>
@@ -54,7 +68,22 @@ public sealed class RanHttpClient : IRanAdapter, IRanControl
     {
         ArgumentNullException.ThrowIfNull(regionId);
         ArgumentNullException.ThrowIfNull(decision);
-        return SendAsync(HttpMethod.Post, RanRoutes.DecisionsOf(regionId), Json(decision, RanJsonContext.Default.RegionDecision), RanJsonContext.Default.DecisionReceipt, cancellationToken);
+        return SendAsync(HttpMethod.Post, RanRoutes.DecisionsOf(regionId), Json(decision, RanJsonContext.Default.RegionDecision), RanJsonContext.Default.DecisionReceipt, cancellationToken, _controllerId);
+    }
+
+    /// <summary>
+    /// The RAN's control log (<c>GET /ran/control-log</c>): who had decisions accepted for each region, overlaps; with
+    /// <paramref name="since"/>, also each region's accepted decisions after that time.
+    /// </summary>
+    public Task<ControlLogSnapshot> GetControlLogAsync(DateTimeOffset? since, CancellationToken cancellationToken)
+    {
+        var route = RanRoutes.ControlLog[1..];
+        if (since is { } from)
+        {
+            route += "?since=" + Uri.EscapeDataString(from.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return SendAsync(HttpMethod.Get, route, content: null, RanJsonContext.Default.ControlLogSnapshot, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -92,7 +121,7 @@ public sealed class RanHttpClient : IRanAdapter, IRanControl
         return content;
     }
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string route, HttpContent? content, JsonTypeInfo<T>? response, CancellationToken cancellationToken)
+    private async Task<T> SendAsync<T>(HttpMethod method, string route, HttpContent? content, JsonTypeInfo<T>? response, CancellationToken cancellationToken, string? controllerId = null)
     {
         var uri = new Uri(_address, route);
         try
@@ -103,6 +132,11 @@ public sealed class RanHttpClient : IRanAdapter, IRanControl
                 Version = _http.DefaultRequestVersion,
                 VersionPolicy = _http.DefaultVersionPolicy,
             };
+            if (controllerId is not null)
+            {
+                request.Headers.TryAddWithoutValidation(RanControlLog.HeaderName, controllerId);
+            }
+
             using var answer = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (!answer.IsSuccessStatusCode)
             {

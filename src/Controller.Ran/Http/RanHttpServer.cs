@@ -23,6 +23,9 @@ public sealed class RanHttpServerOptions
     /// <summary>Largest request body; larger ones get 413. In [1024, 2^30].</summary>
     public long MaxRequestBodyBytes { get; init; } = DefaultMaxRequestBodyBytes;
 
+    /// <summary>How <c>GET /ran/control-log</c> judges overlaps and how much it keeps (<see cref="RanControlLog"/>).</summary>
+    public RanControlLogOptions ControlLog { get; init; } = new();
+
     /// <summary>Where the server logs (request failures, start and stop); nowhere when null.</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }
@@ -33,17 +36,22 @@ public sealed class RanHttpServerOptions
 /// also an <see cref="IRanControl"/>, <c>PUT /ran/users/{id}/demand</c>, <c>POST</c> and <c>DELETE /ran/regions/{id}/faults</c>.
 /// Every error is an RFC 9457 problem details body whose "detail" says what was wrong: 400 malformed or
 /// out-of-range input, 404 unknown id or route, 409 decision for another slot, 413 body above the limit,
-/// 503 RAN unavailable, 500 anything else (no stack trace).
+/// 503 RAN unavailable, 500 anything else (no stack trace). Every accepted decision is recorded in
+/// <see cref="ControlLog"/> under the controller id of its <c>X-Controller-Id</c> header, served by <c>GET /ran/control-log</c>.
 /// </summary>
 public sealed class RanHttpServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private RanHttpServer(WebApplication app, Uri address)
+    private RanHttpServer(WebApplication app, Uri address, RanControlLog controlLog)
     {
         _app = app;
         Address = address;
+        ControlLog = controlLog;
     }
+
+    /// <summary>Who controlled each region, as the RAN saw it (the body of <c>GET /ran/control-log</c>).</summary>
+    public RanControlLog ControlLog { get; }
 
     /// <summary>The address the server listens on, with the actual port (base address for <see cref="RanHttpClient"/>).</summary>
     public Uri Address { get; }
@@ -62,6 +70,7 @@ public sealed class RanHttpServer : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxRequestBodyBytes, "MaxRequestBodyBytes must be in [1024, 2^30].");
         }
 
+        var controlLog = new RanControlLog(options.ControlLog);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             // Production: no developer exception page, so a failure never shows a stack trace to a client.
@@ -85,11 +94,11 @@ public sealed class RanHttpServer : IAsyncDisposable
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        new RanEndpoints(ran, options.MaxRequestBodyBytes).Map(app);
+        new RanEndpoints(ran, options.MaxRequestBodyBytes, controlLog).Map(app);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new RanHttpServer(app, new Uri(app.Urls.First()));
+            return new RanHttpServer(app, new Uri(app.Urls.First()), controlLog);
         }
         catch (Exception exception) when (exception is IOException or InvalidOperationException or FormatException or UriFormatException)
         {
@@ -117,13 +126,14 @@ public sealed class RanHttpServer : IAsyncDisposable
 }
 
 /// <summary>The request handlers; each maps the adapter's exceptions to one status code.</summary>
-internal sealed class RanEndpoints(IRanAdapter ran, long maxRequestBodyBytes)
+internal sealed class RanEndpoints(IRanAdapter ran, long maxRequestBodyBytes, RanControlLog controlLog)
 {
     public void Map(WebApplication app)
     {
         app.MapGet(RanRoutes.Topology, Guard(GetTopologyAsync));
         app.MapGet(RanRoutes.Telemetry, Guard(GetTelemetryAsync));
         app.MapPost(RanRoutes.Decisions, Guard(PostDecisionAsync));
+        app.MapGet(RanRoutes.ControlLog, Guard(GetControlLogAsync));
         if (ran is IRanControl control)
         {
             app.MapPut(RanRoutes.Demand, Guard(context => PutDemandAsync(control, context)));
@@ -147,9 +157,41 @@ internal sealed class RanEndpoints(IRanAdapter ran, long maxRequestBodyBytes)
 
     private async Task PostDecisionAsync(HttpContext context)
     {
+        // Checked before the decision is applied: a push the log could not attribute is refused whole.
+        var controller = ControllerId(context);
         var decision = await ReadAsync(context, RanJsonContext.Default.RegionDecision, "a decision {\"slot\", \"power\": [...], \"servedUser\": [...]}").ConfigureAwait(false);
-        var receipt = await ran.PushDecisionsAsync(RegionId(context), decision, context.RequestAborted).ConfigureAwait(false);
+        var regionId = RegionId(context);
+        var receipt = await ran.PushDecisionsAsync(regionId, decision, context.RequestAborted).ConfigureAwait(false);
+        controlLog.Record(regionId, controller, receipt.Slot);
         await context.Response.WriteAsJsonAsync(receipt, RanJsonContext.Default.DecisionReceipt, contentType: null, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private async Task GetControlLogAsync(HttpContext context)
+    {
+        DateTimeOffset? since = null;
+        if (context.Request.Query.TryGetValue("since", out var text))
+        {
+            since = DateTimeOffset.TryParse(text.ToString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed)
+                ? parsed
+                : throw new RanRejectedException(RanRejection.InvalidRequest, $"since must be an ISO 8601 time such as 2026-01-01T00:00:00Z (got '{text}').");
+        }
+
+        var topology = await ran.GetTopologyAsync(context.RequestAborted).ConfigureAwait(false);
+        var snapshot = controlLog.Read(topology.Regions.Select(r => r.RegionId), since);
+        await context.Response.WriteAsJsonAsync(snapshot, RanJsonContext.Default.ControlLogSnapshot, contentType: null, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static string? ControllerId(HttpContext context)
+    {
+        if (!context.Request.Headers.TryGetValue(RanControlLog.HeaderName, out var values))
+        {
+            return null;
+        }
+
+        var id = values.Count == 1 ? values[0] ?? string.Empty : string.Empty;
+        return RanControlLog.Check(id) is { } problem
+            ? throw new RanRejectedException(RanRejection.InvalidRequest, $"{RanControlLog.HeaderName}: {problem}")
+            : id;
     }
 
     private async Task PutDemandAsync(IRanControl control, HttpContext context)

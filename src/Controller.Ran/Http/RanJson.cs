@@ -33,4 +33,5 @@ internal sealed record ProblemBody(string? Title = null, string? Detail = null, 
 [JsonSerializable(typeof(DemandBody))]
 [JsonSerializable(typeof(FaultBody))]
 [JsonSerializable(typeof(ProblemBody))]
+[JsonSerializable(typeof(ControlLogSnapshot))]
 internal sealed partial class RanJsonContext : JsonSerializerContext;

@@ -16,6 +16,7 @@ internal static class RanRoutes
     /// <summary>The same route with the user id's slash unescaped, as a person types it (curl .../ran/users/r000/u007/demand).</summary>
     public const string DemandUnescaped = "/ran/users/{userRegion}/{userName}/demand";
     public const string Faults = "/ran/regions/{regionId}/faults";
+    public const string ControlLog = "/ran/control-log";
 
     public static string TelemetryOf(string regionId) => $"ran/regions/{Escape(regionId)}/telemetry";
 
