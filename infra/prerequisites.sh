@@ -137,6 +137,13 @@ need_test_tools() {
   apt_need prometheus chromium
 }
 
+# need_cluster_tools: redis-server, the membership store of `controller cluster` and `controller bench failover`
+# (infra/cluster) and of the cluster process tests in tests/Controller.Host.Tests/Cluster. Installed when root,
+# named when missing.
+need_cluster_tools() {
+  apt_need redis-server
+}
+
 # need_load_tools: wrk, the HTTP load generator of infra/bench-api (reads against a running demo).
 need_load_tools() {
   apt_need wrk

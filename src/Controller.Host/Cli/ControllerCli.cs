@@ -29,6 +29,7 @@ internal static class ControllerCli
             DemoCommand.Create(io),
             PolicyCommand.Create(io),
             SiloCommand.Create(io),
+            ClusterCommand.Create(io),
             TrainCommand.Create(io),
         };
 
@@ -41,7 +42,15 @@ internal static class ControllerCli
 
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+            if (parsed.CommandResult.Command.Name is "cluster" or "failover")
+            {
+                // After Ctrl+C or SIGTERM the verb stops its child processes in order (silos, then the RAN and storage);
+                // the default 2 s would end it part-way and leave the rest to the children's watchdogs.
+                configuration.ProcessTerminationTimeout = ClusterCommand.StopTimeout;
+            }
+
+            return parsed.Invoke(configuration);
         }
         catch (Exception exception) when (exception is RadioInputException or CliUsageException or Controller.Ran.Simulation.RanArgumentException)
         {
