@@ -3,6 +3,7 @@ using System.Globalization;
 using Controller.Grains;
 using Controller.Grains.Inference;
 using Controller.Host.Benchmarks;
+using Controller.Host.Hosting;
 using Controller.Optimization.Policies;
 
 namespace Controller.Host.Cli;
@@ -16,7 +17,72 @@ internal static class BenchCommand
         CreateLoop(io),
         CreateInference(io),
         CreateApi(io),
+        CreateFailover(io),
     };
+
+    private static Command CreateFailover(CliStreams io)
+    {
+        var cluster = new ClusterOptions();
+        var runs = CommonOptions.PositiveInt("--runs", "runs, each on a fresh cluster; medians over them", 3, 100);
+        var warmup = CommonOptions.PositiveInt("--warmup", "seconds every region runs before the kill", 10, 3600);
+        var rebalance = new Option<int>("--rebalance")
+        {
+            Description = "seconds watched after restarting the killed silo (0: no restart)",
+            DefaultValueFactory = _ => 15,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+                if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value > 3600)
+                {
+                    result.AddError($"--rebalance must be a whole number of seconds in [0, 3600] (got '{text}').");
+                }
+
+                return value;
+            },
+        };
+        var json = new Option<bool>("--json") { Description = "print one JSON object on stdout" };
+        var command = new Command("failover", "Kill -9 the control silo with the most regions of a local cluster under load; report how long until every region is controlled again, loops lost, operator settings lost and overlaps.")
+        {
+            runs, warmup, rebalance, json,
+        };
+        cluster.AddTo(command);
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            var settings = new FailoverSettings(cluster.Read(parsed), parsed.GetValue(runs), parsed.GetValue(warmup), parsed.GetValue(rebalance));
+            if (settings.Cluster.ControlSilos < 2)
+            {
+                throw new CliUsageException("bench failover needs at least 2 control silos (--control): one to kill, one to take over.");
+            }
+
+            IReadOnlyList<FailoverRun> results;
+            try
+            {
+                results = await FailoverBenchmark.RunAsync(settings, io.Error, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is TimeoutException or InvalidOperationException)
+            {
+                io.Error.WriteLine($"error: bench failover: {exception.Message}");
+                return ControllerCli.InternalError;
+            }
+
+            if (parsed.GetValue(json))
+            {
+                Json.Write(io.Output, writer => FailoverReport.Write(writer, settings, results));
+            }
+            else
+            {
+                foreach (var run in results)
+                {
+                    io.Output.WriteLine(FailoverReport.Line(run));
+                }
+
+                io.Output.WriteLine(FailoverReport.MedianLine(results));
+            }
+
+            return results.All(r => r.RecoverySeconds is not null) ? 0 : ControllerCli.InternalError;
+        });
+        return command;
+    }
 
     private static Command CreateApi(CliStreams io)
     {

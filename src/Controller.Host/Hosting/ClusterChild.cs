@@ -22,10 +22,11 @@ internal sealed class ClusterChild : IDisposable
     // The child runs in a session of its own (setsid), so a terminal's Ctrl+C reaches only the parent, which stops
     // the children in order; its stdin is /dev/null. The watchdog ignores INT, TERM and HUP from then on (set after the
     // child started, so the child keeps the default dispositions), and its subshell waits for end-of-file on the
-    // parent's pipe (fd 3), which comes when the parent exits, however it exits.
+    // parent's pipe (fd 3), which comes when the parent exits, however it exits; it holds none of the output pipes, so
+    // that they reach end-of-file when the child exits.
     private const string Watchdog =
         "exec 3<&0; setsid \"$0\" \"$@\" </dev/null & child=$!; trap '' INT TERM HUP; echo \"" + PidMarker + "$child\" >&2; "
-        + "(cat <&3 >/dev/null; kill -9 $child 2>/dev/null) & wait $child";
+        + "(cat <&3; kill -9 $child) >/dev/null 2>&1 & wait $child";
 
     private readonly Process _process;
     // The first lines say where things listen and are kept; of the rest, the last ones.
