@@ -29,7 +29,8 @@ internal sealed record FailoverSettings(LocalClusterOptions Cluster, int Runs, i
 /// <param name="LongestGapSeconds">Longest time between consecutive accepted decisions, from the last one before the kill on.</param>
 /// <param name="LoopsLost">Sum over those gaps of round(gap / period) - 1: decisions the RAN expected and did not get.</param>
 /// <param name="Overlaps">Accepted decisions after the kill that the log counted as overlaps.</param>
-internal sealed record RegionFailover(string RegionId, string? ControllerBefore, string? ControllerAfter, bool Affected, double? ResumedAfterSeconds, double LongestGapSeconds, long LoopsLost, long Overlaps);
+/// <param name="DecisionsAfterKill">Accepted decisions after the kill, by any controller.</param>
+internal sealed record RegionFailover(string RegionId, string? ControllerBefore, string? ControllerAfter, bool Affected, double? ResumedAfterSeconds, double LongestGapSeconds, long LoopsLost, long Overlaps, int DecisionsAfterKill);
 
 /// <summary>An operator setting made before the kill and read back after it through a survivor's API.</summary>
 /// <param name="Kind">"policy" or "demand".</param>
@@ -127,7 +128,8 @@ internal static class FailoverAnalysis
                 resumed is null ? null : (resumed.AtUtc - killedAt).TotalSeconds,
                 longest.TotalSeconds,
                 lost,
-                after.Count(d => d.Overlap)));
+                after.Count(d => d.Overlap),
+                after.Count));
         }
 
         return regions;

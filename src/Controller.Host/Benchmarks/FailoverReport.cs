@@ -82,6 +82,7 @@ internal static class FailoverReport
             writer.WriteNumber("longestGapSeconds", Round(region.LongestGapSeconds)!.Value);
             writer.WriteNumber("loopsLost", region.LoopsLost);
             writer.WriteNumber("overlaps", region.Overlaps);
+            writer.WriteNumber("decisionsAfterKill", region.DecisionsAfterKill);
             writer.WriteEndObject();
         }
 

@@ -69,6 +69,7 @@ internal static class ClusterCommand
             output.WriteLine(string.Create(c, $"{silo.Name,-12}  pid {silo.Pid,-7} silo port {silo.SiloPort,-5}  gateway {silo.GatewayPort,-5}  {(silo.Address is { } address ? address.ToString() : "(no HTTP surfaces)")}"));
         }
 
+        output.WriteLine($"services:     {string.Join(", ", cluster.Services.Select(s => string.Create(c, $"{s.Name} pid {s.Pid}")))}; files in {cluster.TemporaryDirectory}");
         output.WriteLine("Ctrl+C stops everything.");
         output.Flush();
     }

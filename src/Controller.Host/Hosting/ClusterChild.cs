@@ -50,6 +50,9 @@ internal sealed class ClusterChild : IDisposable
     /// <summary>True once the child (and so its watchdog) has exited.</summary>
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The child's own pid; 0 until the watchdog has reported it.</summary>
+    public int Pid => _pid.Task.IsCompletedSuccessfully ? _pid.Task.Result : 0;
+
     /// <summary>The exit code of the watchdog (the child's, 128 + signal when a signal ended it); null while running.</summary>
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 

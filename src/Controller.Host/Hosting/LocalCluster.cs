@@ -187,6 +187,9 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <summary>The control silos.</summary>
     public IEnumerable<ClusterSilo> ControlSilos => _silos.Where(s => s.Role == "control");
 
+    /// <summary>Storage and the RAN: name and pid of each process.</summary>
+    public IEnumerable<(string Name, int Pid)> Services => _services.Select(s => (s.Name, s.Pid));
+
     /// <summary>The temporary directory (storage data, state directories, the key file); removed on stop.</summary>
     public string TemporaryDirectory => _root.FullName;
 
@@ -412,6 +415,11 @@ internal sealed class LocalCluster : IAsyncDisposable
             [.. executable.Prefix, "ran-sim", "--listen", $"http://127.0.0.1:{Text(ranPort)}", "--regions", Text(_options.Regions)], _environment));
         waits.Add(WaitListeningAsync(_services[^1], ranPort, cancellationToken));
         await Task.WhenAll(waits).ConfigureAwait(false);
+        foreach (var service in _services)
+        {
+            await service.PidAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var ranHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         Ran = new RanHttpClient(ranHttp, RanAddress);
         _progress.WriteLine($"cluster: storage and RAN up (Azurite blob {Azurite.Blob}, table {Azurite.Table}{(RedisAddress is null ? "" : $", Redis {RedisAddress}")}, RAN {RanAddress})");
