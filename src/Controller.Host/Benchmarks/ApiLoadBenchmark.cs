@@ -20,7 +20,16 @@ namespace Controller.Host.Benchmarks;
 /// <param name="WrkThreads">wrk's threads.</param>
 /// <param name="Connections">wrk's open connections.</param>
 /// <param name="Paths">Paths wrk reads, in turn.</param>
-internal sealed record ApiLoadSettings(int Regions, int PeriodMs, int WarmupSeconds, int DurationSeconds, int WrkThreads, int Connections, IReadOnlyList<string> Paths);
+/// <param name="Rate">
+/// Target reads per second (0: as fast as wrk can). wrk has no rate option; its Lua <c>delay</c> makes each
+/// connection wait <c>connections x 1000 / rate</c> ms (whole ms) before each request, so the rate reached is at most
+/// the target and a little under it by the requests' own latency; the measured rate is what is reported.
+/// </param>
+internal sealed record ApiLoadSettings(int Regions, int PeriodMs, int WarmupSeconds, int DurationSeconds, int WrkThreads, int Connections, IReadOnlyList<string> Paths, int Rate = 0)
+{
+    /// <summary>Each connection's pause before a request, in whole ms (0 when unpaced).</summary>
+    public int DelayMs => Rate > 0 ? (int)Math.Round(Connections * 1000.0 / Rate) : 0;
+}
 
 /// <summary>Loop latency in one phase.</summary>
 /// <param name="Loops">Completed loops.</param>
@@ -87,7 +96,7 @@ internal static partial class ApiLoadBenchmark
         progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench api: idle    loops {idle.Loops}  p50 {idle.P50Ms:F2} ms  p99 {idle.P99Ms:F2} ms  overruns {idle.Overruns}"));
 
         var script = Path.Combine(Path.GetTempPath(), $"controller-bench-api-{Environment.ProcessId}.lua");
-        await File.WriteAllTextAsync(script, Script(settings.Paths), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(script, Script(settings.Paths, settings.DelayMs), cancellationToken).ConfigureAwait(false);
         string output = "";
         try
         {
@@ -129,11 +138,12 @@ internal static partial class ApiLoadBenchmark
             : new LoopPhase(latencies.Length, RateStatistics.Percentile(latencies, 50), RateStatistics.Percentile(latencies, 99), latencies.Max(), after - overruns);
     }
 
-    /// <summary>wrk's Lua: each request takes the next path in turn.</summary>
-    private static string Script(IReadOnlyList<string> paths) =>
+    /// <summary>wrk's Lua: each request takes the next path in turn, after <paramref name="delayMs"/> ms when paced.</summary>
+    internal static string Script(IReadOnlyList<string> paths, int delayMs = 0) =>
         "local paths = {" + string.Join(", ", paths.Select(p => "\"" + p.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"")) + "}\n" +
         "local i = 0\n" +
-        "request = function()\n  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n";
+        "request = function()\n  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n" +
+        (delayMs > 0 ? string.Create(CultureInfo.InvariantCulture, $"delay = function()\n  return {delayMs}\nend\n") : "");
 
     private static string? FindWrk() => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/bin")
         .Select(d => Path.Combine(d, "wrk")).FirstOrDefault(File.Exists);

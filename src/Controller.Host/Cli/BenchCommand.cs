@@ -91,7 +91,22 @@ internal static class BenchCommand
         var warmup = CommonOptions.PositiveInt("--warmup", "seconds run before measuring", 20, 3600);
         var duration = CommonOptions.PositiveInt("--duration", "seconds of each phase (idle, then under load)", 30, 3600);
         var threads = CommonOptions.PositiveInt("--wrk-threads", "wrk threads", 2, 64);
-        var connections = CommonOptions.PositiveInt("--connections", "wrk connections", 32, 10_000);
+        var connections = CommonOptions.PositiveInt("--connections", "wrk connections", 50, 10_000);
+        var rate = new Option<int>("--rate")
+        {
+            Description = "target reads per second, paced by wrk's Lua delay (0: as fast as wrk can)",
+            DefaultValueFactory = _ => 10_000,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+                if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value > 1_000_000)
+                {
+                    result.AddError($"--rate must be a whole number of reads per second in [0, 1000000] (got '{text}').");
+                }
+
+                return value;
+            },
+        };
         var paths = new Option<string[]>("--paths")
         {
             Description = "paths wrk reads in turn, comma-separated",
@@ -112,11 +127,11 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "print one JSON object on stdout" };
         var command = new Command("api", "Loop latency idle and while wrk reads the API on loopback (needs Debian's wrk).")
         {
-            regions, period, warmup, duration, threads, connections, paths, json,
+            regions, period, warmup, duration, threads, connections, rate, paths, json,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            var settings = new ApiLoadSettings(parsed.GetValue(regions), parsed.GetValue(period), parsed.GetValue(warmup), parsed.GetValue(duration), parsed.GetValue(threads), parsed.GetValue(connections), parsed.GetRequiredValue(paths));
+            var settings = new ApiLoadSettings(parsed.GetValue(regions), parsed.GetValue(period), parsed.GetValue(warmup), parsed.GetValue(duration), parsed.GetValue(threads), parsed.GetValue(connections), parsed.GetRequiredValue(paths), parsed.GetValue(rate));
             var result = await ApiLoadBenchmark.RunAsync(settings, io.Error, cancellationToken).ConfigureAwait(false);
             var ratio = result.Loaded.P99Ms / result.Idle.P99Ms;
             if (parsed.GetValue(json))
@@ -129,6 +144,8 @@ internal static class BenchCommand
                     writer.WriteNumber("processors", Environment.ProcessorCount);
                     writer.WriteNumber("durationSeconds", settings.DurationSeconds);
                     writer.WriteString("paths", string.Join(",", settings.Paths));
+                    writer.WriteNumber("targetRate", settings.Rate);
+                    writer.WriteNumber("connections", settings.Connections);
                     foreach (var (name, phase) in new[] { ("idle", result.Idle), ("loaded", result.Loaded) })
                     {
                         writer.WriteStartObject(name);

@@ -41,6 +41,9 @@ internal sealed record SiloSettings
     /// <summary>Service id (the name state is kept under).</summary>
     public string ServiceId { get; init; } = "controller";
 
+    /// <summary>How the silo finds the others: localhost development clustering (the default) or a cluster's membership table.</summary>
+    public ClusterMembership Membership { get; init; } = ClusterMembership.Localhost;
+
     /// <summary>The control grains' setup; null on an inference silo.</summary>
     public ControlPlaneSetup? Control { get; init; }
 
@@ -113,17 +116,25 @@ internal static class SiloHosting
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(settings);
-        silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, settings.Primary, settings.ServiceId, settings.ClusterId);
-        silo.Configure<EndpointOptions>(endpoints => endpoints.AdvertisedIPAddress = IPAddress.Loopback);
+        if (settings.Membership.Kind == MembershipKind.Localhost)
+        {
+            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, settings.Primary, settings.ServiceId, settings.ClusterId);
+            silo.Configure<EndpointOptions>(endpoints => endpoints.AdvertisedIPAddress = IPAddress.Loopback);
+            silo.UseInMemoryReminderService();
+            // A silo of this process stops when its owner says so, quickly (state was written by the owner first).
+            silo.Configure<SiloMessagingOptions>(messaging => messaging.ResponseTimeout = TimeSpan.FromSeconds(30));
+        }
+        else
+        {
+            ClusterHosting.Configure(silo, settings);
+        }
+
         silo.UseSiloMetadata(new Dictionary<string, string> { [ControlPlaneHosting.RoleKey] = settings.Role });
         if (settings.TraceGrainCalls)
         {
             silo.AddActivityPropagation();
         }
 
-        silo.UseInMemoryReminderService();
-        // A silo of this process stops when its owner says so, quickly (state was written by the owner first).
-        silo.Configure<SiloMessagingOptions>(messaging => messaging.ResponseTimeout = TimeSpan.FromSeconds(30));
         if (settings.Storage is { } storage)
         {
             storage(silo);

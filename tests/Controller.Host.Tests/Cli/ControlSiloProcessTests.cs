@@ -20,7 +20,7 @@ public sealed partial class ControlSiloProcessTests : IDisposable
         var simulator = new RanSimulator(new RanSimulatorOptions { Regions = 2, Settings = [new("users", "8"), new("aps", "2")] });
         await using var ran = await RanHttpServer.StartAsync(simulator, new RanHttpServerOptions(), CancellationToken.None);
         using var silo = ControllerProcess.Start(
-            "silo", "--role", "control", "--ran", ran.Address.ToString(), "--state-dir", _state.FullName, "--listen", "http://127.0.0.1:0",
+            "silo", "--role", "control", "--membership", "localhost", "--ran", ran.Address.ToString(), "--state-dir", _state.FullName, "--listen", "http://127.0.0.1:0",
             "--silo-port", "0", "--gateway-port", "0", "--period", "50");
         var line = await silo.WaitForLineAsync(l => l.StartsWith("silo: control role", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         using var http = new HttpClient { BaseAddress = new Uri(ApiRegex().Match(line).Groups["url"].Value) };

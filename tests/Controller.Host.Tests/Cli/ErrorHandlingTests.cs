@@ -54,6 +54,12 @@ public sealed class ErrorHandlingTests
             { "port out of range", "--silo-port must be a port number in [0, 65535]", ["demo", "--silo-port", "70000"] },
             { "join not IP:PORT", "--join must be IP:PORT", ["silo", "--role", "inference", "--join", "somewhere"] },
             { "unset blob variable", "that environment variable is not set", ["policy", "list", "--blob-from-env", "CONTROLLER_TEST_NEVER_SET"] },
+            { "unset redis variable", "reads the Redis configuration string from $CONTROLLER_TEST_NEVER_SET, which is not set", ["silo", "--role", "inference", "--redis-from-env", "CONTROLLER_TEST_NEVER_SET"] },
+            { "unset table variable", "reads the Azure Storage connection string from $CONTROLLER_TEST_NEVER_SET, which is not set", ["silo", "--role", "control", "--ran", "http://127.0.0.1:9", "--membership", "azure-table", "--table-from-env", "CONTROLLER_TEST_NEVER_SET"] },
+            { "join with redis", "--join belongs to localhost membership", ["silo", "--role", "inference", "--membership", "redis", "--join", "127.0.0.1:11111"] },
+            { "unknown membership", "zookeeper", ["silo", "--role", "inference", "--membership", "zookeeper"] },
+            { "bad cluster id", "--cluster-id must be 1 to 63 letters", ["silo", "--role", "inference", "--cluster-id", "a b"] },
+            { "advertise any", "--advertise must be the IP address", ["silo", "--role", "inference", "--advertise", "0.0.0.0"] },
             { "policy path", "is not an artifact name", ["eval", "--scenario", "resilient-rrm", "--policy", "gnn:/etc"] },
         };
     }
@@ -73,5 +79,28 @@ public sealed class ErrorHandlingTests
         var line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error:", StringComparison.Ordinal));
         Assert.Contains(expected, line, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("redis", "127.0.0.1:6379,password=hunter2-secret,nosuchkeyword=1")]
+    [InlineData("redis", "password=hunter2-secret")]
+    [InlineData("azure-table", "AccountKey=hunter2-secret;this is not a connection string")]
+    public void Run_MalformedMembershipConnectionString_NamesTheVariableNeverTheSecret(string membership, string value)
+    {
+        var variable = "CONTROLLER_TEST_MEMBERSHIP_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        Environment.SetEnvironmentVariable(variable, value);
+        try
+        {
+            var run = CliRun.Of("silo", "--role", "inference", "--membership", membership, membership == "redis" ? "--redis-from-env" : "--table-from-env", variable);
+
+            Assert.True(run.ExitCode == 2, $"exit code {run.ExitCode}; {run.Error}");
+            var line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error:", StringComparison.Ordinal));
+            Assert.Contains($"${variable}: the {membership} connection string is malformed", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("hunter2", run.Error + run.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
     }
 }
