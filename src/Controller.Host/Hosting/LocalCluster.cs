@@ -579,7 +579,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         /// joins through Redis or Azure Table and listens for probes. False: localhost clustering, the first control
         /// silo being the primary the others <c>--join</c>, blob state shared through Azurite.
         /// </summary>
-        public static bool Membership => false;
+        public static bool Membership => true;
 
         public static List<string> For(ClusterSilo silo, ClusterSilo primary, LocalCluster cluster)
         {
