@@ -139,6 +139,7 @@ internal sealed class LocalCluster : IAsyncDisposable
     private readonly string _azurite;
     private readonly string? _redis;
     private readonly HashSet<int> _announced = [];
+    private readonly HashSet<int> _ports = [];
     private int _stopped;
 
     private LocalCluster(LocalClusterOptions options, string azurite, string? redis)
@@ -374,11 +375,11 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     private async Task StartAllAsync(CancellationToken cancellationToken)
     {
-        var ranPort = SiloSettings.FreePort();
+        var ranPort = FreePort();
         RanAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{ranPort}/"));
         var storage = Path.Combine(_root.FullName, "azurite");
         Directory.CreateDirectory(storage);
-        var (blobPort, queuePort, tablePort) = (SiloSettings.FreePort(), SiloSettings.FreePort(), SiloSettings.FreePort());
+        var (blobPort, queuePort, tablePort) = (FreePort(), FreePort(), FreePort());
         Azurite = (new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{blobPort}/")), new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{tablePort}/")));
         _services.Add(ClusterChild.Start("azurite", _azurite,
         [
@@ -399,7 +400,7 @@ internal sealed class LocalCluster : IAsyncDisposable
 
         if (_redis is not null)
         {
-            var redisPort = SiloSettings.FreePort();
+            var redisPort = FreePort();
             var data = Path.Combine(_root.FullName, "redis");
             Directory.CreateDirectory(data);
             RedisAddress = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{redisPort}");
@@ -451,7 +452,7 @@ internal sealed class LocalCluster : IAsyncDisposable
     {
         var state = Path.Combine(_root.FullName, "silos", $"{role}-{index}");
         Directory.CreateDirectory(state);
-        return new ClusterSilo(role, index, SiloSettings.FreePort(), SiloSettings.FreePort(), SiloSettings.FreePort(), state);
+        return new ClusterSilo(role, index, FreePort(), FreePort(), FreePort(), state);
     }
 
     private async Task StartSiloAsync(ClusterSilo silo, CancellationToken cancellationToken)
@@ -510,6 +511,53 @@ internal sealed class LocalCluster : IAsyncDisposable
             {
                 throw new TimeoutException($"{child.Name} did not listen on 127.0.0.1:{port} within 60 s; its last lines:\n{child.Tail()}");
             }
+        }
+    }
+
+    /// <summary>
+    /// A free loopback port below the kernel's ephemeral range when there is room: a port from inside it, free when
+    /// chosen, can be taken by any outgoing connection of this machine before the child binds it (it happened to a
+    /// silo's API port here); below it only listeners compete. Never the same port twice in one cluster.
+    /// </summary>
+    private int FreePort()
+    {
+        var (ephemeralLow, _) = EphemeralRange();
+        for (var attempt = 0; ephemeralLow > 12_000 && attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(10_000, ephemeralLow);
+            if (_ports.Contains(port))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                _ports.Add(port);
+                return port;
+            }
+            catch (SocketException)
+            {
+                // In use: another one.
+            }
+        }
+
+        var any = SiloSettings.FreePort();
+        _ports.Add(any);
+        return any;
+    }
+
+    private static (int Low, int High) EphemeralRange()
+    {
+        try
+        {
+            var parts = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            return (int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return (0, 0);
         }
     }
 
