@@ -137,7 +137,10 @@ internal static class SiloCommand
         var primary = joining && !clustered ? ParseEndpoint(parsed.GetRequiredValue(options.Join)) : null;
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var adapter = new RanHttpClient(http, DemoCommand.ParseRanUrl(ranUrl));
+        var siloPort = parsed.GetValue(options.SiloPort) is > 0 and var chosenPort ? chosenPort : SiloSettings.FreePort();
+        // The RAN's control log names who pushed each decision: host, process and silo port identify this silo.
+        var controllerId = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}:{Environment.ProcessId}:{siloPort}");
+        var adapter = new RanHttpClient(http, DemoCommand.ParseRanUrl(ranUrl), controllerId);
         var registry = PolicyCommand.Open(directory, blob, container);
         Directory.CreateDirectory(directory);
         using var stateLock = blob is null ? DemoCommand.LockStateDirectory(directory) : null;
@@ -166,7 +169,7 @@ internal static class SiloCommand
         var settings = new SiloSettings
         {
             Role = Controller.Grains.Hosting.ControlPlaneHosting.ControlRole,
-            SiloPort = parsed.GetValue(options.SiloPort) is > 0 and var s ? s : SiloSettings.FreePort(),
+            SiloPort = siloPort,
             GatewayPort = parsed.GetValue(options.GatewayPort) is > 0 and var g ? g : SiloSettings.FreePort(),
             Primary = primary,
             Membership = membership,
