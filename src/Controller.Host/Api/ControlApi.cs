@@ -64,9 +64,10 @@ internal static partial class ControlApi
             services.GetRequiredService<OperatorHistory>(),
             services.GetRequiredService<IPolicyProvider>(),
             services.GetService<ArtifactRegistry>(),
-            services.GetRequiredService<ILoggerFactory>().CreateLogger(AuditCategory));
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(AuditCategory),
+            services.GetRequiredService<Microsoft.AspNetCore.OutputCaching.IOutputCacheStore>());
 
-        var reads = app.MapGroup("/api");
+        var reads = app.MapGroup("/api").CacheOutput(ReadCachePolicy);
         if (access.ReadsNeedKey)
         {
             reads.RequireAuthorization(ApiKeyAuthentication.OperatorPolicy);
@@ -115,7 +116,13 @@ internal static partial class ControlApi
         public int Status { get; } = status;
     }
 
-    private sealed partial class Endpoints(ControlTopology plane, IGrainFactory grains, ControlPlaneMonitor monitor, OperatorHistory history, IPolicyProvider policies, ArtifactRegistry? registry, ILogger audit)
+    /// <summary>The output-cache policy of the API's reads (100 ms).</summary>
+    internal const string ReadCachePolicy = "api-reads";
+
+    /// <summary>The tag mutations evict.</summary>
+    internal const string ReadCacheTag = "api-reads";
+
+    private sealed partial class Endpoints(ControlTopology plane, IGrainFactory grains, ControlPlaneMonitor monitor, OperatorHistory history, IPolicyProvider policies, ArtifactRegistry? registry, ILogger audit, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache)
     {
         private const string AllRegions = "";
         private readonly ReadCoalescer<RegionStatus> _regionReads = new();
@@ -319,7 +326,7 @@ internal static partial class ControlApi
                 throw new ApiException(StatusCodes.Status400BadRequest, exception.Message);
             }
 
-            Forget(region);
+            await ForgetAsync(region).ConfigureAwait(false);
             Record(context, "set-policy", region, before.PendingPolicy ?? before.Policy, policy);
             return TypedResults.NoContent();
         }
@@ -336,7 +343,7 @@ internal static partial class ControlApi
 
             var before = await grains.GetGrain<IUserGrain>(userId).GetStateAsync(context.RequestAborted).ConfigureAwait(false);
             await grains.GetGrain<IRegionGrain>(region).SetDemandAsync(index, value, context.RequestAborted).ConfigureAwait(false);
-            Forget(region, userId);
+            await ForgetAsync(region, userId).ConfigureAwait(false);
             Record(context, "set-demand", userId, Demand(before), value.ToString("R", CultureInfo.InvariantCulture));
             return TypedResults.NoContent();
         }
@@ -346,14 +353,15 @@ internal static partial class ControlApi
             var (region, index) = User(userId);
             var before = await grains.GetGrain<IUserGrain>(userId).GetStateAsync(context.RequestAborted).ConfigureAwait(false);
             await grains.GetGrain<IRegionGrain>(region).ClearDemandAsync(index, context.RequestAborted).ConfigureAwait(false);
-            Forget(region, userId);
+            await ForgetAsync(region, userId).ConfigureAwait(false);
             Record(context, "clear-demand", userId, Demand(before), "the RAN's demand");
             return TypedResults.NoContent();
         }
 
         /// <summary>After a mutation: the next reads of what it changed ask the grains.</summary>
-        private void Forget(string region, string? user = null)
+        private async Task ForgetAsync(string region, string? user = null)
         {
+            await cache.EvictByTagAsync(ReadCacheTag, CancellationToken.None).ConfigureAwait(false);
             _regionReads.Forget(region);
             _regionListReads.Forget(AllRegions);
             if (user is not null)

@@ -74,6 +74,14 @@ internal static class OperatorSurfaces
         // Binding failures (a query value that is not a number) become exceptions ApiProblems turns into problems.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddExceptionHandler<ApiProblems>();
+        // Reads of the API are answered from a 100 ms output cache (serialized bytes, per path and query), so a
+        // dashboard wall or a scraper reading thousands of times a second costs little CPU beside the loops (measured
+        // with bench api: src/Controller.Host/README.md). Requests with an Authorization header are not cached (the
+        // output cache's default), and every mutation evicts the cache.
+        services.AddOutputCache(cache => cache.AddPolicy(ControlApi.ReadCachePolicy, policy => policy
+            .Expire(ReadCoalescer<int>.DefaultFreshness)
+            .SetVaryByQuery("*")
+            .Tag(ControlApi.ReadCacheTag)));
         // Authentication brings ASP.NET Core's data protection, which nothing here uses (no cookies, no tokens it
         // issues); an ephemeral provider keeps it from writing a key ring to the home directory and warning about it.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
@@ -149,6 +157,7 @@ internal static class OperatorSurfaces
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseOutputCache();
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = Readiness.WriteLiveAsync }).ExcludeFromDescription();
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Readiness.ReadyTag), ResponseWriter = Readiness.WriteReadyAsync }).ExcludeFromDescription();
