@@ -100,10 +100,13 @@ internal sealed class RunningController : IDisposable
         throw new TimeoutException($"No matching line within {timeout} (exited: {_process.HasExited}).\nstdout:\n{Output}\nstderr:\n{Error}");
     }
 
-    /// <summary>SIGINT, as Ctrl+C: the process stops the way its user would stop it.</summary>
-    public void Interrupt()
+    /// <summary>
+    /// SIGTERM, as Kubernetes or systemd stop a process (the CLI treats it as Ctrl+C). Not SIGINT: a test run started in
+    /// the background of a non-interactive shell (as CI may start it) inherits SIGINT ignored, and .NET keeps it so.
+    /// </summary>
+    public void Terminate()
     {
-        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
         kill.WaitForExit();
     }
 

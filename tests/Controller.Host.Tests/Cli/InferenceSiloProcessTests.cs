@@ -20,14 +20,14 @@ public sealed partial class InferenceSiloProcessTests : IDisposable
     [Fact]
     public async Task An_inference_silo_joins_the_demo_cluster_and_both_stop_cleanly()
     {
-        // The demo runs until Ctrl+C (a fixed duration raced the inference silo's start on a loaded machine).
+        // The demo runs until stopped (a fixed duration raced the inference silo's start on a loaded machine).
         using var demo = ControllerProcess.Start(DemoArgs(duration: 0));
         await demo.WaitForLineAsync(line => line.Contains("Orleans silo on", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         using var silo = ControllerProcess.Start("silo", "--role", "inference", "--join", $"127.0.0.1:{_port}", "--state-dir", _state.FullName + "-silo");
         await silo.WaitForLineAsync(line => line.Contains("joined the cluster", StringComparison.Ordinal), TimeSpan.FromSeconds(90));
-        // Loops go on for a while with the inference silo in the cluster, then the demo is stopped as its user would.
+        // Loops go on for a while with the inference silo in the cluster, then the demo is stopped (SIGTERM, as Ctrl+C).
         await Task.Delay(TimeSpan.FromSeconds(3));
-        demo.Interrupt();
+        demo.Terminate();
 
         Assert.Equal(0, await demo.WaitForExitAsync(TimeSpan.FromSeconds(90)));
         var summary = SummaryRegex().Match(demo.Output);
