@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Orleans.Configuration;
 using Orleans.Hosting;
@@ -173,7 +172,4 @@ internal static class ClusterHosting
         options.AbortOnConnectFail = false;
         return options;
     }
-
-    /// <summary>For messages: "3 silos" and the like.</summary>
-    public static string Count(int n, string what) => string.Create(CultureInfo.InvariantCulture, $"{n} {what}{(n == 1 ? "" : "s")}");
 }
