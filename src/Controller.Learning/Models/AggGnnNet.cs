@@ -84,7 +84,7 @@ public sealed class AggGnnNet : OnOffNet
         foreach (var conv in _conv)
         {
             using var w = Scalars.Of(noise) * randn(conv.weight!.shape, generator: generator);
-            w[0, 0, left].add_(Scalars.One);
+            w[0, 0, left].PlusInPlace(Scalars.One);
             conv.weight!.copy_(w);
             conv.bias!.fill_(Scalars.Of(0.01));
         }
@@ -104,7 +104,7 @@ public sealed class AggGnnNet : OnOffNet
         {
             // transposed[o, i] = toeplitz[i, o]: out[o, n] = b + sum_i toeplitz[i, o] x[i, n].
             var transposed = einsum("j,jik->ki", _conv[l].weight!.view(-1).to(x.dtype), shifts);
-            x = transposed.matmul(x) + _conv[l].bias!.to(x.dtype);
+            x = transposed.matmul(x).Plus(_conv[l].bias!.to(x.dtype));
             if (l < _conv.Length - 1)
             {
                 x = nn.functional.relu(x);

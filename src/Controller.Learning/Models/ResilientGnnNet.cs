@@ -127,7 +127,7 @@ public sealed class ResilientGnnNet : nn.Module
         {
             using var scope = NewDisposeScope();
             var inWeight = weights.sum(-1, keepdim: true);
-            var result = _w1.forward(y) + (inWeight * _w2.forward(y)) - bmm(weights, _w3.forward(y));
+            var result = _w1.forward(y).Plus(inWeight * _w2.forward(y)) - bmm(weights, _w3.forward(y));
             return result.MoveToOuterDisposeScope();
         }
     }

@@ -15,7 +15,9 @@ namespace Controller.Learning.Models;
 /// as <c>leaky_relu</c> failing in <c>toFloat</c>. The project's training and inference code therefore passes every scalar
 /// operand as an explicit <see cref="Scalar"/> that stays reachable: a value that is fixed for a run from this cache
 /// (created once, never freed; the cache holds the few distinct constants and hyperparameters a process uses), or a
-/// value that changes every step (a dual variable) as a local disposed after the call with <c>using</c>.
+/// value that changes every step (a dual variable) as a local disposed after the call with <c>using</c>. TorchSharp's own
+/// methods make such temporaries too (an addition's alpha of 1, softplus's beta, every constant of <c>optim.Adam</c>):
+/// <see cref="ScalarSafe"/> and <see cref="Training.ScalarSafeAdam"/> replace them.
 /// </remarks>
 public static class Scalars
 {

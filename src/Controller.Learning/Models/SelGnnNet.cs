@@ -57,7 +57,7 @@ public sealed class SelGnnNet : OnOffNet
         foreach (var filter in _filters)
         {
             using var w = Scalars.Of(noise) * randn(filter.Weight.shape, generator: generator);
-            w[0].add_(Scalars.One);
+            w[0].PlusInPlace(Scalars.One);
             filter.Weight.copy_(w);
             filter.Bias.fill_(Scalars.Of(0.01));
         }
@@ -82,7 +82,7 @@ public sealed class SelGnnNet : OnOffNet
         var amplitude = sqrt(gains);
         var largest = amplitude.sum(-1).amax([-1], keepdim: true);
         var shift = amplitude / where(largest.gt(Scalars.Zero), largest, ones_like(largest)).unsqueeze(-1);
-        var state = log2(Scalars.One + (Scalars.Of(Hyperparameters.P0) * gains.diagonal(0, -2, -1))) / Scalars.Of(StateScale);
+        var state = log2((Scalars.Of(Hyperparameters.P0) * gains.diagonal(0, -2, -1)).Plus(Scalars.One)) / Scalars.Of(StateScale);
         var x = (state * deciding.reshape(-1, m).to(state.dtype)).unsqueeze(-1);
         for (var l = 0; l < _filters.Length; l++)
         {
@@ -92,10 +92,10 @@ public sealed class SelGnnNet : OnOffNet
             for (var k = 1; k < Hyperparameters.FilterLength; k++)
             {
                 power = shift.bmm(power);
-                sum = sum + (taps[k] * power);
+                sum = sum.Plus(taps[k] * power);
             }
 
-            x = sum + _filters[l].Bias.to(x.dtype);
+            x = sum.Plus(_filters[l].Bias.to(x.dtype));
             if (l < _filters.Length - 1)
             {
                 x = nn.functional.relu(x);
@@ -126,7 +126,7 @@ public sealed class SelGnnNet : OnOffNet
     {
         ArgumentNullException.ThrowIfNull(data);
         using var scope = NewDisposeScope();
-        var state = log2(Scalars.One + (Scalars.Of(data.P0) * data.SnrGains.diagonal(0, -2, -1).to(ScalarType.Float64)));
+        var state = log2((Scalars.Of(data.P0) * data.SnrGains.diagonal(0, -2, -1).to(ScalarType.Float64)).Plus(Scalars.One));
         var mask = data.Deciding.to(ScalarType.Float64);
         var count = mask.sum().item<double>();
         var mean = count > 0 ? (state * mask).sum().item<double>() / count : 1;

@@ -54,7 +54,7 @@ public sealed class AggTrainer : IDisposable
     private readonly AggTrainingOptions _options;
     private readonly AggData _train;
     private readonly Generator _generator;
-    private readonly Adam _optimizer;
+    private readonly ScalarSafeAdam _optimizer;
 
     /// <summary>
     /// Sets up training on <paramref name="train"/>: the input scale (mean |sequence| per position over the training data,
@@ -81,7 +81,7 @@ public sealed class AggTrainer : IDisposable
         }
 
         Model.ResetNearIdentity(_generator);
-        _optimizer = optim.Adam(Model.parameters(), lr: options.LearningRate);
+        _optimizer = new ScalarSafeAdam(Model.parameters(), options.LearningRate);
         Baseline = full(train.Configurations, train.Slots, Scalars.Of(double.NaN), dtype: ScalarType.Float32);
         TargetOn = (1 - options.BudgetMargin) * train.Budget / train.P0;
     }
@@ -135,10 +135,7 @@ public sealed class AggTrainer : IDisposable
             var epochClock = Stopwatch.StartNew();
             if (options.LearningRateHalveEvery > 0 && epoch > 1 && (epoch - 1) % options.LearningRateHalveEvery == 0)
             {
-                foreach (var group in trainer._optimizer.ParamGroups)
-                {
-                    group.LearningRate *= 0.5;
-                }
+                trainer._optimizer.LearningRate *= 0.5;
             }
 
             var steps = trainer.Epoch();
@@ -234,8 +231,8 @@ public sealed class AggTrainer : IDisposable
         var received = snrGains * power.unsqueeze(-2);
         var eye = torch.eye(on.shape[^1], dtype: received.dtype);
         var signal = (received * eye).sum(-1);
-        var interference = (received * (Scalars.One - eye)).sum(-1);
-        return log2(Scalars.One + (signal / (Scalars.One + interference))).MoveToOuterDisposeScope();
+        var interference = (received * Scalars.One.Minus(eye)).sum(-1);
+        return log2((signal / interference.Plus(Scalars.One)).Plus(Scalars.One)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -328,14 +325,15 @@ public sealed class AggTrainer : IDisposable
         var previous = Baseline.index_select(0, index);
         var b = where(isnan(previous), reward, previous);
         var advantage = reward - b;
-        Baseline.index_copy_(0, index, (Scalars.Of(_options.BaselineDecay) * b) + (Scalars.Of(1 - _options.BaselineDecay) * reward));
+        Baseline.index_copy_(0, index, (Scalars.Of(_options.BaselineDecay) * b).Plus(Scalars.Of(1 - _options.BaselineDecay) * reward));
 
         // Only the nodes that drew this slot took an action of the policy.
-        var logPsi = (deciding * ((draws * -nn.functional.softplus(-logits)) + ((Scalars.One - draws) * -nn.functional.softplus(logits)))).sum(-1);
+        // log sigmoid(l) = -softplus(-l): the same log-probabilities without softplus's temporary scalars (see ScalarSafe).
+        var logPsi = (deciding * (draws * logits.LogSigmoid()).Plus(Scalars.One.Minus(draws) * (-logits).LogSigmoid())).sum(-1);
         var loss = -(advantage * logPsi).mean();
-        _optimizer.zero_grad();
+        _optimizer.ZeroGrad();
         loss.backward();
-        _optimizer.step();
+        _optimizer.Step();
         double meanOn = transmitting.mean().item<float>();
         Mu = Math.Max(0.0, Mu + (_options.DualStep * (meanOn - TargetOn)));
         Iterations++;

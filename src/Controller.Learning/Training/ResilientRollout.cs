@@ -92,8 +92,8 @@ public static class ResilientRollout
         using var scope = NewDisposeScope();
         var received = snrGains * power.unsqueeze(1);
         var signal = (received * cells).sum(-1);
-        var interference = (received * (Scalars.One - cells)).sum(-1);
-        return (servedMask * (Scalars.One + (signal / (Scalars.One + interference))).log2()).MoveToOuterDisposeScope();
+        var interference = (received * Scalars.One.Minus(cells)).sum(-1);
+        return (servedMask * (signal / interference.Plus(Scalars.One)).Plus(Scalars.One).log2()).MoveToOuterDisposeScope();
     }
 
     /// <summary>[B, m] served user per cell (or -1) -> [B, n] float32 0/1 mask.</summary>
@@ -162,7 +162,7 @@ public static class ResilientRollout
             }
             else
             {
-                var w = settings.PfWeights ? settings.Weights! + average.clamp_min(Scalars.Of(settings.PfFloor)).pow(Scalars.Of(-settings.Fairness)) : settings.Weights!;
+                var w = settings.PfWeights ? settings.Weights!.Plus(average.clamp_min(Scalars.Of(settings.PfFloor)).pow(Scalars.Of(-settings.Fairness))) : settings.Weights!;
                 var sampled = ServedMask(SelectUsers(logPi.detach(), batch.Cells, Draw(logPi, settings, t)), n);
                 var sampledRates = Rates(gains, batch.Cells, sampled, power);
                 Tensor reward;
@@ -182,7 +182,7 @@ public static class ResilientRollout
                 {
                     baseline.copy_(where(baseline.isnan(), reward, baseline));
                     advantage = reward - baseline;
-                    baseline.mul_(Scalars.Of(settings.Decay)).add_(Scalars.Of(1 - settings.Decay) * reward);
+                    baseline.mul_(Scalars.Of(settings.Decay)).PlusInPlace(Scalars.Of(1 - settings.Decay) * reward);
                 }
                 else
                 {
@@ -190,13 +190,13 @@ public static class ResilientRollout
                 }
 
                 var logProb = where(sampled.gt(Scalars.Zero), logPi, zeros_like(logPi)).sum(-1);
-                var objective = ((w * rates).sum(-1) + (advantage * logProb)).sum() / Scalars.Of(normalizer);
+                var objective = (w * rates).sum(-1).Plus(advantage * logProb).sum() / Scalars.Of(normalizer);
                 (-objective).backward();
                 advantages.Add(advantage.abs().mean().item<float>());
             }
 
             rates = rates.detach();
-            average.copy_((Scalars.Of(1 - Beta) * average) + (Scalars.Of(Beta) * rates));
+            average.copy_((Scalars.Of(1 - Beta) * average).Plus(Scalars.Of(Beta) * rates));
             allRates.select(1, t).copy_(rates);
             allPower.select(1, t).copy_(power.detach());
         }

@@ -70,7 +70,7 @@ public sealed class ResilientTrainer
             manual_seed(o.Seed);
             using var generator = new Generator((ulong)o.Seed, CPU);
             using var model = CreateModel(o.PowerInit);
-            using var optimizer = optim.Adam(model.parameters(), o.LearningRate);
+            using var optimizer = new ScalarSafeAdam(model.parameters(), o.LearningRate);
             var halveEvery = o.HalveEvery > 0 ? o.HalveEvery : Math.Max(1, o.Epochs / 4);
             var configs = trainSet.Configurations;
             var users = trainSet.Description.Users;
@@ -93,7 +93,7 @@ public sealed class ResilientTrainer
                     {
                         using var scope = NewDisposeScope();
                         var index = order.narrow(0, start, Math.Min(o.Batch, configs - start));
-                        var weights = (Scalars.OfInteger(o.Utility == ResilientUtility.Pf ? 0 : 1) + mu.index_select(0, index)).to(ScalarType.Float32);
+                        var weights = mu.index_select(0, index).Plus(Scalars.OfInteger(o.Utility == ResilientUtility.Pf ? 0 : 1)).to(ScalarType.Float32);
                         var batchBaseline = baseline.index_select(0, index);
                         using var batch = trainSet.Batch(index);
                         using var result = Step(model, optimizer, batch, pmax, weights, batchBaseline, generator, o);
@@ -107,9 +107,9 @@ public sealed class ResilientTrainer
                             var z = slack.index_select(0, index);
                             var lambda = mu.index_select(0, index);
                             var step = Scalars.Of(dualStep);
-                            var newSlack = (z + (step * (lambda - (Scalars.Of(o.Alpha) * z)))).clamp_min(Scalars.Zero);
+                            var newSlack = z.Plus(step * (lambda - (Scalars.Of(o.Alpha) * z))).clamp_min(Scalars.Zero);
                             slack.index_put_(newSlack, index);
-                            var newMu = (lambda + (step * (trainSet.Fmin.index_select(0, index) - newSlack - x))).clamp_min(Scalars.Zero);
+                            var newMu = lambda.Plus(step * (trainSet.Fmin.index_select(0, index) - newSlack - x)).clamp_min(Scalars.Zero);
                             mu.index_put_(newMu, index);
                         }
                     }
@@ -126,7 +126,7 @@ public sealed class ResilientTrainer
                     averageMu = mu.mean().item<double>();
                 }
 
-                var learningRate = optimizer.ParamGroups.First().LearningRate;
+                var learningRate = optimizer.LearningRate;
                 var row = new EpochRow(epoch, [
                     new("train_mean", trainStats.MeanRate),
                     new("train_p5", trainStats.P5Rate),
@@ -151,10 +151,7 @@ public sealed class ResilientTrainer
                 progress?.Report(new EpochProgress(epoch, o.Epochs, Summary(row)));
                 if (epoch % halveEvery == 0)
                 {
-                    foreach (var group in optimizer.ParamGroups)
-                    {
-                        group.LearningRate *= 0.5;
-                    }
+                    optimizer.LearningRate *= 0.5;
 
                     dualStep *= 0.5;
                 }
@@ -221,11 +218,11 @@ public sealed class ResilientTrainer
     /// One optimizer step on one batch: gradients cleared, the learning rollout (per-slot backward; the baseline
     /// <paramref name="baseline"/> is updated in place), then Adam. Returns the rollout's trajectory.
     /// </summary>
-    public static RolloutResult Step(ResilientGnnNet model, optim.Optimizer optimizer, ResilientBatch batch, double maxPower, Tensor weights, Tensor baseline, Generator generator, ResilientTrainerOptions options, Action<int, Tensor>? observeDraws = null)
+    public static RolloutResult Step(ResilientGnnNet model, ScalarSafeAdam optimizer, ResilientBatch batch, double maxPower, Tensor weights, Tensor baseline, Generator generator, ResilientTrainerOptions options, Action<int, Tensor>? observeDraws = null)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(options);
-        optimizer.zero_grad();
+        optimizer.ZeroGrad();
         var result = ResilientRollout.Run(model, batch, maxPower, new RolloutSettings
         {
             Sample = true,
@@ -239,7 +236,7 @@ public sealed class ResilientTrainer
             Fairness = options.Fairness,
             ObserveDraws = observeDraws,
         });
-        optimizer.step();
+        optimizer.Step();
         return result;
     }
 
