@@ -92,6 +92,21 @@ internal static class BenchCommand
         var duration = CommonOptions.PositiveInt("--duration", "seconds of each phase (idle, then under load)", 30, 3600);
         var threads = CommonOptions.PositiveInt("--wrk-threads", "wrk threads", 2, 64);
         var connections = CommonOptions.PositiveInt("--connections", "wrk connections", 50, 10_000);
+        var wrkNice = new Option<int>("--wrk-nice")
+        {
+            Description = "niceness of wrk, 0-19 (19: the controller's threads run first when both want a core, as if the readers were remote)",
+            DefaultValueFactory = _ => 0,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+                if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value > 19)
+                {
+                    result.AddError($"--wrk-nice must be a whole number in [0, 19] (got '{text}').");
+                }
+
+                return value;
+            },
+        };
         var rate = new Option<int>("--rate")
         {
             Description = "target reads per second, paced by wrk's Lua delay (0: as fast as wrk can)",
@@ -127,11 +142,11 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "print one JSON object on stdout" };
         var command = new Command("api", "Loop latency idle and while wrk reads the API on loopback (needs Debian's wrk).")
         {
-            regions, period, warmup, duration, threads, connections, rate, paths, json,
+            regions, period, warmup, duration, threads, connections, wrkNice, rate, paths, json,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            var settings = new ApiLoadSettings(parsed.GetValue(regions), parsed.GetValue(period), parsed.GetValue(warmup), parsed.GetValue(duration), parsed.GetValue(threads), parsed.GetValue(connections), parsed.GetRequiredValue(paths), parsed.GetValue(rate));
+            var settings = new ApiLoadSettings(parsed.GetValue(regions), parsed.GetValue(period), parsed.GetValue(warmup), parsed.GetValue(duration), parsed.GetValue(threads), parsed.GetValue(connections), parsed.GetRequiredValue(paths), parsed.GetValue(rate), parsed.GetValue(wrkNice));
             var result = await ApiLoadBenchmark.RunAsync(settings, io.Error, cancellationToken).ConfigureAwait(false);
             var ratio = result.Loaded.P99Ms / result.Idle.P99Ms;
             if (parsed.GetValue(json))
@@ -146,6 +161,7 @@ internal static class BenchCommand
                     writer.WriteString("paths", string.Join(",", settings.Paths));
                     writer.WriteNumber("targetRate", settings.Rate);
                     writer.WriteNumber("connections", settings.Connections);
+                    writer.WriteNumber("wrkNice", settings.WrkNice);
                     foreach (var (name, phase) in new[] { ("idle", result.Idle), ("loaded", result.Loaded) })
                     {
                         writer.WriteStartObject(name);
