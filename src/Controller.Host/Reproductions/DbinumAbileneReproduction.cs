@@ -20,7 +20,7 @@ internal sealed class DbinumAbileneReproduction : Reproduction
     public const double PaperStandardNum = 229.40;
 
     private const int Rounds = 2_000;
-    private const int GrainRounds = 100;
+    private const int GrainRounds = 40;
     private const int Samples = 200;
     private const double AlphaStep = 0.1;
     private const double BaselineAlpha = 2;
@@ -61,7 +61,7 @@ internal sealed class DbinumAbileneReproduction : Reproduction
         return rows;
     }
 
-    private static IEnumerable<ReproductionRow> Rows(int figure, DbinumNetwork network, DbinumRuns.Curve dbinum, DbinumRuns.Curve standard, double grains)
+    private static List<ReproductionRow> Rows(int figure, DbinumNetwork network, DbinumRuns.Curve dbinum, DbinumRuns.Curve standard, double grains)
     {
         var fields = new Dictionary<string, double>
         {

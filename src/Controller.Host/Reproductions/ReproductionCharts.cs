@@ -351,7 +351,7 @@ internal static class ReproductionCharts
         }
 
         plot.Axes.Bottom.Label.Text = "round";
-        plot.Axes.Left.Label.Text = "rate x (units of P)";
+        plot.Axes.Left.Label.Text = "rate x (unit of P)";
         plot.Axes.Title.Label.Text = title;
         plot.ShowLegend(Alignment.UpperRight);
     }

@@ -31,8 +31,8 @@ public sealed class DbinumNetworkReproductionTests : IDisposable
         Assert.Equal(45.9, rows[2].GetProperty("expected").GetDouble());
         Assert.Equal(9.9, rows[4].GetProperty("expected").GetDouble());
         Assert.Equal(0.8, rows[6].GetProperty("expected").GetDouble(), 1e-12);
-        // The known-utility optimum: x_r = p^(-1/a~_r) on a full link, Psi 45.58 (the spec's "about 45.6").
-        Assert.Equal(45.58, rows[0].GetProperty("expected").GetDouble(), 0.01);
+        // The known-utility optimum: x_r = p^(-1/a~_r) on a full link, Psi 45.644 (the spec's "about 45.6").
+        Assert.Equal(45.644, rows[0].GetProperty("expected").GetDouble(), 0.001);
         Assert.Equal(rows[0].GetProperty("obtained").GetDouble(), rows[10].GetProperty("obtained").GetDouble());
         Assert.InRange(rows[10].GetProperty("expected").GetDouble(), 42, 43.5);
         Assert.Equal((byte)0x89, File.ReadAllBytes(png)[0]);
