@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Controller.Host.Export;
+using Controller.Optimization.Dbinum;
 using Controller.Radio.Scenarios;
 
 namespace Controller.Host.Cli;
@@ -78,17 +79,29 @@ internal static class ScenarioCommand
         foreach (var scenario in ScenarioCatalog.Scenarios)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenario.Name}  ({scenario.Source}; {scenario.DefaultSlots} slots per configuration by default)"));
-            output.WriteLine($"  {scenario.Summary}");
-            var width = scenario.Settings.Max(s => s.Name.Length);
-            foreach (var setting in scenario.Settings)
-            {
-                var value = setting.DefaultValue.Length == 0 ? "(none)" : setting.DefaultValue;
-                var unit = setting.Unit.Length == 0 ? string.Empty : " " + setting.Unit;
-                output.WriteLine($"    {setting.Name.PadRight(width)}  {value + unit,-16} {setting.Description}; {setting.RangeText}");
-            }
-
-            output.WriteLine();
+            WriteSettingsText(output, scenario.Summary, scenario.Settings);
         }
+
+        // Paper 000's networks: links and flows, no radio; `reproduce dbinum-*` runs DBiNUM on them.
+        foreach (var scenario in DbinumScenarioCatalog.Scenarios)
+        {
+            output.WriteLine($"{scenario.Name}  ({scenario.Source}; a DBiNUM network of links and flows, no radio)");
+            WriteSettingsText(output, scenario.Summary, scenario.Settings);
+        }
+    }
+
+    private static void WriteSettingsText(TextWriter output, string summary, IReadOnlyList<SettingDefinition> settings)
+    {
+        output.WriteLine($"  {summary}");
+        var width = settings.Max(s => s.Name.Length);
+        foreach (var setting in settings)
+        {
+            var value = setting.DefaultValue.Length == 0 ? "(none)" : setting.DefaultValue;
+            var unit = setting.Unit.Length == 0 ? string.Empty : " " + setting.Unit;
+            output.WriteLine($"    {setting.Name.PadRight(width)}  {value + unit,-16} {setting.Description}; {setting.RangeText}");
+        }
+
+        output.WriteLine();
     }
 
     private static void WriteJson(TextWriter output) => Json.Write(output, writer =>
@@ -102,25 +115,42 @@ internal static class ScenarioCommand
             writer.WriteString("source", scenario.Source);
             writer.WriteString("summary", scenario.Summary);
             writer.WriteNumber("defaultSlots", scenario.DefaultSlots);
-            writer.WriteStartArray("settings");
-            foreach (var setting in scenario.Settings)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("name", setting.Name);
-                writer.WriteString("kind", setting.Kind.ToString().ToLowerInvariant());
-                writer.WriteString("default", setting.DefaultValue);
-                writer.WriteString("unit", setting.Unit);
-                writer.WriteNumber("minimum", setting.Minimum);
-                writer.WriteNumber("maximum", setting.Maximum);
-                writer.WriteString("description", setting.Description);
-                writer.WriteEndObject();
-            }
+            WriteSettingsJson(writer, scenario.Settings);
+            writer.WriteEndObject();
+        }
 
-            writer.WriteEndArray();
+        writer.WriteEndArray();
+        writer.WriteStartArray("dbinumScenarios");
+        foreach (var scenario in DbinumScenarioCatalog.Scenarios)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", scenario.Name);
+            writer.WriteString("source", scenario.Source);
+            writer.WriteString("summary", scenario.Summary);
+            WriteSettingsJson(writer, scenario.Settings);
             writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
         writer.WriteEndObject();
     });
+
+    private static void WriteSettingsJson(System.Text.Json.Utf8JsonWriter writer, IReadOnlyList<SettingDefinition> settings)
+    {
+        writer.WriteStartArray("settings");
+        foreach (var setting in settings)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", setting.Name);
+            writer.WriteString("kind", setting.Kind.ToString().ToLowerInvariant());
+            writer.WriteString("default", setting.DefaultValue);
+            writer.WriteString("unit", setting.Unit);
+            writer.WriteNumber("minimum", setting.Minimum);
+            writer.WriteNumber("maximum", setting.Maximum);
+            writer.WriteString("description", setting.Description);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
 }

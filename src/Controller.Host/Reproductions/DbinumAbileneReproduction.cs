@@ -46,14 +46,17 @@ internal sealed class DbinumAbileneReproduction : Reproduction
     {
         var rows = new List<ReproductionRow>();
         var done = 0;
+        var scenario = new AbileneScenario();
+        // Both parameter sets have the same links and flows, so one silo serves both (joining restarts the grains).
+        var silo = await DbinumRuns.StartSiloAsync(scenario.CreateNetwork(), cancellationToken).ConfigureAwait(false);
+        await using var _ = silo.ConfigureAwait(false);
         foreach (var (figure, parameters) in new[] { (5, AbileneScenario.Figure5), (6, AbileneScenario.Figure6) })
         {
-            var scenario = new AbileneScenario();
             var network = scenario.CreateNetwork(scenario.Resolve(parameters));
             var dbinum = DbinumRuns.Run(new DbinumSolver(network.Links, network.Users(BaselineAlpha), Options, seed), Rounds, Samples, cancellationToken);
             var standard = DbinumRuns.Run(new DbinumSolver(network.Links, network.Users(BaselineAlpha), DbinumRuns.StandardNum(Options, BaselineAlpha), seed), Rounds, Samples, cancellationToken);
             progress?.Report(++done);
-            var grains = await DbinumRuns.GrainsAgainstSolverAsync(network, network.Users(BaselineAlpha), Options, seed, GrainRounds, cancellationToken).ConfigureAwait(false);
+            var grains = await DbinumRuns.GrainsAgainstSolverAsync(silo, network, network.Users(BaselineAlpha), Options, seed, GrainRounds, cancellationToken).ConfigureAwait(false);
             progress?.Report(++done);
             rows.AddRange(Rows(figure, network, dbinum, standard, grains));
         }

@@ -50,17 +50,21 @@ internal static class DbinumRuns
         return new Curve([.. sampled], [.. utility], [.. rates], [.. solver.Users.Select(u => u.Alpha)]);
     }
 
+    /// <summary>A fresh silo (in-memory state, no API) whose topology is <paramref name="network"/>'s links and flows.</summary>
+    public static Task<ControllerHost> StartSiloAsync(DbinumNetwork network, CancellationToken cancellationToken)
+        => ControllerHost.StartAsync(
+            new SiloSettings { Control = DbinumControlPlane.Create(DbinumControlPlane.Network(network)) }.WithFreePorts(), "none", controllerLogs: false, cancellationToken);
+
     /// <summary>
     /// The first <paramref name="rounds"/> rounds of a run made twice in lockstep, by <see cref="DbinumSolver"/> and
-    /// through user and link grains of a fresh silo (in-memory state); the largest |difference| of Psi, x, v and alpha.
+    /// through the user and link grains of <paramref name="silo"/> (joining restarts them); the largest |difference|
+    /// of Psi, x, v and alpha.
     /// </summary>
     public static async Task<double> GrainsAgainstSolverAsync(
-        DbinumNetwork network, DbinumUser[] users, DbinumOptions options, ulong seed, int rounds, CancellationToken cancellationToken)
+        ControllerHost silo, DbinumNetwork network, DbinumUser[] users, DbinumOptions options, ulong seed, int rounds, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(silo);
         var solver = new DbinumSolver(network.Links, users, options, seed);
-        var silo = await ControllerHost.StartAsync(
-            new SiloSettings { Control = DbinumControlPlane.Create(DbinumControlPlane.Network(network)) }.WithFreePorts(), "none", controllerLogs: false, cancellationToken).ConfigureAwait(false);
-        await using var _ = silo.ConfigureAwait(false);
         var grains = await DbinumGrainRun.StartAsync(silo.Grains, DbinumControlPlane.Links(network), DbinumControlPlane.Users(users), options, seed, cancellationToken).ConfigureAwait(false);
         var largest = 0.0;
         for (var k = 0; k < rounds; k++)

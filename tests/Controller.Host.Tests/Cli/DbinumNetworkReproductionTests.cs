@@ -78,6 +78,24 @@ public sealed class DbinumNetworkReproductionTests : IDisposable
     }
 
     [Fact]
+    public void ScenarioList_NamesTheDbinumNetworksWithTheirSettingsAndUnits()
+    {
+        var text = CliRun.Of("scenario", "list");
+        using var document = JsonDocument.Parse(CliRun.Of("scenario", "list", "--json").Output);
+
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains("num-abilene  (paper 000 Sec. 8.2", text.Output, StringComparison.Ordinal);
+        Assert.Contains("capacity  20 rate units", text.Output, StringComparison.Ordinal);
+        var networks = document.RootElement.GetProperty("dbinumScenarios").EnumerateArray().ToArray();
+        Assert.Equal(["num-single-link", "num-line", "num-abilene"], networks.Select(s => s.GetProperty("name").GetString()));
+        var capacity = networks[2].GetProperty("settings").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "capacity");
+        Assert.Equal("20", capacity.GetProperty("default").GetString());
+        Assert.Equal(0.001, capacity.GetProperty("minimum").GetDouble());
+        // The radio scenarios' array keeps only radio scenarios (each has a slot count).
+        Assert.DoesNotContain(document.RootElement.GetProperty("scenarios").EnumerateArray(), s => s.GetProperty("name").GetString()!.StartsWith("num-", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ReadSeries_FieldsOfOneSeries_OrderedByRound()
     {
         var fields = new Dictionary<string, double>();
