@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using Controller.Host.Export;
 using Controller.Optimization.Dbinum;
 using Controller.Radio.Scenarios;
@@ -78,23 +79,22 @@ internal static class ScenarioCommand
     {
         foreach (var scenario in ScenarioCatalog.Scenarios)
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenario.Name}  ({scenario.Source}; {scenario.DefaultSlots} slots per configuration by default)"));
-            WriteSettingsText(output, scenario.Summary, scenario.Settings);
+            WriteText(output, scenario, string.Create(CultureInfo.InvariantCulture, $"{scenario.DefaultSlots} slots per configuration by default"));
         }
 
         // Paper 000's networks: links and flows, no radio; `reproduce dbinum-*` runs DBiNUM on them.
         foreach (var scenario in DbinumScenarioCatalog.Scenarios)
         {
-            output.WriteLine($"{scenario.Name}  ({scenario.Source}; a DBiNUM network of links and flows, no radio)");
-            WriteSettingsText(output, scenario.Summary, scenario.Settings);
+            WriteText(output, scenario, "a DBiNUM network of links and flows, no radio");
         }
     }
 
-    private static void WriteSettingsText(TextWriter output, string summary, IReadOnlyList<SettingDefinition> settings)
+    private static void WriteText(TextWriter output, ScenarioDefinition scenario, string note)
     {
-        output.WriteLine($"  {summary}");
-        var width = settings.Max(s => s.Name.Length);
-        foreach (var setting in settings)
+        output.WriteLine($"{scenario.Name}  ({scenario.Source}; {note})");
+        output.WriteLine($"  {scenario.Summary}");
+        var width = scenario.Settings.Max(s => s.Name.Length);
+        foreach (var setting in scenario.Settings)
         {
             var value = setting.DefaultValue.Length == 0 ? "(none)" : setting.DefaultValue;
             var unit = setting.Unit.Length == 0 ? string.Empty : " " + setting.Unit;
@@ -104,41 +104,40 @@ internal static class ScenarioCommand
         output.WriteLine();
     }
 
+    // Radio scenarios under "scenarios" (each with its slot count), DBiNUM networks under "dbinumScenarios".
     private static void WriteJson(TextWriter output) => Json.Write(output, writer =>
     {
         writer.WriteStartObject();
         writer.WriteStartArray("scenarios");
         foreach (var scenario in ScenarioCatalog.Scenarios)
         {
-            writer.WriteStartObject();
-            writer.WriteString("name", scenario.Name);
-            writer.WriteString("source", scenario.Source);
-            writer.WriteString("summary", scenario.Summary);
-            writer.WriteNumber("defaultSlots", scenario.DefaultSlots);
-            WriteSettingsJson(writer, scenario.Settings);
-            writer.WriteEndObject();
+            WriteJson(writer, scenario, scenario.DefaultSlots);
         }
 
         writer.WriteEndArray();
         writer.WriteStartArray("dbinumScenarios");
         foreach (var scenario in DbinumScenarioCatalog.Scenarios)
         {
-            writer.WriteStartObject();
-            writer.WriteString("name", scenario.Name);
-            writer.WriteString("source", scenario.Source);
-            writer.WriteString("summary", scenario.Summary);
-            WriteSettingsJson(writer, scenario.Settings);
-            writer.WriteEndObject();
+            WriteJson(writer, scenario, defaultSlots: null);
         }
 
         writer.WriteEndArray();
         writer.WriteEndObject();
     });
 
-    private static void WriteSettingsJson(System.Text.Json.Utf8JsonWriter writer, IReadOnlyList<SettingDefinition> settings)
+    private static void WriteJson(Utf8JsonWriter writer, ScenarioDefinition scenario, int? defaultSlots)
     {
+        writer.WriteStartObject();
+        writer.WriteString("name", scenario.Name);
+        writer.WriteString("source", scenario.Source);
+        writer.WriteString("summary", scenario.Summary);
+        if (defaultSlots is { } slots)
+        {
+            writer.WriteNumber("defaultSlots", slots);
+        }
+
         writer.WriteStartArray("settings");
-        foreach (var setting in settings)
+        foreach (var setting in scenario.Settings)
         {
             writer.WriteStartObject();
             writer.WriteString("name", setting.Name);
@@ -152,5 +151,6 @@ internal static class ScenarioCommand
         }
 
         writer.WriteEndArray();
+        writer.WriteEndObject();
     }
 }

@@ -21,9 +21,7 @@ internal sealed class DbinumAbileneReproduction : Reproduction
 
     private const int Rounds = 2_000;
     private const int GrainRounds = 40;
-    private const int Samples = 200;
     private const double AlphaStep = 0.1;
-    private const double BaselineAlpha = 2;
     private const double RelativeTolerance = 0.05;
     private static readonly DbinumOptions Options = new() { AlphaStep = AlphaStep, PrimalStepsPerRound = 20, AlphaMin = 1.01, AlphaMax = 100 };
 
@@ -33,7 +31,7 @@ internal sealed class DbinumAbileneReproduction : Reproduction
 
     public override string Setup => string.Create(
         CultureInfo.InvariantCulture,
-        $"num-abilene (14 links, P = 20, tau = 0.01; routes assumed: Seattle-New York, Sunnyvale-Atlanta, Los Angeles-Chicago, Denver-Washington on fewest-hop paths); fig. 5 set (a1, a2, b2, a3, b3, a4, b4) = (0.1, 5, 0.4, 4, 1, 0.8, 0.2), fig. 6 set (3, 0.5, 0.2, 0.5, 2, 1.8, 2); flow 4 s-shape; gradient feedback; start alpha = {BaselineAlpha}, x = min over the route of P / (2 flows on the link); T = {Options.PrimalStepsPerRound} Jacobi-scaled steps per round (s = {Options.PrimalStepScale}), eta = {Options.AuxiliaryStep}, beta = {AlphaStep}, A = [{Options.AlphaMin}, {Options.AlphaMax}]; {Rounds} rounds, values at the last; standard NUM: alpha = {BaselineAlpha} fixed, as many rounds; paper values within {RelativeTolerance * 100}%; the first {GrainRounds} rounds of each DBiNUM run also through 14 link grains and 4 user grains in lockstep with the solver (exact agreement)");
+        $"num-abilene (14 links, P = 20, tau = 0.01; routes assumed: Seattle-New York, Sunnyvale-Atlanta, Los Angeles-Chicago, Denver-Washington on fewest-hop paths); fig. 5 set (a1, a2, b2, a3, b3, a4, b4) = (0.1, 5, 0.4, 4, 1, 0.8, 0.2), fig. 6 set (3, 0.5, 0.2, 0.5, 2, 1.8, 2); flow 4 s-shape; gradient feedback; start alpha = {DbinumRuns.StandardNumAlpha}, x = min over the route of P / (2 flows on the link); T = {Options.PrimalStepsPerRound} Jacobi-scaled steps per round (s = {Options.PrimalStepScale}), eta = {Options.AuxiliaryStep}, beta = {AlphaStep}, A = [{Options.AlphaMin}, {Options.AlphaMax}]; {Rounds} rounds, values at the last; standard NUM: alpha = {DbinumRuns.StandardNumAlpha} fixed, as many rounds; paper values within {RelativeTolerance * 100}%; the first {GrainRounds} rounds of each DBiNUM run also through 14 link grains and 4 user grains in lockstep with the solver (exact agreement)");
 
     public override int WorkUnits => 4;
 
@@ -53,10 +51,10 @@ internal sealed class DbinumAbileneReproduction : Reproduction
         foreach (var (figure, parameters) in new[] { (5, AbileneScenario.Figure5), (6, AbileneScenario.Figure6) })
         {
             var network = scenario.CreateNetwork(scenario.Resolve(parameters));
-            var dbinum = DbinumRuns.Run(new DbinumSolver(network.Links, network.Users(BaselineAlpha), Options, seed), Rounds, Samples, cancellationToken);
-            var standard = DbinumRuns.Run(new DbinumSolver(network.Links, network.Users(BaselineAlpha), DbinumRuns.StandardNum(Options, BaselineAlpha), seed), Rounds, Samples, cancellationToken);
+            var dbinum = DbinumRuns.Run(new DbinumSolver(network.Links, network.Users(DbinumRuns.StandardNumAlpha), Options, seed), Rounds, cancellationToken);
+            var standard = DbinumRuns.Run(new DbinumSolver(network.Links, network.Users(DbinumRuns.StandardNumAlpha), DbinumRuns.StandardNum(Options), seed), Rounds, cancellationToken);
             progress?.Report(++done);
-            var grains = await DbinumRuns.GrainsAgainstSolverAsync(silo, network, network.Users(BaselineAlpha), Options, seed, GrainRounds, cancellationToken).ConfigureAwait(false);
+            var grains = await DbinumRuns.GrainsAgainstSolverAsync(silo, network, network.Users(DbinumRuns.StandardNumAlpha), Options, seed, GrainRounds, cancellationToken).ConfigureAwait(false);
             progress?.Report(++done);
             rows.AddRange(Rows(figure, network, dbinum, standard, grains));
         }

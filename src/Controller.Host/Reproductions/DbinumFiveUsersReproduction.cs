@@ -14,9 +14,7 @@ internal sealed class DbinumFiveUsersReproduction : Reproduction
 {
     private const int Rounds = 40_000;
     private const int BaselineRounds = 200;
-    private const int Samples = 200;
     private const double AlphaStep = 3e-5;
-    private const double BaselineAlpha = 2;
     private static readonly double[] TrueAlpha = [0.5, 0.4, 0.6, 2.0 / 3, 2.0 / 3];
     private static readonly DbinumOptions Options = new() { AlphaStep = AlphaStep, PrimalStepsPerRound = 20 };
 
@@ -26,7 +24,7 @@ internal sealed class DbinumFiveUsersReproduction : Reproduction
 
     public override string Setup => string.Create(
         CultureInfo.InvariantCulture,
-        $"num-single-link users=5 trueAlphas=1/2,2/5,3/5,2/3,2/3, P = 100, tau = 0.01; gradient feedback; surrogates start at alpha = 1, x = P/10 each; T = {Options.PrimalStepsPerRound} warm-started Jacobi-scaled steps per round (s = {Options.PrimalStepScale}), eta = {Options.AuxiliaryStep}, beta = {AlphaStep}, eps = {Options.Regularization}, A = [{Options.AlphaMin}, {Options.AlphaMax}]; {Rounds} rounds, values at the last round; x1, x3 and Psi against the known-utility NUM optimum (no barrier), which the text does not print; standard NUM: every alpha fixed at {BaselineAlpha}, {BaselineRounds} rounds; tolerances: Psi 0.1, x 0.5, alpha ratios 0.03");
+        $"num-single-link users=5 trueAlphas=1/2,2/5,3/5,2/3,2/3, P = 100, tau = 0.01; gradient feedback; surrogates start at alpha = 1, x = P/10 each; T = {Options.PrimalStepsPerRound} warm-started Jacobi-scaled steps per round (s = {Options.PrimalStepScale}), eta = {Options.AuxiliaryStep}, beta = {AlphaStep}, eps = {Options.Regularization}, A = [{Options.AlphaMin}, {Options.AlphaMax}]; {Rounds} rounds, values at the last round; x1, x3 and Psi against the known-utility NUM optimum (no barrier), which the text does not print; standard NUM: every alpha fixed at {DbinumRuns.StandardNumAlpha}, {BaselineRounds} rounds; tolerances: Psi 0.1, x 0.5, alpha ratios 0.03");
 
     public override int WorkUnits => 2;
 
@@ -35,9 +33,9 @@ internal sealed class DbinumFiveUsersReproduction : Reproduction
         var scenario = new SingleLinkScenario();
         var network = scenario.CreateNetwork(scenario.Resolve(
             [new("users", "5"), new("trueAlphas", string.Join(',', TrueAlpha.Select(a => a.ToString("R", CultureInfo.InvariantCulture))))]));
-        var dbinum = DbinumRuns.Run(new DbinumSolver(network.Links, network.Users(initialAlpha: 1), Options, seed), Rounds, Samples, cancellationToken);
+        var dbinum = DbinumRuns.Run(new DbinumSolver(network.Links, network.Users(initialAlpha: 1), Options, seed), Rounds, cancellationToken);
         progress?.Report(1);
-        var standard = DbinumRuns.Run(new DbinumSolver(network.Links, network.Users(BaselineAlpha), DbinumRuns.StandardNum(Options, BaselineAlpha), seed), BaselineRounds, Samples, cancellationToken);
+        var standard = DbinumRuns.Run(new DbinumSolver(network.Links, network.Users(DbinumRuns.StandardNumAlpha), DbinumRuns.StandardNum(Options), seed), BaselineRounds, cancellationToken);
         progress?.Report(2);
 
         var optimum = KnownUtilityOptimum(network.Links[0].Capacity);
@@ -69,7 +67,7 @@ internal sealed class DbinumFiveUsersReproduction : Reproduction
             new("x5 (paper: 9.9)", x[4], 9.9, 0.5, extra),
             .. Enumerable.Range(1, TrueAlpha.Length - 1).Select(r => new ReproductionRow(
                 string.Create(CultureInfo.InvariantCulture, $"alpha{r + 1}/alpha1 (a~{r + 1}/a~1)"), dbinum.Alphas[r] / dbinum.Alphas[0], TrueAlpha[r] / TrueAlpha[0], 0.03, extra)),
-            new(string.Create(CultureInfo.InvariantCulture, $"Psi above standard NUM (alpha = {BaselineAlpha})"), dbinum.FinalUtility, standard.FinalUtility, 0, extra, RowCheck.Above),
+            new(string.Create(CultureInfo.InvariantCulture, $"Psi above standard NUM (alpha = {DbinumRuns.StandardNumAlpha})"), dbinum.FinalUtility, standard.FinalUtility, 0, extra, RowCheck.Above),
         ];
     }
 

@@ -16,16 +16,22 @@ internal static class DbinumRuns
     /// <summary>Field prefix of a sampled curve: <c>{series}Round{k:00000}</c> is the series' value after round k.</summary>
     public const string RoundTag = "Round";
 
+    /// <summary>The alpha of standard NUM's fixed surrogates (paper 000 Sec. 8.2: "alpha-fairness utility function with alpha = 2").</summary>
+    public const double StandardNumAlpha = 2;
+
+    // Points of a sampled curve besides the start: enough for a smooth chart, few enough for a JSON row.
+    private const int CurveSamples = 200;
+
     /// <summary>
     /// Standard NUM with fixed surrogates (the paper's baseline, Sec. 8.2): every user alpha-fair with
-    /// <paramref name="alpha"/>, never learned, i.e. A = {alpha}.
+    /// <see cref="StandardNumAlpha"/>, never learned, i.e. A = {2}. Its users must start at that alpha.
     /// </summary>
-    public static DbinumOptions StandardNum(DbinumOptions options, double alpha) => options with { AlphaMin = alpha, AlphaMax = alpha };
+    public static DbinumOptions StandardNum(DbinumOptions options) => options with { AlphaMin = StandardNumAlpha, AlphaMax = StandardNumAlpha };
 
-    /// <summary>Runs <paramref name="rounds"/> rounds, sampling Psi and the rates after round 0 (the start) and about <paramref name="samples"/> more rounds.</summary>
-    public static Curve Run(DbinumSolver solver, int rounds, int samples, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="rounds"/> rounds, sampling Psi and the rates after round 0 (the start) and about 200 more rounds.</summary>
+    public static Curve Run(DbinumSolver solver, int rounds, CancellationToken cancellationToken)
     {
-        var every = Math.Max(1, rounds / samples);
+        var every = Math.Max(1, rounds / CurveSamples);
         var sampled = new List<int>();
         var utility = new List<double>();
         var rates = new List<double[]>();

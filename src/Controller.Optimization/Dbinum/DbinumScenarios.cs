@@ -8,38 +8,13 @@ namespace Controller.Optimization.Dbinum;
 /// A named family of DBiNUM networks (paper 000: links, flows, true utilities; no radio), with overridable
 /// settings declared and checked like the radio scenarios' (<see cref="SettingDefinition"/>, unit and range).
 /// </summary>
-public abstract class DbinumScenario
+public abstract class DbinumScenario : ScenarioDefinition
 {
-    /// <summary>The name used by reproductions and the catalog.</summary>
-    public abstract string Name { get; }
-
-    /// <summary>Where the setup comes from.</summary>
-    public abstract string Source { get; }
-
-    /// <summary>One line on what the scenario models.</summary>
-    public abstract string Summary { get; }
-
-    /// <summary>Every overridable constant with unit, default and range.</summary>
-    public abstract IReadOnlyList<SettingDefinition> Settings { get; }
-
-    /// <summary>Resolves overrides; throws <see cref="RadioInputException"/> naming the setting, the value and what is allowed.</summary>
-    public ScenarioSettings Resolve(IEnumerable<KeyValuePair<string, string>> overrides)
-    {
-        var settings = ScenarioSettings.Resolve(Name, Settings, overrides);
-        Validate(settings);
-        return settings;
-    }
-
     /// <summary>The network of these settings.</summary>
     public abstract DbinumNetwork CreateNetwork(ScenarioSettings settings);
 
     /// <summary>The network of the defaults.</summary>
     public DbinumNetwork CreateNetwork() => CreateNetwork(Resolve([]));
-
-    /// <summary>Checks that involve several settings; throws <see cref="RadioInputException"/>.</summary>
-    protected virtual void Validate(ScenarioSettings settings)
-    {
-    }
 
     /// <summary>The alpha-fair parameters of <paramref name="flows"/> flows from list setting <c>trueAlphas</c>: one for all, or one per flow.</summary>
     protected double[] TrueAlphas(ScenarioSettings settings, int flows)

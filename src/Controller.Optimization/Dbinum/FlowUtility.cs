@@ -28,13 +28,11 @@ public abstract record FlowUtility
 }
 
 /// <summary>Quadratic <c>a x^2</c> (flow 1 of paper 000 Sec. 8.2): convex, so a concave surrogate can only approximate it.</summary>
-public sealed record QuadraticUtility : FlowUtility
+/// <param name="Scale">a.</param>
+public sealed record QuadraticUtility(double Scale) : FlowUtility
 {
-    /// <summary>Creates <c>a x^2</c>.</summary>
-    public QuadraticUtility(double scale) => Scale = Positive(scale, nameof(scale));
-
     /// <summary>a.</summary>
-    public double Scale { get; }
+    public double Scale { get; } = Positive(Scale, nameof(Scale));
 
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant($"quadratic {Scale} x^2");
@@ -51,20 +49,15 @@ public sealed record QuadraticUtility : FlowUtility
 /// <c>a sqrt(x + b) - a sqrt(x)</c>, which falls with x (a flow that wants no rate); we read the second root's
 /// argument as b, which makes the utility rise from 0 at x = 0. Defined for x &gt; -b.
 /// </summary>
-public sealed record SquareRootUtility : FlowUtility
+/// <param name="Scale">a.</param>
+/// <param name="Shift">b.</param>
+public sealed record SquareRootUtility(double Scale, double Shift) : FlowUtility
 {
-    /// <summary>Creates <c>a (sqrt(x + b) - sqrt(b))</c>.</summary>
-    public SquareRootUtility(double scale, double shift)
-    {
-        Scale = Positive(scale, nameof(scale));
-        Shift = Positive(shift, nameof(shift));
-    }
-
     /// <summary>a.</summary>
-    public double Scale { get; }
+    public double Scale { get; } = Positive(Scale, nameof(Scale));
 
     /// <summary>b.</summary>
-    public double Shift { get; }
+    public double Shift { get; } = Positive(Shift, nameof(Shift));
 
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant($"square root {Scale} (sqrt(x + {Shift}) - sqrt({Shift}))");
@@ -80,20 +73,15 @@ public sealed record SquareRootUtility : FlowUtility
 /// Logarithmic <c>a log(b x + 1)</c> (flow 3 of paper 000 Sec. 8.2). The text prints <c>a log(b + 1)</c>, a
 /// constant; we read the missing x as the rate's factor inside the log. Defined for x &gt; -1/b.
 /// </summary>
-public sealed record LogUtility : FlowUtility
+/// <param name="Scale">a.</param>
+/// <param name="Slope">b.</param>
+public sealed record LogUtility(double Scale, double Slope) : FlowUtility
 {
-    /// <summary>Creates <c>a log(b x + 1)</c>.</summary>
-    public LogUtility(double scale, double slope)
-    {
-        Scale = Positive(scale, nameof(scale));
-        Slope = Positive(slope, nameof(slope));
-    }
-
     /// <summary>a.</summary>
-    public double Scale { get; }
+    public double Scale { get; } = Positive(Scale, nameof(Scale));
 
     /// <summary>b.</summary>
-    public double Slope { get; }
+    public double Slope { get; } = Positive(Slope, nameof(Slope));
 
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant($"log {Scale} log({Slope} x + 1)");
@@ -106,13 +94,11 @@ public sealed record LogUtility : FlowUtility
 }
 
 /// <summary>Alpha-fair <c>x^(1-a) / (1-a)</c> (<c>ln x</c> at a = 1) as a true utility (paper 000 Sec. 8.1, and flow 4's first option in Sec. 8.2).</summary>
-public sealed record AlphaFairFlowUtility : FlowUtility
+/// <param name="Alpha">a~.</param>
+public sealed record AlphaFairFlowUtility(double Alpha) : FlowUtility
 {
-    /// <summary>Creates the alpha-fair utility with parameter a~.</summary>
-    public AlphaFairFlowUtility(double alpha) => Alpha = Positive(alpha, nameof(alpha));
-
     /// <summary>a~.</summary>
-    public double Alpha { get; }
+    public double Alpha { get; } = Positive(Alpha, nameof(Alpha));
 
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant($"alpha-fair a = {Alpha}");
@@ -130,20 +116,15 @@ public sealed record AlphaFairFlowUtility : FlowUtility
 /// a &gt; 1 (Fig. 6's a = 1.8 is convex in the rate). Only the gain side is reached by a rate; the loss side
 /// matters to a probe below zero.
 /// </summary>
-public sealed record SShapeUtility : FlowUtility
+/// <param name="Exponent">a.</param>
+/// <param name="LossWeight">b.</param>
+public sealed record SShapeUtility(double Exponent, double LossWeight) : FlowUtility
 {
-    /// <summary>Creates the s-shape with exponent a and loss weight b.</summary>
-    public SShapeUtility(double exponent, double lossWeight)
-    {
-        Exponent = Positive(exponent, nameof(exponent));
-        LossWeight = Positive(lossWeight, nameof(lossWeight));
-    }
-
     /// <summary>a.</summary>
-    public double Exponent { get; }
+    public double Exponent { get; } = Positive(Exponent, nameof(Exponent));
 
     /// <summary>b.</summary>
-    public double LossWeight { get; }
+    public double LossWeight { get; } = Positive(LossWeight, nameof(LossWeight));
 
     /// <inheritdoc />
     public override string Describe() => FormattableString.Invariant($"s-shape x^{Exponent} (losses {LossWeight} (-x)^{Exponent})");

@@ -3,12 +3,8 @@ using Controller.Host.Reproductions;
 
 namespace Controller.Host.Tests.Cli;
 
-public sealed class DbinumNetworkReproductionTests : IDisposable
+public sealed class DbinumNetworkReproductionTests
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("controller-dbinum-").FullName;
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
-
     /// <summary>
     /// Paper 000 Fig. 3: x2 -> 45.9 and x4 = x5 -> 9.9 within 0.5, x1, x3 and Psi at the known-utility optimum,
     /// alpha ratios at a~_i / a~_1 within 0.03, and above standard NUM; the chart is drawn from the rows.
@@ -16,13 +12,8 @@ public sealed class DbinumNetworkReproductionTests : IDisposable
     [Fact]
     public void Reproduce_DbinumFiveUsers_MatchesFigure3AndBeatsStandardNum()
     {
-        var png = Path.Combine(_directory, "five.png");
+        var (rows, _, chart) = Reproduce("dbinum-five-users");
 
-        var run = CliRun.Of("reproduce", "dbinum-five-users", "--json", "--png", png);
-
-        Assert.Equal(0, run.ExitCode);
-        using var document = JsonDocument.Parse(run.Output);
-        var rows = document.RootElement.GetProperty("rows").EnumerateArray().ToArray();
         Assert.Equal(
             ["Psi (known-utility NUM optimum; not in the text)", "x1 (known-utility optimum)", "x2 (paper: 45.9)", "x3 (known-utility optimum)", "x4 (paper: 9.9)", "x5 (paper: 9.9)",
              "alpha2/alpha1 (a~2/a~1)", "alpha3/alpha1 (a~3/a~1)", "alpha4/alpha1 (a~4/a~1)", "alpha5/alpha1 (a~5/a~1)", "Psi above standard NUM (alpha = 2)"],
@@ -35,7 +26,7 @@ public sealed class DbinumNetworkReproductionTests : IDisposable
         Assert.Equal(45.644, rows[0].GetProperty("expected").GetDouble(), 0.001);
         Assert.Equal(rows[0].GetProperty("obtained").GetDouble(), rows[10].GetProperty("obtained").GetDouble());
         Assert.InRange(rows[10].GetProperty("expected").GetDouble(), 42, 43.5);
-        Assert.Equal((byte)0x89, File.ReadAllBytes(png)[0]);
+        Assert.Equal((byte)0x89, chart[0]);
     }
 
     /// <summary>
@@ -46,14 +37,10 @@ public sealed class DbinumNetworkReproductionTests : IDisposable
     [Fact]
     public void Reproduce_DbinumAbilene_BeatsStandardNumAndSaysWhatDoesNotReproduce()
     {
-        var png = Path.Combine(_directory, "abilene.png");
+        var (list, setup, chart) = Reproduce("dbinum-abilene");
 
-        var run = CliRun.Of("reproduce", "dbinum-abilene", "--json", "--png", png);
-
-        Assert.Equal(0, run.ExitCode);
-        using var document = JsonDocument.Parse(run.Output);
-        Assert.Contains("routes assumed", document.RootElement.GetProperty("setup").GetString(), StringComparison.Ordinal);
-        var rows = document.RootElement.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("label").GetString()!, r => r.Clone());
+        Assert.Contains("routes assumed", setup, StringComparison.Ordinal);
+        var rows = list.ToDictionary(r => r.GetProperty("label").GetString()!);
         Assert.Equal(9, rows.Count);
         foreach (var figure in new[] { 5, 6 })
         {
@@ -74,7 +61,7 @@ public sealed class DbinumNetworkReproductionTests : IDisposable
         Assert.True(bound.GetProperty("withinTolerance").GetBoolean());
         Assert.InRange(rows["fig. 5 set: DBiNUM Psi (text: 1127.06)"].GetProperty("obtained").GetDouble(), 40, 82.58);
         Assert.InRange(rows["fig. 6 set: DBiNUM Psi (text: 1127.06)"].GetProperty("obtained").GetDouble(), 800, 1127.06);
-        Assert.Equal((byte)0x89, File.ReadAllBytes(png)[0]);
+        Assert.Equal((byte)0x89, chart[0]);
     }
 
     [Fact]
@@ -107,5 +94,16 @@ public sealed class DbinumNetworkReproductionTests : IDisposable
 
         Assert.Equal([0.0, 2, 10], rounds);
         Assert.Equal([0.5, 2.5, 1.5], values);
+    }
+
+    // Runs `reproduce NAME --json --png`: the rows, the setup line and the chart's bytes.
+    private static (JsonElement[] Rows, string Setup, byte[] Chart) Reproduce(string name)
+    {
+        using var directory = new TemporaryDirectory();
+        var png = Path.Combine(directory.Path, name + ".png");
+        var run = CliRun.Of("reproduce", name, "--json", "--png", png);
+        Assert.Equal(0, run.ExitCode);
+        using var document = JsonDocument.Parse(run.Output);
+        return ([.. document.RootElement.GetProperty("rows").EnumerateArray().Select(r => r.Clone())], document.RootElement.GetProperty("setup").GetString()!, File.ReadAllBytes(png));
     }
 }

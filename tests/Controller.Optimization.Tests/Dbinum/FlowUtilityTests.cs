@@ -83,6 +83,6 @@ public sealed class FlowUtilityTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new LogUtility(bad, 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new AlphaFairFlowUtility(bad));
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new SShapeUtility(1, bad));
-        Assert.Equal("lossWeight", error.ParamName);
+        Assert.Equal("LossWeight", error.ParamName);
     }
 }
