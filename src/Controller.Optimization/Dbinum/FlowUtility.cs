@@ -7,9 +7,6 @@ namespace Controller.Optimization.Dbinum;
 /// </summary>
 public abstract record FlowUtility
 {
-    /// <summary>Short name of the family with its parameters, for reports.</summary>
-    public abstract string Describe();
-
     /// <summary><c>U~(x)</c>.</summary>
     public abstract double Value(double rate);
 
@@ -35,9 +32,6 @@ public sealed record QuadraticUtility(double Scale) : FlowUtility
     public double Scale { get; } = Positive(Scale, nameof(Scale));
 
     /// <inheritdoc />
-    public override string Describe() => FormattableString.Invariant($"quadratic {Scale} x^2");
-
-    /// <inheritdoc />
     public override double Value(double rate) => Scale * rate * rate;
 
     /// <inheritdoc />
@@ -58,9 +52,6 @@ public sealed record SquareRootUtility(double Scale, double Shift) : FlowUtility
 
     /// <summary>b.</summary>
     public double Shift { get; } = Positive(Shift, nameof(Shift));
-
-    /// <inheritdoc />
-    public override string Describe() => FormattableString.Invariant($"square root {Scale} (sqrt(x + {Shift}) - sqrt({Shift}))");
 
     /// <inheritdoc />
     public override double Value(double rate) => Scale * (Math.Sqrt(rate + Shift) - Math.Sqrt(Shift));
@@ -84,9 +75,6 @@ public sealed record LogUtility(double Scale, double Slope) : FlowUtility
     public double Slope { get; } = Positive(Slope, nameof(Slope));
 
     /// <inheritdoc />
-    public override string Describe() => FormattableString.Invariant($"log {Scale} log({Slope} x + 1)");
-
-    /// <inheritdoc />
     public override double Value(double rate) => Scale * Math.Log((Slope * rate) + 1);
 
     /// <inheritdoc />
@@ -99,9 +87,6 @@ public sealed record AlphaFairFlowUtility(double Alpha) : FlowUtility
 {
     /// <summary>a~.</summary>
     public double Alpha { get; } = Positive(Alpha, nameof(Alpha));
-
-    /// <inheritdoc />
-    public override string Describe() => FormattableString.Invariant($"alpha-fair a = {Alpha}");
 
     /// <inheritdoc />
     public override double Value(double rate) => AlphaFairUtility.Value(rate, Alpha);
@@ -125,9 +110,6 @@ public sealed record SShapeUtility(double Exponent, double LossWeight) : FlowUti
 
     /// <summary>b.</summary>
     public double LossWeight { get; } = Positive(LossWeight, nameof(LossWeight));
-
-    /// <inheritdoc />
-    public override string Describe() => FormattableString.Invariant($"s-shape x^{Exponent} (losses {LossWeight} (-x)^{Exponent})");
 
     /// <inheritdoc />
     public override double Value(double rate)
