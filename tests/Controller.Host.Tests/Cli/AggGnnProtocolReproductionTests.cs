@@ -18,7 +18,7 @@ public sealed class AggGnnProtocolReproductionTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Error);
         using var json = JsonDocument.Parse(run.Output);
         var rows = json.RootElement.GetProperty("rows").EnumerateArray().ToArray();
-        Assert.Equal(4, rows.Length);
+        Assert.Equal(7, rows.Length);
         var first = rows[0];
         double Field(string name) => first.GetProperty(name).GetDouble();
 
@@ -27,6 +27,16 @@ public sealed class AggGnnProtocolReproductionTests : IDisposable
         Assert.Equal(Field("selGnnMeanPower") / Field("powerBudget"), rows[2].GetProperty("obtained").GetDouble(), 12);
         Assert.Equal(Field("selGnnSumRate") - Field("wmmseBudgetSumRate"), rows[3].GetProperty("obtained").GetDouble(), 12);
         Assert.InRange(Field("selGnnSumRate"), Field("equalPowerSumRate") * 0.5, Field("equalPowerSumRate") * 3);
+
+        // Fig. 4: the same rows at m = 50, from their own evaluations.
+        var fifty = rows[4];
+        double Field50(string name) => fifty.GetProperty(name).GetDouble();
+        Assert.Equal(50, Field50("pairs"));
+        Assert.Equal(Field50("selGnnSumRate") - Field50("aggGnnSumRate"), fifty.GetProperty("obtained").GetDouble(), 12);
+        Assert.Equal(Field50("aggGnnSumRate") / Field50("selGnnSumRate"), rows[5].GetProperty("obtained").GetDouble(), 12);
+        Assert.Equal(Field50("selGnnMeanPower") / Field50("powerBudget"), rows[6].GetProperty("obtained").GetDouble(), 12);
+        Assert.NotEqual(Field("selGnnSumRate"), Field50("selGnnSumRate"));
+        Assert.InRange(Field50("selGnnSumRate"), Field50("wmmseBudgetSumRate") * 0.5, Field50("wmmseBudgetSumRate") * 1.5);
     }
 
     [Fact]
