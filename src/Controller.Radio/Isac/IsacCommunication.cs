@@ -119,7 +119,7 @@ public static class IsacCommunication
 
         var n = network.Antennas;
         var channel = new Complex[n];
-        var maxColumns = Enumerable.Range(0, network.BaseStations).Max(network.Columns);
+        var maxColumns = network.MaxColumns;
         var projections = new Complex[network.BaseStations * maxColumns];
         var wantGradient = !beamGradient.IsEmpty || !errorGradient.IsEmpty;
         beamGradient.Clear();

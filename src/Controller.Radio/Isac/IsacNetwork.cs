@@ -132,6 +132,9 @@ public sealed class IsacNetwork
     /// <summary>Length of a channel-error vector (delta).</summary>
     public int ErrorLength => 2 * BaseStations * Users * Antennas;
 
+    /// <summary>The most transmit columns of any base station.</summary>
+    public int MaxColumns => UsersPerCell.Max() + Antennas;
+
     /// <summary>Transmit columns of base station l: K_l user beams and N sensing columns.</summary>
     public int Columns(int baseStation) => UsersPerCell[baseStation] + Antennas;
 

@@ -150,6 +150,7 @@ public static class IsacSensing
         var n = network.Antennas;
         var scale = 2.0 * network.Samples / network.SensingNoise;
         var weightMatrix = new Complex[n * n];
+        var combined = new Complex[n * n];
         for (var l = 0; l < network.BaseStations; l++)
         {
             Array.Clear(weightMatrix);
@@ -158,9 +159,12 @@ public static class IsacSensing
                 for (var m = 0; m < network.BaseStations; m++)
                 {
                     var path = PathDerivatives(network, l, j, m);
-                    for (var a = 0; a < 4; a++)
+                    for (var b = 0; b < 4; b++)
                     {
-                        for (var b = 0; b < 4; b++)
+                        // sum_a M_ab dG_a^H dG_b = (sum_a M_ab dG_a)^H dG_b, M being real.
+                        Array.Clear(combined);
+                        var any = false;
+                        for (var a = 0; a < 4; a++)
                         {
                             var pa = path.Parameters[a];
                             var pb = path.Parameters[b];
@@ -175,21 +179,31 @@ public static class IsacSensing
                                 continue;
                             }
 
-                            // W += -scale M_ab dG_a^H dG_b.
+                            any = true;
                             var da = path.Derivatives[a];
-                            var db = path.Derivatives[b];
-                            for (var r = 0; r < n; r++)
+                            for (var i = 0; i < n * n; i++)
                             {
-                                for (var c = 0; c < n; c++)
-                                {
-                                    var sum = Complex.Zero;
-                                    for (var k = 0; k < n; k++)
-                                    {
-                                        sum += Complex.Conjugate(da[(k * n) + r]) * db[(k * n) + c];
-                                    }
+                                combined[i] += mab * da[i];
+                            }
+                        }
 
-                                    weightMatrix[(r * n) + c] -= scale * mab * sum;
+                        if (!any)
+                        {
+                            continue;
+                        }
+
+                        var db = path.Derivatives[b];
+                        for (var r = 0; r < n; r++)
+                        {
+                            for (var c = 0; c < n; c++)
+                            {
+                                var sum = Complex.Zero;
+                                for (var k = 0; k < n; k++)
+                                {
+                                    sum += Complex.Conjugate(combined[(k * n) + r]) * db[(k * n) + c];
                                 }
+
+                                weightMatrix[(r * n) + c] -= scale * sum;
                             }
                         }
                     }
