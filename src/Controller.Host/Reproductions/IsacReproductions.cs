@@ -58,7 +58,7 @@ internal sealed class IsacParetoReproduction(IReadOnlyList<KeyValuePair<string, 
     : IsacFrontReproduction(overrides, options)
 {
     public IsacParetoReproduction()
-        : this([], new BoblrbfOptions { Preferences = 8, MaxIterations = 200 }, [0, 0.05, 0.1])
+        : this([], new BoblrbfOptions { Preferences = 8, MaxIterations = 600 }, [0, 0.05, 0.1])
     {
     }
 
@@ -139,7 +139,7 @@ internal sealed class IsacPowerReproduction(IReadOnlyList<KeyValuePair<string, s
     : IsacFrontReproduction(overrides, options)
 {
     public IsacPowerReproduction()
-        : this([], new BoblrbfOptions { Preferences = 8, MaxIterations = 200 }, [20, 30, 40], 0.05)
+        : this([], new BoblrbfOptions { Preferences = 8, MaxIterations = 200 }, [10, 20, 30, 40], 0.05)
     {
     }
 

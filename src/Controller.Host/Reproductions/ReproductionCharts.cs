@@ -154,8 +154,20 @@ internal static class ReproductionCharts
     {
         foreach (var (value, crlb, wsr) in IsacFrontSeries(rows, key))
         {
-            var line = plot.Add.Scatter(crlb.Select(Math.Log10).ToArray(), wsr);
+            // The line joins the non-dominated points; dominated ones (a subproblem stopped short) are drawn as open markers.
+            var dominated = Enumerable.Range(0, crlb.Length)
+                .Select(i => Enumerable.Range(0, crlb.Length).Any(o => crlb[o] <= crlb[i] && wsr[o] >= wsr[i] && (crlb[o] < crlb[i] || wsr[o] > wsr[i])))
+                .ToArray();
+            var kept = Enumerable.Range(0, crlb.Length).Where(i => !dominated[i]).ToArray();
+            var line = plot.Add.Scatter(kept.Select(i => Math.Log10(crlb[i])).ToArray(), kept.Select(i => wsr[i]).ToArray());
             line.LegendText = string.Format(System.Globalization.CultureInfo.InvariantCulture, legend, value);
+            var others = Enumerable.Range(0, crlb.Length).Where(i => dominated[i]).ToArray();
+            if (others.Length > 0)
+            {
+                var markers = plot.Add.ScatterPoints(others.Select(i => Math.Log10(crlb[i])).ToArray(), others.Select(i => wsr[i]).ToArray());
+                markers.Color = line.Color;
+                markers.MarkerShape = MarkerShape.OpenCircle;
+            }
         }
 
         plot.Axes.Bottom.Label.Text = "log10 CRLB of the target positions (m^2)";
