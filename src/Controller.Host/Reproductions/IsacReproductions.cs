@@ -32,8 +32,31 @@ internal abstract class IsacFrontReproduction(IReadOnlyList<KeyValuePair<string,
     protected string SetupText(string sweep) => string.Create(CultureInfo.InvariantCulture,
         $"isac scenario ({(Overrides.Count == 0 ? "the paper's setup: L = 3, N = 5, one user per BS, targets (2, 5) and (-5, 1) m" : string.Join(", ", Overrides.Select(o => $"{o.Key}={o.Value}")))}), configuration 0 of the seed; BOBLRBF with K = {Options.Preferences} preference vectors, at most {Options.MaxIterations} iterations each, cuts every {Options.CutPeriod}, K_GD = {Options.LowerLevelSteps}; {sweep}; WSR is the worst case within the error balls ({Options.WorstCaseIterations} lower-level iterations), CRLB in m^2; hypervolume = area dominated in (WSR, log10 CRLB) from (0, log10 {CrlbCeiling})");
 
+    /// <summary>One front per swept value (its instance and eps from <paramref name="instance"/>), each reported as a row.</summary>
+    protected List<IReadOnlyList<IsacSolution>> SolveFronts(
+        double[] values,
+        Func<double, (IsacNetwork Network, double Eps)> instance,
+        string key,
+        Func<double, string> label,
+        List<ReproductionRow> rows,
+        IProgress<int>? progress,
+        CancellationToken cancellationToken)
+    {
+        var fronts = new List<IReadOnlyList<IsacSolution>>();
+        foreach (var value in values)
+        {
+            var (network, eps) = instance(value);
+            var front = BoblrbfSolver.SolveFront(network, eps, Options, cancellationToken: cancellationToken);
+            fronts.Add(front);
+            rows.Add(FrontRow(label(value), key, value, front));
+            progress?.Report(rows.Count);
+        }
+
+        return fronts;
+    }
+
     /// <summary>One row per front: its non-dominated count against 1 (a trade-off, not a point), with every point in the numbers.</summary>
-    protected static ReproductionRow FrontRow(string label, string key, double value, IReadOnlyList<IsacSolution> solutions)
+    private static ReproductionRow FrontRow(string label, string key, double value, IReadOnlyList<IsacSolution> solutions)
     {
         var extra = new Dictionary<string, double>
         {
@@ -75,14 +98,7 @@ internal sealed class IsacParetoReproduction(IReadOnlyList<KeyValuePair<string, 
     {
         var network = Network(seed);
         var rows = new List<ReproductionRow>();
-        var fronts = new List<IReadOnlyList<IsacSolution>>();
-        foreach (var eps in errors)
-        {
-            var front = BoblrbfSolver.SolveFront(network, eps, Options, cancellationToken: cancellationToken);
-            fronts.Add(front);
-            rows.Add(FrontRow(string.Create(CultureInfo.InvariantCulture, $"eps = {eps}"), "eps", eps, front));
-            progress?.Report(rows.Count);
-        }
+        var fronts = SolveFronts(errors, eps => (network, eps), "eps", eps => string.Create(CultureInfo.InvariantCulture, $"eps = {eps}"), rows, progress, cancellationToken);
 
         for (var i = 0; i + 1 < errors.Length; i++)
         {
@@ -155,15 +171,14 @@ internal sealed class IsacPowerReproduction(IReadOnlyList<KeyValuePair<string, s
     public override IReadOnlyList<ReproductionRow> Run(ulong seed, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         var rows = new List<ReproductionRow>();
-        var fronts = new List<IReadOnlyList<IsacSolution>>();
-        foreach (var power in budgetsDbm)
-        {
-            var network = Network(seed, new KeyValuePair<string, string>("powerDbm", power.ToString(CultureInfo.InvariantCulture)));
-            var front = BoblrbfSolver.SolveFront(network, eps, Options, cancellationToken: cancellationToken);
-            fronts.Add(front);
-            rows.Add(FrontRow(string.Create(CultureInfo.InvariantCulture, $"P = {power} dBm"), "powerDbm", power, front));
-            progress?.Report(rows.Count);
-        }
+        var fronts = SolveFronts(
+            budgetsDbm,
+            power => (Network(seed, new KeyValuePair<string, string>("powerDbm", power.ToString(CultureInfo.InvariantCulture))), eps),
+            "powerDbm",
+            power => string.Create(CultureInfo.InvariantCulture, $"P = {power} dBm"),
+            rows,
+            progress,
+            cancellationToken);
 
         for (var i = 0; i + 1 < budgetsDbm.Length; i++)
         {
