@@ -25,7 +25,13 @@ namespace Controller.Host.Benchmarks;
 /// connection wait <c>connections x 1000 / rate</c> ms (whole ms) before each request, so the rate reached is at most
 /// the target and a little under it by the requests' own latency; the measured rate is what is reported.
 /// </param>
-internal sealed record ApiLoadSettings(int Regions, int PeriodMs, int WarmupSeconds, int DurationSeconds, int WrkThreads, int Connections, IReadOnlyList<string> Paths, int Rate = 0)
+/// <param name="WrkNice">
+/// Niceness wrk runs at (0-19). The load generator shares the 2 cores with the controller here, which a remote reader
+/// would not: at 19 the kernel lets the controller's threads run first when both want a core, so what is left of the
+/// disturbance is the API's own work in the controller rather than the generator's competition for CPU. The rate wrk
+/// still reaches is reported either way.
+/// </param>
+internal sealed record ApiLoadSettings(int Regions, int PeriodMs, int WarmupSeconds, int DurationSeconds, int WrkThreads, int Connections, IReadOnlyList<string> Paths, int Rate = 0, int WrkNice = 0)
 {
     /// <summary>Each connection's pause before a request, in whole ms (0 when unpaced).</summary>
     public int DelayMs => Rate > 0 ? (int)Math.Round(Connections * 1000.0 / Rate) : 0;
@@ -102,8 +108,9 @@ internal static partial class ApiLoadBenchmark
         {
             var loaded = await PhaseAsync(monitor, async () =>
             {
-                var start = new ProcessStartInfo(wrk) { RedirectStandardOutput = true, RedirectStandardError = true };
-                foreach (var argument in new[] { "-t", settings.WrkThreads.ToString(CultureInfo.InvariantCulture), "-c", settings.Connections.ToString(CultureInfo.InvariantCulture), "-d", $"{settings.DurationSeconds}s", "--latency", "-s", script, host.Address!.ToString().TrimEnd('/') })
+                var start = new ProcessStartInfo(settings.WrkNice > 0 ? Nice : wrk) { RedirectStandardOutput = true, RedirectStandardError = true };
+                var prefix = settings.WrkNice > 0 ? new[] { "-n", settings.WrkNice.ToString(CultureInfo.InvariantCulture), wrk } : [];
+                foreach (var argument in prefix.Concat(new[] { "-t", settings.WrkThreads.ToString(CultureInfo.InvariantCulture), "-c", settings.Connections.ToString(CultureInfo.InvariantCulture), "-d", $"{settings.DurationSeconds}s", "--latency", "-s", script, host.Address!.ToString().TrimEnd('/') }))
                 {
                     start.ArgumentList.Add(argument);
                 }
@@ -137,6 +144,9 @@ internal static partial class ApiLoadBenchmark
             ? new LoopPhase(0, double.NaN, double.NaN, double.NaN, after - overruns)
             : new LoopPhase(latencies.Length, RateStatistics.Percentile(latencies, 50), RateStatistics.Percentile(latencies, 99), latencies.Max(), after - overruns);
     }
+
+    /// <summary>coreutils' nice, which starts wrk with every thread at the niceness asked for.</summary>
+    private const string Nice = "nice";
 
     /// <summary>wrk's Lua: each request takes the next path in turn, after <paramref name="delayMs"/> ms when paced.</summary>
     internal static string Script(IReadOnlyList<string> paths, int delayMs = 0) =>

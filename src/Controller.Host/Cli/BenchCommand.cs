@@ -25,21 +25,7 @@ internal static class BenchCommand
         var cluster = new ClusterOptions();
         var runs = CommonOptions.PositiveInt("--runs", "runs, each on a fresh cluster; medians over them", 3, 100);
         var warmup = CommonOptions.PositiveInt("--warmup", "seconds every region runs before the kill", 10, 3600);
-        var rebalance = new Option<int>("--rebalance")
-        {
-            Description = "seconds watched after restarting the killed silo (0: no restart)",
-            DefaultValueFactory = _ => 15,
-            CustomParser = result =>
-            {
-                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-                if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value > 3600)
-                {
-                    result.AddError($"--rebalance must be a whole number of seconds in [0, 3600] (got '{text}').");
-                }
-
-                return value;
-            },
-        };
+        var rebalance = CommonOptions.NonNegativeInt("--rebalance", "seconds watched after restarting the killed silo (0: no restart)", 15, 3600);
         var json = new Option<bool>("--json") { Description = "print one JSON object on stdout" };
         var command = new Command("failover", "Kill -9 the control silo with the most regions of a local cluster under load; report how long until every region is controlled again, loops lost, operator settings lost and overlaps.")
         {
@@ -92,21 +78,8 @@ internal static class BenchCommand
         var duration = CommonOptions.PositiveInt("--duration", "seconds of each phase (idle, then under load)", 30, 3600);
         var threads = CommonOptions.PositiveInt("--wrk-threads", "wrk threads", 2, 64);
         var connections = CommonOptions.PositiveInt("--connections", "wrk connections", 50, 10_000);
-        var rate = new Option<int>("--rate")
-        {
-            Description = "target reads per second, paced by wrk's Lua delay (0: as fast as wrk can)",
-            DefaultValueFactory = _ => 10_000,
-            CustomParser = result =>
-            {
-                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-                if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value > 1_000_000)
-                {
-                    result.AddError($"--rate must be a whole number of reads per second in [0, 1000000] (got '{text}').");
-                }
-
-                return value;
-            },
-        };
+        var wrkNice = CommonOptions.NonNegativeInt("--wrk-nice", "niceness of wrk, 0-19 (19: the controller's threads run first when both want a core, as if the readers were remote)", 0, 19);
+        var rate = CommonOptions.NonNegativeInt("--rate", "target reads per second, paced by wrk's Lua delay (0: as fast as wrk can)", 10_000, 1_000_000);
         var paths = new Option<string[]>("--paths")
         {
             Description = "paths wrk reads in turn, comma-separated",
@@ -127,11 +100,11 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "print one JSON object on stdout" };
         var command = new Command("api", "Loop latency idle and while wrk reads the API on loopback (needs Debian's wrk).")
         {
-            regions, period, warmup, duration, threads, connections, rate, paths, json,
+            regions, period, warmup, duration, threads, connections, wrkNice, rate, paths, json,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            var settings = new ApiLoadSettings(parsed.GetValue(regions), parsed.GetValue(period), parsed.GetValue(warmup), parsed.GetValue(duration), parsed.GetValue(threads), parsed.GetValue(connections), parsed.GetRequiredValue(paths), parsed.GetValue(rate));
+            var settings = new ApiLoadSettings(parsed.GetValue(regions), parsed.GetValue(period), parsed.GetValue(warmup), parsed.GetValue(duration), parsed.GetValue(threads), parsed.GetValue(connections), parsed.GetRequiredValue(paths), parsed.GetValue(rate), parsed.GetValue(wrkNice));
             var result = await ApiLoadBenchmark.RunAsync(settings, io.Error, cancellationToken).ConfigureAwait(false);
             var ratio = result.Loaded.P99Ms / result.Idle.P99Ms;
             if (parsed.GetValue(json))
@@ -146,6 +119,7 @@ internal static class BenchCommand
                     writer.WriteString("paths", string.Join(",", settings.Paths));
                     writer.WriteNumber("targetRate", settings.Rate);
                     writer.WriteNumber("connections", settings.Connections);
+                    writer.WriteNumber("wrkNice", settings.WrkNice);
                     foreach (var (name, phase) in new[] { ("idle", result.Idle), ("loaded", result.Loaded) })
                     {
                         writer.WriteStartObject(name);

@@ -97,22 +97,7 @@ internal sealed class ClusterOptions
 {
     public Option<int> Control { get; } = CommonOptions.PositiveInt("--control", "control silos", 3, 9);
 
-    public Option<int> Inference { get; } = new("--inference")
-    {
-        Description = "inference silos",
-        DefaultValueFactory = _ => 1,
-        CustomParser = result =>
-        {
-            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value > 9)
-            {
-                result.AddError($"--inference must be a whole number in [0, 9] (got '{text}').");
-                return 0;
-            }
-
-            return value;
-        },
-    };
+    public Option<int> Inference { get; } = CommonOptions.NonNegativeInt("--inference", "inference silos", 1, 9);
 
     public Option<string> Membership { get; } = MembershipOption();
 

@@ -48,6 +48,13 @@ internal sealed class CommonOptions
         CustomParser = result => ParseInt(result, 1, maximum) ?? defaultValue,
     };
 
+    public static Option<int> NonNegativeInt(string name, string description, int defaultValue, int maximum) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result => ParseInt(result, 0, maximum) ?? defaultValue,
+    };
+
     private static int? ParseInt(System.CommandLine.Parsing.ArgumentResult result, int minimum, int maximum)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;

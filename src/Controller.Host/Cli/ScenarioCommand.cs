@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using Controller.Host.Export;
+using Controller.Optimization.Dbinum;
 using Controller.Radio.Scenarios;
 
 namespace Controller.Host.Cli;
@@ -77,50 +79,78 @@ internal static class ScenarioCommand
     {
         foreach (var scenario in ScenarioCatalog.Scenarios)
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenario.Name}  ({scenario.Source}; {scenario.DefaultSlots} slots per configuration by default)"));
-            output.WriteLine($"  {scenario.Summary}");
-            var width = scenario.Settings.Max(s => s.Name.Length);
-            foreach (var setting in scenario.Settings)
-            {
-                var value = setting.DefaultValue.Length == 0 ? "(none)" : setting.DefaultValue;
-                var unit = setting.Unit.Length == 0 ? string.Empty : " " + setting.Unit;
-                output.WriteLine($"    {setting.Name.PadRight(width)}  {value + unit,-16} {setting.Description}; {setting.RangeText}");
-            }
+            WriteText(output, scenario, string.Create(CultureInfo.InvariantCulture, $"{scenario.DefaultSlots} slots per configuration by default"));
+        }
 
-            output.WriteLine();
+        // Paper 000's networks: links and flows, no radio; `reproduce dbinum-*` runs DBiNUM on them.
+        foreach (var scenario in DbinumScenarioCatalog.Scenarios)
+        {
+            WriteText(output, scenario, "a DBiNUM network of links and flows, no radio");
         }
     }
 
+    private static void WriteText(TextWriter output, ScenarioDefinition scenario, string note)
+    {
+        output.WriteLine($"{scenario.Name}  ({scenario.Source}; {note})");
+        output.WriteLine($"  {scenario.Summary}");
+        var width = scenario.Settings.Max(s => s.Name.Length);
+        foreach (var setting in scenario.Settings)
+        {
+            var value = setting.DefaultValue.Length == 0 ? "(none)" : setting.DefaultValue;
+            var unit = setting.Unit.Length == 0 ? string.Empty : " " + setting.Unit;
+            output.WriteLine($"    {setting.Name.PadRight(width)}  {value + unit,-16} {setting.Description}; {setting.RangeText}");
+        }
+
+        output.WriteLine();
+    }
+
+    // Radio scenarios under "scenarios" (each with its slot count), DBiNUM networks under "dbinumScenarios".
     private static void WriteJson(TextWriter output) => Json.Write(output, writer =>
     {
         writer.WriteStartObject();
         writer.WriteStartArray("scenarios");
         foreach (var scenario in ScenarioCatalog.Scenarios)
         {
-            writer.WriteStartObject();
-            writer.WriteString("name", scenario.Name);
-            writer.WriteString("source", scenario.Source);
-            writer.WriteString("summary", scenario.Summary);
-            writer.WriteNumber("defaultSlots", scenario.DefaultSlots);
-            writer.WriteStartArray("settings");
-            foreach (var setting in scenario.Settings)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("name", setting.Name);
-                writer.WriteString("kind", setting.Kind.ToString().ToLowerInvariant());
-                writer.WriteString("default", setting.DefaultValue);
-                writer.WriteString("unit", setting.Unit);
-                writer.WriteNumber("minimum", setting.Minimum);
-                writer.WriteNumber("maximum", setting.Maximum);
-                writer.WriteString("description", setting.Description);
-                writer.WriteEndObject();
-            }
+            WriteJson(writer, scenario, scenario.DefaultSlots);
+        }
 
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+        writer.WriteEndArray();
+        writer.WriteStartArray("dbinumScenarios");
+        foreach (var scenario in DbinumScenarioCatalog.Scenarios)
+        {
+            WriteJson(writer, scenario, defaultSlots: null);
         }
 
         writer.WriteEndArray();
         writer.WriteEndObject();
     });
+
+    private static void WriteJson(Utf8JsonWriter writer, ScenarioDefinition scenario, int? defaultSlots)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("name", scenario.Name);
+        writer.WriteString("source", scenario.Source);
+        writer.WriteString("summary", scenario.Summary);
+        if (defaultSlots is { } slots)
+        {
+            writer.WriteNumber("defaultSlots", slots);
+        }
+
+        writer.WriteStartArray("settings");
+        foreach (var setting in scenario.Settings)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", setting.Name);
+            writer.WriteString("kind", setting.Kind.ToString().ToLowerInvariant());
+            writer.WriteString("default", setting.DefaultValue);
+            writer.WriteString("unit", setting.Unit);
+            writer.WriteNumber("minimum", setting.Minimum);
+            writer.WriteNumber("maximum", setting.Maximum);
+            writer.WriteString("description", setting.Description);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
 }

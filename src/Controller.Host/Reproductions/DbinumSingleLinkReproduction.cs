@@ -1,7 +1,6 @@
 using System.Globalization;
 using Controller.Grains;
 using Controller.Optimization.Dbinum;
-using Controller.Ran.Contract;
 using Controller.Grains.Hosting;
 using Controller.Host.Hosting;
 
@@ -29,7 +28,6 @@ internal sealed class DbinumSingleLinkReproduction : Reproduction
     private const double SameNumbers = 1e-12;
     private const string CellId = "r000/c00";
     private static readonly double[] TrueAlpha = [0.5, 2.0 / 3, 2.0 / 3];
-    private static readonly string[] UserIds = ["r000/u000", "r000/u001", "r000/u002"];
 
     public override string Name => "dbinum-single-link";
 
@@ -37,7 +35,7 @@ internal sealed class DbinumSingleLinkReproduction : Reproduction
 
     public override string Setup => string.Create(
         CultureInfo.InvariantCulture,
-        $"one link P = {Capacity}, tau = {BarrierWeight}; true utilities alpha-fair a~ = (1/2, 2/3, 2/3); surrogates start at alpha = 1, x = P/6 each; T = {StepsPerRound} warm-started Jacobi-scaled steps per round (s = 0.5), eta = 0.3, eps = 1e-6, A = [0.001, 100]; gradient feedback: {GradientRounds} rounds, beta = {GradientAlphaStep}, values at the last round; value feedback (two-point, delta = 0.01): {ValueRounds} rounds, beta = {ValueAlphaStep}, values averaged over the last quarter of rounds; tolerances: Psi 0.1, x 0.5 (gradient) / 1.0 (value), alpha ratios 0.02 / 0.03; each run also goes through user grains r000/u000-u002 and link grain {CellId} (a one-region synthetic topology, in-memory state) in lockstep with the solver, whose Psi, x, v and alpha must agree in every round within {SameNumbers}");
+        $"num-single-link (defaults): one link P = {Capacity}, tau = {BarrierWeight}; true utilities alpha-fair a~ = (1/2, 2/3, 2/3); surrogates start at alpha = 1, x = P/6 each; T = {StepsPerRound} warm-started Jacobi-scaled steps per round (s = 0.5), eta = 0.3, eps = 1e-6, A = [0.001, 100]; gradient feedback: {GradientRounds} rounds, beta = {GradientAlphaStep}, values at the last round; value feedback (two-point, delta = 0.01): {ValueRounds} rounds, beta = {ValueAlphaStep}, values averaged over the last quarter of rounds; tolerances: Psi 0.1, x 0.5 (gradient) / 1.0 (value), alpha ratios 0.02 / 0.03; each run also goes through user grains r000/u000-u002 and link grain {CellId} (a one-region synthetic topology, in-memory state) in lockstep with the solver, whose Psi, x, v and alpha must agree in every round within {SameNumbers}");
 
     public override int WorkUnits => 2 * ProgressChunks;
 
@@ -49,12 +47,12 @@ internal sealed class DbinumSingleLinkReproduction : Reproduction
     private static async Task<IReadOnlyList<ReproductionRow>> RunAsync(ulong seed, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         // Paper 000's link is a cell of a synthetic one-region topology; its users are the cell's users.
-        var plane = DbinumControlPlane.Create(new RanTopology(
-            [new RegionTopology("r000", "dbinum-single-link", [CellId], UserIds, [0, 0, 0], Noise: 1, MaxPower: 1, PowerUnit: "")]));
+        var network = new SingleLinkScenario().CreateNetwork();
+        var plane = DbinumControlPlane.Create(DbinumControlPlane.Network(network));
         var rows = new List<ReproductionRow>();
-        var gradient = await SolveAsync(plane, gradientFeedback: true, GradientRounds, alphaStep: GradientAlphaStep, seed, progress, 0, cancellationToken).ConfigureAwait(false);
+        var gradient = await SolveAsync(plane, network, gradientFeedback: true, GradientRounds, alphaStep: GradientAlphaStep, seed, progress, 0, cancellationToken).ConfigureAwait(false);
         AddRows(rows, "gradient", gradient, xTolerance: 0.5, ratioTolerance: 0.02);
-        var value = await SolveAsync(plane, gradientFeedback: false, ValueRounds, alphaStep: ValueAlphaStep, seed, progress, ProgressChunks, cancellationToken).ConfigureAwait(false);
+        var value = await SolveAsync(plane, network, gradientFeedback: false, ValueRounds, alphaStep: ValueAlphaStep, seed, progress, ProgressChunks, cancellationToken).ConfigureAwait(false);
         AddRows(rows, "value", value, xTolerance: 1.0, ratioTolerance: 0.03);
         return rows;
     }
@@ -81,22 +79,15 @@ internal sealed class DbinumSingleLinkReproduction : Reproduction
     // The same rounds twice in lockstep: by DbinumSolver, and through the user and link grains of a fresh
     // silo (in-memory storage). Every round's Psi, x, v and alpha of the two are compared.
     private static async Task<Comparison> SolveAsync(
-        ControlPlaneSetup plane, bool gradientFeedback, int rounds, double alphaStep, ulong seed, IProgress<int>? progress, int progressOffset, CancellationToken cancellationToken)
+        ControlPlaneSetup plane, DbinumNetwork network, bool gradientFeedback, int rounds, double alphaStep, ulong seed, IProgress<int>? progress, int progressOffset, CancellationToken cancellationToken)
     {
         var options = new DbinumOptions { AlphaStep = alphaStep, PrimalStepsPerRound = StepsPerRound };
-        var users = TrueAlpha.Select(a =>
-        {
-            var feedback = gradientFeedback
-                ? UtilityFeedback.FromGradient(x => AlphaFairUtility.Derivative(x, a), x => AlphaFairUtility.Value(x, a))
-                : UtilityFeedback.FromValue(x => AlphaFairUtility.Value(x, a), smoothing: 0.01);
-            return new DbinumUser(feedback, [0], InitialAlpha: 1, InitialRate: Capacity / (2 * TrueAlpha.Length));
-        }).ToArray();
-        var link = new DbinumLink(Capacity, BarrierWeight);
-        var solver = new DbinumSolver([link], users, options, seed);
+        // Every user starts at alpha = 1 and x = P / 6; value feedback probes at radius 0.01.
+        var users = network.Users(initialAlpha: 1, valueSmoothing: gradientFeedback ? null : 0.01);
+        var solver = new DbinumSolver(network.Links, users, options, seed);
         var silo = await ControllerHost.StartAsync(new SiloSettings { Control = plane }.WithFreePorts(), "none", controllerLogs: false, cancellationToken).ConfigureAwait(false);
         await using var _ = silo.ConfigureAwait(false);
-        var grains = await DbinumGrainRun.StartAsync(
-            silo.Grains, [new DbinumGrainLink(CellId, link)], [.. users.Select((u, r) => new DbinumGrainUser(UserIds[r], u))], options, seed, cancellationToken).ConfigureAwait(false);
+        var grains = await DbinumGrainRun.StartAsync(silo.Grains, DbinumControlPlane.Links(network), DbinumControlPlane.Users(users), options, seed, cancellationToken).ConfigureAwait(false);
 
         // Gradient feedback converges: report the last round. Value feedback keeps estimator noise in the
         // iterates: report their mean over the last quarter (Polyak averaging), as stated in the setup.

@@ -10,6 +10,8 @@ internal static class ReproductionCatalog
         new WmmseTable1Reproduction(),
         new AlcorTable4Reproduction(),
         new DbinumSingleLinkReproduction(),
+        new DbinumFiveUsersReproduction(),
+        new DbinumAbileneReproduction(),
         new AggGnnExactnessReproduction(),
         new ResilientGnnReproduction(),
         new AggGnnReproduction(),

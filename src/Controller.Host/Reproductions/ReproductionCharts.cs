@@ -9,12 +9,14 @@ namespace Controller.Host.Reproductions;
 /// <c>agg-gnn-async</c>: the synchronous m = 50 channel-age sweep beside bars of the asynchronous comparison;
 /// <c>agg-gnn-transfer</c>: the histogram of per-network sum rates on new networks (Fig. 8) beside sum rate against m'
 /// (Figs. 10-11);
+/// <c>dbinum-five-users</c>: Psi and the five rates against rounds (paper 000 Fig. 3); <c>dbinum-abilene</c>: Psi of
+/// DBiNUM and standard NUM and the four rates against rounds for both parameter sets (Figs. 5-6);
 /// <c>isac-pareto</c> and <c>isac-power</c>: paper 002's fronts, worst-case WSR against log10 CRLB, one line per eps or power budget.
 /// </summary>
 internal static class ReproductionCharts
 {
     /// <summary>The reproductions that have a chart.</summary>
-    public static IReadOnlyList<string> Charted { get; } = ["agg-gnn", "agg-gnn-hops", "agg-gnn-async", "agg-gnn-transfer", "isac-pareto", "isac-power"];
+    public static IReadOnlyList<string> Charted { get; } = ["agg-gnn", "agg-gnn-hops", "agg-gnn-async", "agg-gnn-transfer", "dbinum-five-users", "dbinum-abilene", "isac-pareto", "isac-power"];
 
     // Bars of agg-gnn-async's asynchronous row: its field, the bar's label.
     private static readonly (string Field, string Label)[] AsyncBars =
@@ -67,6 +69,48 @@ internal static class ReproductionCharts
                     TransferScale(multiplot.GetPlot(1), rows);
                     multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
                     multiplot.SavePng(path, 1240, 480);
+                    break;
+                }
+
+            case "dbinum-five-users":
+                {
+                    var fields = rows.Count > 0 && rows[0].Extra is { } first ? first : throw new ArgumentException("the reproduction has no rows with numbers");
+                    var multiplot = new Multiplot();
+                    multiplot.AddPlots(2);
+                    DbinumUtility(multiplot.GetPlot(0), fields, $"dbinum-five-users: Psi against rounds (seed {seed})", [("standardNumTrueUtility", "standard NUM, alpha = 2"), ("knownUtilityOptimum", "known-utility NUM optimum")]);
+                    DbinumRates(multiplot.GetPlot(1), fields, "rates (paper: x2 -> 45.9, x4 = x5 -> 9.9)", [45.9, 9.9]);
+                    multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
+                    multiplot.SavePng(path, 1240, 480);
+                    break;
+                }
+
+            case "dbinum-abilene":
+                {
+                    var sets = rows.Where(r => r.Extra?.ContainsKey("dbinumPsiRound00000") == true).Select(r => r.Extra!).ToArray();
+                    if (sets.Length == 0)
+                    {
+                        throw new ArgumentException("no row carries the dbinumPsi curve (is this dbinum-abilene?)");
+                    }
+
+                    var multiplot = new Multiplot();
+                    multiplot.AddPlots(2 * sets.Length);
+                    for (var i = 0; i < sets.Length; i++)
+                    {
+                        var figure = sets[i].TryGetValue("figure", out var f) ? f : i + 5;
+                        var utility = multiplot.GetPlot(i);
+                        DbinumUtility(utility, sets[i], FormattableString.Invariant($"fig. {figure} set: Psi against rounds (seed {seed})"), [], "standardNumPsi");
+                        foreach (var (value, label) in new[] { (DbinumAbileneReproduction.PaperDbinum, "text: DBiNUM 1127.06"), (DbinumAbileneReproduction.PaperStandardNum, "text: standard NUM 229.40") })
+                        {
+                            var line = utility.Add.HorizontalLine(value);
+                            line.LinePattern = LinePattern.Dotted;
+                            line.LegendText = label;
+                        }
+
+                        DbinumRates(multiplot.GetPlot(sets.Length + i), sets[i], FormattableString.Invariant($"fig. {figure} set: DBiNUM rates"), []);
+                    }
+
+                    multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(2, sets.Length);
+                    multiplot.SavePng(path, 1240, 900);
                     break;
                 }
 
@@ -316,5 +360,66 @@ internal static class ReproductionCharts
         plot.Axes.Left.Label.Text = "sum rate (bps/Hz)";
         plot.Axes.Title.Label.Text = "larger networks (Figs. 10-11)";
         plot.ShowLegend(Alignment.UpperLeft);
+    }
+
+    // DBiNUM's Psi against rounds, a second sampled series if named, and horizontal lines for named fields.
+    private static void DbinumUtility(Plot plot, IReadOnlyDictionary<string, double> fields, string title, (string Field, string Label)[] lines, string? baselineSeries = null)
+    {
+        var (rounds, psi) = DbinumRuns.ReadSeries(fields, "dbinumPsi");
+        if (rounds.Length == 0)
+        {
+            throw new ArgumentException("the row lacks the dbinumPsi curve");
+        }
+
+        var dbinum = plot.Add.Scatter(rounds, psi);
+        dbinum.LegendText = "DBiNUM (learned surrogates)";
+        dbinum.MarkerSize = 0;
+        if (baselineSeries is not null)
+        {
+            var (baseRounds, basePsi) = DbinumRuns.ReadSeries(fields, baselineSeries);
+            var standard = plot.Add.Scatter(baseRounds, basePsi);
+            standard.LegendText = "standard NUM, alpha = 2 fixed";
+            standard.MarkerSize = 0;
+            standard.LinePattern = LinePattern.Dashed;
+        }
+
+        foreach (var (field, label) in lines)
+        {
+            var line = plot.Add.HorizontalLine(fields.TryGetValue(field, out var value) ? value : throw new ArgumentException($"the row lacks {field}"));
+            line.LinePattern = LinePattern.Dashed;
+            line.LegendText = label;
+        }
+
+        plot.Axes.Bottom.Label.Text = "round";
+        plot.Axes.Left.Label.Text = "true utility Psi";
+        plot.Axes.Title.Label.Text = title;
+        plot.ShowLegend(Alignment.LowerRight);
+    }
+
+    // The rates x1, x2, ... against rounds, with the paper's values as dotted lines.
+    private static void DbinumRates(Plot plot, IReadOnlyDictionary<string, double> fields, string title, double[] paper)
+    {
+        for (var r = 1; ; r++)
+        {
+            var (rounds, rates) = DbinumRuns.ReadSeries(fields, FormattableString.Invariant($"x{r}"));
+            if (rounds.Length == 0)
+            {
+                break;
+            }
+
+            var line = plot.Add.Scatter(rounds, rates);
+            line.LegendText = FormattableString.Invariant($"x{r}");
+            line.MarkerSize = 0;
+        }
+
+        foreach (var value in paper)
+        {
+            plot.Add.HorizontalLine(value).LinePattern = LinePattern.Dotted;
+        }
+
+        plot.Axes.Bottom.Label.Text = "round";
+        plot.Axes.Left.Label.Text = "rate x (unit of P)";
+        plot.Axes.Title.Label.Text = title;
+        plot.ShowLegend(Alignment.UpperRight);
     }
 }

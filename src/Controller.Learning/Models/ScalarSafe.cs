@@ -22,32 +22,16 @@ public static class ScalarSafe
     private static Scalar Unit => Scalars.OfInteger(1);
 
     /// <summary><paramref name="left"/> + <paramref name="right"/>.</summary>
-    public static Tensor Plus(this Tensor left, Tensor right)
-    {
-        ArgumentNullException.ThrowIfNull(left);
-        return left.add(right, Unit);
-    }
+    public static Tensor Plus(this Tensor left, Tensor right) => NotNull(left).add(right, Unit);
 
     /// <summary><paramref name="left"/> + <paramref name="right"/>.</summary>
-    public static Tensor Plus(this Tensor left, Scalar right)
-    {
-        ArgumentNullException.ThrowIfNull(left);
-        return left.add(right, Unit);
-    }
+    public static Tensor Plus(this Tensor left, Scalar right) => NotNull(left).add(right, Unit);
 
     /// <summary><paramref name="target"/> += <paramref name="right"/>, in place.</summary>
-    public static Tensor PlusInPlace(this Tensor target, Tensor right)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        return target.add_(right, Unit);
-    }
+    public static Tensor PlusInPlace(this Tensor target, Tensor right) => NotNull(target).add_(right, Unit);
 
     /// <summary><paramref name="target"/> += <paramref name="right"/>, in place.</summary>
-    public static Tensor PlusInPlace(this Tensor target, Scalar right)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        return target.add_(right, Unit);
-    }
+    public static Tensor PlusInPlace(this Tensor target, Scalar right) => NotNull(target).add_(right, Unit);
 
     /// <summary><paramref name="left"/> - <paramref name="right"/>, the same operations as TorchSharp's operator.</summary>
     public static Tensor Minus(this Scalar left, Tensor right)
@@ -59,4 +43,7 @@ public static class ScalarSafe
 
     /// <summary>log(sigmoid(x)) = -softplus(-x), which libtorch computes without a scalar argument.</summary>
     public static Tensor LogSigmoid(this Tensor x) => nn.functional.logsigmoid(x);
+
+    private static Tensor NotNull(Tensor tensor, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(tensor))] string? name = null) =>
+        tensor ?? throw new ArgumentNullException(name);
 }

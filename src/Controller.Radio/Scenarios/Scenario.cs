@@ -1,38 +1,13 @@
 namespace Controller.Radio.Scenarios;
 
-/// <summary>A named family of networks from one of the papers, with overridable constants.</summary>
-public abstract class Scenario
+/// <summary>A named family of radio networks from one of the papers, with overridable constants.</summary>
+public abstract class Scenario : ScenarioDefinition
 {
-    /// <summary>The name used on the command line.</summary>
-    public abstract string Name { get; }
-
-    /// <summary>Where the setup comes from (paper and section).</summary>
-    public abstract string Source { get; }
-
-    /// <summary>One line on what the scenario models.</summary>
-    public abstract string Summary { get; }
-
-    /// <summary>Every overridable constant with unit, default and range.</summary>
-    public abstract IReadOnlyList<SettingDefinition> Settings { get; }
-
     /// <summary>Slots per configuration when the caller does not say (including warm-up).</summary>
     public virtual int DefaultSlots => 100;
 
-    /// <summary>Resolves user overrides against <see cref="Settings"/>, including cross-setting checks.</summary>
-    public ScenarioSettings Resolve(IEnumerable<KeyValuePair<string, string>> overrides)
-    {
-        var settings = ScenarioSettings.Resolve(Name, Settings, overrides);
-        Validate(settings);
-        return settings;
-    }
-
     /// <summary>Draws configuration <paramref name="index"/> of the run with <paramref name="seed"/>.</summary>
     public abstract NetworkConfiguration CreateConfiguration(ScenarioSettings settings, ulong seed, int index);
-
-    /// <summary>Checks that involve several settings; throws <see cref="RadioInputException"/>.</summary>
-    protected virtual void Validate(ScenarioSettings settings)
-    {
-    }
 
     /// <summary>Per-receiver demands from a list setting: empty (none), one value for all, or one per receiver.</summary>
     protected double[] ExpandDemands(ScenarioSettings settings, string name, int receivers)

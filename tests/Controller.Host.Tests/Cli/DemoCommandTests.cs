@@ -255,6 +255,17 @@ public sealed partial class DemoCommandTests
         Assert.Equal("error: --cells (10) must be a multiple of --cells-per-region (4).", run.Error.Trim());
     }
 
+    [Theory]
+    [InlineData("--wrk-nice", "20", "--wrk-nice must be a whole number in [0, 19] (got '20').")]
+    [InlineData("--wrk-nice", "-1", "--wrk-nice must be a whole number in [0, 19] (got '-1').")]
+    [InlineData("--rate", "1e4", "--rate must be a whole number in [0, 1000000] (got '1e4').")]
+    public void Bench_api_refuses_out_of_range_load_settings(string option, string value, string message)
+    {
+        var run = CliRun.Of("bench", "api", option, value);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(message, run.Error, StringComparison.Ordinal);
+    }
+
     private static long Loops(string output)
     {
         var match = SummaryLoops().Match(output);
