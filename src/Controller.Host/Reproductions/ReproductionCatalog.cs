@@ -19,6 +19,8 @@ internal static class ReproductionCatalog
         new AggGnnAsyncReproduction(),
         new AggGnnCentralizedReproduction(),
         new AggGnnTransferReproduction(),
+        new IsacParetoReproduction(),
+        new IsacPowerReproduction(),
     ];
 
     public static IReadOnlyList<Reproduction> Reproductions => All;

@@ -10,12 +10,13 @@ namespace Controller.Host.Reproductions;
 /// <c>agg-gnn-transfer</c>: the histogram of per-network sum rates on new networks (Fig. 8) beside sum rate against m'
 /// (Figs. 10-11);
 /// <c>dbinum-five-users</c>: Psi and the five rates against rounds (paper 000 Fig. 3); <c>dbinum-abilene</c>: Psi of
-/// DBiNUM and standard NUM and the four rates against rounds for both parameter sets (Figs. 5-6).
+/// DBiNUM and standard NUM and the four rates against rounds for both parameter sets (Figs. 5-6);
+/// <c>isac-pareto</c> and <c>isac-power</c>: paper 002's fronts, worst-case WSR against log10 CRLB, one line per eps or power budget.
 /// </summary>
 internal static class ReproductionCharts
 {
     /// <summary>The reproductions that have a chart.</summary>
-    public static IReadOnlyList<string> Charted { get; } = ["agg-gnn", "agg-gnn-hops", "agg-gnn-async", "agg-gnn-transfer", "dbinum-five-users", "dbinum-abilene"];
+    public static IReadOnlyList<string> Charted { get; } = ["agg-gnn", "agg-gnn-hops", "agg-gnn-async", "agg-gnn-transfer", "dbinum-five-users", "dbinum-abilene", "isac-pareto", "isac-power"];
 
     // Bars of agg-gnn-async's asynchronous row: its field, the bar's label.
     private static readonly (string Field, string Label)[] AsyncBars =
@@ -113,6 +114,22 @@ internal static class ReproductionCharts
                     break;
                 }
 
+            case "isac-pareto":
+                {
+                    var plot = new Plot();
+                    IsacFronts(plot, rows, "eps", "eps = {0}", $"isac-pareto: fronts for several CSI error bounds (seed {seed})");
+                    plot.SavePng(path, 720, 450);
+                    break;
+                }
+
+            case "isac-power":
+                {
+                    var plot = new Plot();
+                    IsacFronts(plot, rows, "powerDbm", "P = {0} dBm", $"isac-power: fronts for several power budgets (seed {seed})");
+                    plot.SavePng(path, 720, 450);
+                    break;
+                }
+
             default:
                 throw new ArgumentException($"no chart for reproduction '{name}'; charts exist for {string.Join(", ", Charted)}", nameof(name));
         }
@@ -151,6 +168,56 @@ internal static class ReproductionCharts
 
         double[] Series(string field) => [.. perK.Select(r => r.Extra!.TryGetValue(field, out var v) ? v : throw new ArgumentException($"a row lacks {field}"))];
         return (Series("hops"), Series("aggGnnSumRate"), Series("wmmseBudgetSumRate"), Series("wmmseBudgetDelay1SumRate"));
+    }
+
+    /// <summary>Per front row (the rows that carry <paramref name="key"/>): the key's value and the points (CRLB, worst-case WSR) by CRLB.</summary>
+    internal static IReadOnlyList<(double Value, double[] Crlb, double[] Wsr)> IsacFrontSeries(IReadOnlyList<ReproductionRow> rows, string key)
+    {
+        var fronts = rows.Where(r => r.Extra?.ContainsKey(key) == true).ToArray();
+        if (fronts.Length == 0)
+        {
+            throw new ArgumentException($"no row carries '{key}' (is this an isac reproduction?)");
+        }
+
+        return [.. fronts.Select(r =>
+        {
+            var extra = r.Extra!;
+            var crlb = new List<double>();
+            var wsr = new List<double>();
+            for (var k = 0; extra.TryGetValue($"crlb{k}", out var c) && extra.TryGetValue($"wsr{k}", out var w); k++)
+            {
+                crlb.Add(c);
+                wsr.Add(w);
+            }
+
+            return (extra[key], crlb.ToArray(), wsr.ToArray());
+        })];
+    }
+
+    private static void IsacFronts(Plot plot, IReadOnlyList<ReproductionRow> rows, string key, string legend, string title)
+    {
+        foreach (var (value, crlb, wsr) in IsacFrontSeries(rows, key))
+        {
+            // The line joins the non-dominated points; dominated ones (a subproblem stopped short) are drawn as open markers.
+            var dominated = Enumerable.Range(0, crlb.Length)
+                .Select(i => Enumerable.Range(0, crlb.Length).Any(o => crlb[o] <= crlb[i] && wsr[o] >= wsr[i] && (crlb[o] < crlb[i] || wsr[o] > wsr[i])))
+                .ToArray();
+            var kept = Enumerable.Range(0, crlb.Length).Where(i => !dominated[i]).ToArray();
+            var line = plot.Add.Scatter(kept.Select(i => Math.Log10(crlb[i])).ToArray(), kept.Select(i => wsr[i]).ToArray());
+            line.LegendText = string.Format(System.Globalization.CultureInfo.InvariantCulture, legend, value);
+            var others = Enumerable.Range(0, crlb.Length).Where(i => dominated[i]).ToArray();
+            if (others.Length > 0)
+            {
+                var markers = plot.Add.ScatterPoints(others.Select(i => Math.Log10(crlb[i])).ToArray(), others.Select(i => wsr[i]).ToArray());
+                markers.Color = line.Color;
+                markers.MarkerShape = MarkerShape.OpenCircle;
+            }
+        }
+
+        plot.Axes.Bottom.Label.Text = "log10 CRLB of the target positions (m^2)";
+        plot.Axes.Left.Label.Text = "worst-case weighted sum rate (bps/Hz)";
+        plot.Axes.Title.Label.Text = title;
+        plot.ShowLegend(Alignment.LowerRight);
     }
 
     private static void ChannelAge(Plot plot, IReadOnlyList<ReproductionRow> rows, string title)

@@ -9,6 +9,7 @@ public static class ScenarioCatalog
         new AlcorCellularScenario(),
         new ResilientRrmScenario(),
         new AggGnnScenario(),
+        new IsacScenario(),
     ];
 
     /// <summary>Every scenario, in a stable order.</summary>

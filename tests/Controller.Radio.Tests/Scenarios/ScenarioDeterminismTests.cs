@@ -6,7 +6,7 @@ public class ScenarioDeterminismTests
 {
     private const int Slots = 6;
 
-    public static TheoryData<string> ScenarioNames => new() { "gaussian-ic", "alcor-cellular", "resilient-rrm", "agg-gnn" };
+    public static TheoryData<string> ScenarioNames => new() { "gaussian-ic", "alcor-cellular", "resilient-rrm", "agg-gnn", "isac" };
 
     [Theory]
     [MemberData(nameof(ScenarioNames))]
