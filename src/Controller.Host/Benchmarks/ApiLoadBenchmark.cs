@@ -31,7 +31,7 @@ namespace Controller.Host.Benchmarks;
 /// disturbance is the API's own work in the controller rather than the generator's competition for CPU. The rate wrk
 /// still reaches is reported either way.
 /// </param>
-internal sealed record ApiLoadSettings(int Regions, int PeriodMs, int WarmupSeconds, int DurationSeconds, int WrkThreads, int Connections, IReadOnlyList<string> Paths, int Rate = 0, int WrkNice = 0)
+internal sealed record ApiLoadSettings(int Regions, int PeriodMs, int WarmupSeconds, int DurationSeconds, int WrkThreads, int Connections, IReadOnlyList<string> Paths, int Rate = 0, int WrkNice = 19)
 {
     /// <summary>Each connection's pause before a request, in whole ms (0 when unpaced).</summary>
     public int DelayMs => Rate > 0 ? (int)Math.Round(Connections * 1000.0 / Rate) : 0;

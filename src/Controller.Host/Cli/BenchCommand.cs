@@ -78,8 +78,8 @@ internal static class BenchCommand
         var duration = CommonOptions.PositiveInt("--duration", "seconds of each phase (idle, then under load)", 30, 3600);
         var threads = CommonOptions.PositiveInt("--wrk-threads", "wrk threads", 2, 64);
         var connections = CommonOptions.PositiveInt("--connections", "wrk connections", 50, 10_000);
-        var wrkNice = CommonOptions.NonNegativeInt("--wrk-nice", "niceness of wrk, 0-19 (19: the controller's threads run first when both want a core, as if the readers were remote)", 0, 19);
-        var rate = CommonOptions.NonNegativeInt("--rate", "target reads per second, paced by wrk's Lua delay (0: as fast as wrk can)", 10_000, 1_000_000);
+        var wrkNice = CommonOptions.NonNegativeInt("--wrk-nice", "niceness of wrk, 0-19 (19: the controller's threads run first when both want a core, as if the readers were remote)", 19, 19);
+        var rate = CommonOptions.NonNegativeInt("--rate", "target reads per second, paced by wrk's Lua delay (0: as fast as wrk can)", 0, 1_000_000);
         var paths = new Option<string[]>("--paths")
         {
             Description = "paths wrk reads in turn, comma-separated",
