@@ -59,7 +59,7 @@ public sealed class RanSimProcessTests
     [InlineData("error: --listen must be an http URL with a port, such as http://127.0.0.1:5080 (got 'ftp://127.0.0.1:5080').", "--listen", "ftp://127.0.0.1:5080")]
     [InlineData("error: --listen must be an http URL with a port, such as http://127.0.0.1:5080 (got 'http://127.0.0.1').", "--listen", "http://127.0.0.1")]
     [InlineData("error: --listen takes no path or query; the RAN serves under /ran (got 'http://127.0.0.1:0/x').", "--listen", "http://127.0.0.1:0/x")]
-    [InlineData("error: Unknown scenario 'nope'; known: gaussian-ic, alcor-cellular, resilient-rrm, agg-gnn.", "--listen", "http://127.0.0.1:0", "--scenario", "nope")]
+    [InlineData("error: Unknown scenario 'nope'; known: gaussian-ic, alcor-cellular, resilient-rrm, agg-gnn, isac.", "--listen", "http://127.0.0.1:0", "--scenario", "nope")]
     [InlineData("error: Setting 'users' of scenario 'resilient-rrm' got '-3'; it must be an integer in [1, 16384].", "--listen", "http://127.0.0.1:0", "--set", "users=-3")]
     [InlineData("error: --regions must be a whole number in [1, 100000] (got '0'). (see 'controller ran-sim --help')", "--listen", "http://127.0.0.1:0", "--regions", "0")]
     [InlineData("error: Option '--listen' is required. (see 'controller ran-sim --help')")]
