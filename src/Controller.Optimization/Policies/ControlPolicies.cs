@@ -1,5 +1,6 @@
 using System.Globalization;
 using Controller.Optimization.Alcor;
+using Controller.Optimization.Isac;
 using Controller.Radio;
 using Controller.Radio.Policies;
 
@@ -43,7 +44,13 @@ public sealed class ControlPolicies : IPolicyProvider
         ("every:<D>(<inner>)", "any policy deciding only every D-th slot and holding its decision in between, as paper 004's baselines in its asynchronous setting, e.g. every:2(wmmse-budget:6)"),
     ];
 
-    private static readonly (string Name, string Description)[] All = [.. PolicyCatalog.Policies, .. Wrappers];
+    private static readonly (string Name, string Description)[] Isac =
+    [
+        (IsacPolicy.RobustName, $"robust ISAC beamforming (paper 002): one BOBLRBF design per slot for the region's communication weight, against CSI errors within the scenario's eps, warm-started from the last slot's; isac-robust:I for I iterations per slot (default {IsacPolicy.DefaultIterations}); isac scenario only"),
+        (IsacPolicy.NonRobustName, $"the same with eps = 0 (trusts the channel estimates), the baseline of isac-robust; isac-nonrobust:I for I iterations per slot (default {IsacPolicy.DefaultIterations})"),
+    ];
+
+    private static readonly (string Name, string Description)[] All = [.. PolicyCatalog.Policies, .. Isac, .. Wrappers];
 
     /// <inheritdoc />
     public IReadOnlyList<(string Name, string Description)> Policies => _more is null ? All : [.. All, .. _more.Policies];
@@ -58,7 +65,9 @@ public sealed class ControlPolicies : IPolicyProvider
         spec = spec.Trim();
         if (SplitWrapper(spec) is not { } wrapper)
         {
-            return IsMore(spec) ? _more!.Create(spec, seed, configurationIndex) : PolicyCatalog.Create(spec, seed, configurationIndex);
+            return IsMore(spec) ? _more!.Create(spec, seed, configurationIndex)
+                : IsacPolicy.TryCreate(spec) is { } isac ? isac
+                : PolicyCatalog.Create(spec, seed, configurationIndex);
         }
 
         if (wrapper.Inner.Length == 0)

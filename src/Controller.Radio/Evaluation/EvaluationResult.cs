@@ -28,6 +28,14 @@ public sealed record RateMetrics(
 /// <param name="Configurations">Per-configuration outcomes, in index order.</param>
 public sealed record EvaluationResult(EvaluationRequest Request, RateMetrics Metrics, IReadOnlyList<ConfigurationOutcome> Configurations)
 {
+    /// <summary>The ISAC metrics averaged over configurations (the <c>isac</c> scenario), else null.</summary>
+    public IsacOutcome? Isac => Configurations.Count > 0 && Configurations.All(c => c.Isac is not null)
+        ? new IsacOutcome(Configurations.Average(c => c.Isac!.NominalWsr), Configurations.Average(c => c.Isac!.TrueWsr), Configurations.Average(c => c.Isac!.Crlb))
+        : null;
+
+    /// <summary>Wall time of one policy decision, averaged over configurations (ms).</summary>
+    public double DecideMilliseconds => Configurations.Count == 0 ? 0 : Configurations.Average(c => c.DecideMilliseconds);
+
     /// <summary>Pools per-configuration outcomes into <see cref="RateMetrics"/>.</summary>
     public static EvaluationResult From(EvaluationRequest request, IReadOnlyList<ConfigurationOutcome> outcomes)
     {

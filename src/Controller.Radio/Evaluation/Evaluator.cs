@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Controller.Radio.Allocation;
+using Controller.Radio.Isac;
 using Controller.Radio.Policies;
 using Controller.Radio.Scenarios;
 
@@ -104,6 +106,10 @@ public static class Evaluator
         var powerSum = 0.0;
         var scored = 0;
         var firstScored = configuration.WarmupSlots + request.BurnInSlots;
+        var isac = configuration as IsacScenario.IsacConfiguration;
+        var isacSums = new IsacSums();
+        var decideTicks = 0L;
+        var decisions = 0;
         for (var slot = 0; slot < request.Slots; slot++)
         {
             if ((slot & 63) == 0)
@@ -122,10 +128,28 @@ public static class Evaluator
             }
             else
             {
+                decision.Beams = null;
+                var started = Stopwatch.GetTimestamp();
                 policy.Decide(configuration, fairness, decision);
+                decideTicks += Stopwatch.GetTimestamp() - started;
+                decisions++;
             }
 
-            Sinr.ComputeRates(configuration.Gains, decision.ServedReceiver, decision.Power, configuration.Constants.Noise, rates);
+            if (isac is not null)
+            {
+                // ISAC slots are scored on the full model, as the simulator's RAN does: the design (or the matched beams a
+                // power-only decision implies) under the true channel, and the CRLB at the targets' current positions.
+                var report = IsacSlot.Evaluate(isac.Network, IsacSlot.DesignOf(isac.Network, decision), isac.ChannelErrors);
+                report.Rates.CopyTo(rates, 0);
+                if (slot >= firstScored)
+                {
+                    isacSums.Add(report);
+                }
+            }
+            else
+            {
+                Sinr.ComputeRates(configuration.Gains, decision.ServedReceiver, decision.Power, configuration.Constants.Noise, rates);
+            }
             fairness.Update(rates);
             if (slot >= configuration.WarmupSlots)
             {
@@ -152,13 +176,49 @@ public static class Evaluator
             rateSums[r] /= scored;
         }
 
-        return new ConfigurationOutcome(rateSums, configuration.Demands.ToArray(), powerSum / scored, configuration.Constants);
+        return new ConfigurationOutcome(rateSums, configuration.Demands.ToArray(), powerSum / scored, configuration.Constants)
+        {
+            Isac = isac is null ? null : isacSums.Mean(),
+            DecideMilliseconds = decisions == 0 ? 0 : Stopwatch.GetElapsedTime(0, decideTicks).TotalMilliseconds / decisions,
+        };
+    }
+
+    /// <summary>Running sums of the ISAC metrics over the scored slots.</summary>
+    private sealed class IsacSums
+    {
+        private double _nominal;
+        private double _achieved;
+        private double _crlb;
+        private int _slots;
+
+        public void Add(IsacSlotReport report)
+        {
+            _nominal += report.NominalWsr;
+            _achieved += report.TrueWsr;
+            _crlb += report.Crlb;
+            _slots++;
+        }
+
+        public IsacOutcome Mean() => new(_nominal / _slots, _achieved / _slots, _crlb / _slots);
     }
 }
+
+/// <summary>ISAC metrics of one configuration, averaged over its scored slots.</summary>
+/// <param name="NominalWsr">WSR at the channel estimates, bps/Hz.</param>
+/// <param name="TrueWsr">WSR under the true channel (estimate plus the bounded error), bps/Hz.</param>
+/// <param name="Crlb">CRLB of the target positions at their current positions, m^2 (+infinity when a design leaves a parameter unobservable).</param>
+public sealed record IsacOutcome(double NominalWsr, double TrueWsr, double Crlb);
 
 /// <summary>Time-averaged outcome of one configuration.</summary>
 /// <param name="AverageRates">Per-receiver rate averaged over the scored slots (bps/Hz).</param>
 /// <param name="Demands">Per-receiver demand (0 = none).</param>
 /// <param name="MeanTotalPower">Total transmit power per scored slot, averaged.</param>
 /// <param name="Constants">Noise and power constants of the configuration.</param>
-public sealed record ConfigurationOutcome(double[] AverageRates, double[] Demands, double MeanTotalPower, RadioConstants Constants);
+public sealed record ConfigurationOutcome(double[] AverageRates, double[] Demands, double MeanTotalPower, RadioConstants Constants)
+{
+    /// <summary>The ISAC metrics, on the <c>isac</c> scenario; null elsewhere.</summary>
+    public IsacOutcome? Isac { get; init; }
+
+    /// <summary>Wall time of one policy decision, averaged over the configuration's decisions (ms; measured, so not reproducible).</summary>
+    public double DecideMilliseconds { get; init; }
+}

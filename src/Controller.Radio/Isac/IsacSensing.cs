@@ -126,6 +126,22 @@ public static class IsacSensing
     }
 
     /// <summary>
+    /// The CRLB of each target's position, Tr of its 2 x 2 block of F^-1 (m^2; they sum to <see cref="Crlb"/>); every
+    /// entry +infinity when F is singular.
+    /// </summary>
+    public static double[] TargetCrlb(IsacNetwork network, ReadOnlySpan<double> beams)
+    {
+        var result = new double[network.Targets];
+        var inverse = SymmetricMatrix.Inverse(Fisher(network, beams));
+        for (var j = 0; j < result.Length; j++)
+        {
+            result[j] = inverse is null ? double.PositiveInfinity : inverse[2 * j, 2 * j] + inverse[(2 * j) + 1, (2 * j) + 1];
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// The CRLB and its gradient with respect to the design: dCRLB = -tr(M dF) with M = F^-1 E E^T F^-1 (E selects
     /// the positions), so dCRLB = Re tr(W_l dR_l) with W_l = -(2T / sigma_r^2) sum_{j,m} sum_{a,b} M_ab dG_a^H dG_b, and
     /// the gradient with respect to each column w of base station l is 2 W_l w.

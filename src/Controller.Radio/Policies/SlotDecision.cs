@@ -16,4 +16,11 @@ public sealed class SlotDecision
 
     /// <summary>Receiver served per transmitter (-1: none).</summary>
     public int[] ServedReceiver { get; }
+
+    /// <summary>
+    /// A beamforming design for an ISAC configuration (the vector gamma of <see cref="Isac.IsacNetwork"/>: per base
+    /// station its user beams and sensing-covariance factor, sqrt(mW)), or null for a power-only decision. ISAC
+    /// policies set it on every decision; whoever reuses a decision across policies clears it before deciding.
+    /// </summary>
+    public double[]? Beams { get; set; }
 }

@@ -17,4 +17,7 @@ public static class RandomStreams
 
     /// <summary>Receiver mobility.</summary>
     public const ulong Mobility = 5;
+
+    /// <summary>The error between a channel estimate and the true channel (the ISAC scenario's bounded CSI error).</summary>
+    public const ulong ChannelError = 6;
 }

@@ -37,6 +37,8 @@ public sealed class IsacScenario : Scenario
         new("userMinDistance", SettingKind.Number, "10", "m", 1, 10000, "smallest user distance from its base station"),
         new("userMaxDistance", SettingKind.Number, "40", "m", 1, 10000, "largest user distance from its base station"),
         new("targetPositions", SettingKind.NumberList, "2,5,-5,1", "m", -10000, 10000, "x,y of the first targets; targets beyond the list are drawn uniformly in the disc of radius 10 m around the origin"),
+        new("targetSpeed", SettingKind.Number, "0.05", "m/slot", 0, 5, "speed of every target; each moves at constant velocity (a seeded heading) and reflects off the walls of the target area"),
+        new("targetArea", SettingKind.Number, "20", "m", 1, 10000, "half-width of the square around the origin the targets move in; below radius / sqrt 2, so no target reaches a base station"),
     ];
 
     /// <inheritdoc />
@@ -83,10 +85,34 @@ public sealed class IsacScenario : Scenario
         {
             throw new RadioInputException($"Setting 'targetPositions' of scenario '{Name}' needs x,y pairs; it has {settings.GetList("targetPositions").Count} numbers.");
         }
+
+        var area = settings.GetDouble("targetArea");
+        if (area >= settings.GetDouble("radius") / Math.Sqrt(2))
+        {
+            throw new RadioInputException(string.Create(CultureInfo.InvariantCulture,
+                $"Setting 'targetArea' of scenario '{Name}' ({area} m) must be below radius / sqrt 2 ({settings.GetDouble("radius") / Math.Sqrt(2):G4} m) so that no target reaches a base station."));
+        }
+
+        var listed = settings.GetList("targetPositions");
+        for (var i = 0; i < listed.Count; i++)
+        {
+            if (Math.Abs(listed[i]) > area)
+            {
+                throw new RadioInputException(string.Create(CultureInfo.InvariantCulture,
+                    $"Setting 'targetPositions' of scenario '{Name}' has {listed[i]} m; every coordinate must lie within the target area [-{area}, {area}] m ('targetArea')."));
+            }
+        }
     }
 
     /// <summary>One drawn ISAC network: fixed geometry and reflection coefficients, Rayleigh channels redrawn per slot.</summary>
-    public sealed class IsacConfiguration : NetworkConfiguration
+    /// <remarks>
+    /// Per slot (after the first) every target moves by its velocity (the 'targetSpeed' setting in m per slot, a
+    /// heading drawn once per configuration from the mobility stream) and reflects off the walls of the square
+    /// [-targetArea, targetArea]^2. The channels drawn per slot are the estimates h~ the base stations know; the true
+    /// channel is h~ + Delta with Delta drawn uniformly in the ball ||Delta_{l,u}|| &lt;= eps ||h~_{l,u}|| from its own
+    /// stream (<see cref="ChannelErrors"/>), so fading, targets and errors never depend on one another's draws.
+    /// </remarks>
+    public sealed class IsacConfiguration : NetworkConfiguration, IIsacConfiguration
     {
         private readonly SeededRandom _channelRandom;
         private readonly double[] _amplitude;
@@ -99,7 +125,12 @@ public sealed class IsacScenario : Scenario
         private readonly double _power;
         private readonly double _sensingNoise;
         private readonly int _samples;
+        private readonly SeededRandom _errorRandom;
+        private readonly Point2[] _velocity;
+        private readonly double _area;
+        private readonly double _relativeError;
         private IsacNetwork? _network;
+        private double[] _errors = [];
 
         internal IsacConfiguration(int index, ScenarioSettings settings, ulong seed)
             : this(index, settings, seed, settings.GetInt("baseStations"), settings.GetInt("users"))
@@ -182,14 +213,42 @@ public sealed class IsacScenario : Scenario
             }
 
             _channelRandom = SeededRandom.ForStream(seed, RandomStreams.Channel, (ulong)index);
+            _errorRandom = SeededRandom.ForStream(seed, RandomStreams.ChannelError, (ulong)index);
+            _relativeError = settings.GetDouble("eps");
+            _area = settings.GetDouble("targetArea");
+            var speed = settings.GetDouble("targetSpeed");
+            var mobility = SeededRandom.ForStream(seed, RandomStreams.Mobility, (ulong)index);
+            _velocity = new Point2[count];
+            for (var j = 0; j < count; j++)
+            {
+                var heading = mobility.NextDouble(0, 2 * Math.PI);
+                _velocity[j] = new Point2(speed * Math.Cos(heading), speed * Math.Sin(heading));
+            }
         }
 
         /// <summary>The ISAC model of the current slot (channel estimates of this slot); call <see cref="NetworkConfiguration.Advance"/> first.</summary>
         public IsacNetwork Network => _network ?? throw new InvalidOperationException("call Advance() before reading the network");
 
         /// <inheritdoc />
+        public IsacNetwork? Isac => _network;
+
+        /// <inheritdoc />
+        public double RelativeError => _relativeError;
+
+        /// <summary>Delta of the current slot (layout of <see cref="IsacNetwork.ErrorLength"/>): the true channel is the estimate plus this.</summary>
+        public ReadOnlySpan<double> ChannelErrors => _errors;
+
+        /// <summary>Where the targets are in the current slot (m).</summary>
+        public IReadOnlyList<Point2> TargetPositions => _targets;
+
+        /// <inheritdoc />
         protected override void AdvanceCore(int slot)
         {
+            if (slot > 0)
+            {
+                MoveTargets();
+            }
+
             var users = Receivers;
             var channels = new Complex[Transmitters * users * _antennas];
             for (var l = 0; l < Transmitters; l++)
@@ -215,7 +274,7 @@ public sealed class IsacScenario : Scenario
                 _stations,
                 _facing,
                 _usersPerCell,
-                _targets,
+                [.. _targets],
                 channels,
                 _reflection,
                 Enumerable.Repeat(1.0, users).ToArray(),
@@ -223,6 +282,62 @@ public sealed class IsacScenario : Scenario
                 Constants.Noise,
                 _sensingNoise,
                 _samples);
+            _errors = DrawErrors(_network);
+        }
+
+        /// <summary>One step of constant velocity, reflected at the walls of the target area.</summary>
+        private void MoveTargets()
+        {
+            for (var j = 0; j < _targets.Length; j++)
+            {
+                var (x, vx) = Reflect(_targets[j].X + _velocity[j].X, _velocity[j].X);
+                var (y, vy) = Reflect(_targets[j].Y + _velocity[j].Y, _velocity[j].Y);
+                _targets[j] = new Point2(x, y);
+                _velocity[j] = new Point2(vx, vy);
+            }
+        }
+
+        private (double Position, double Velocity) Reflect(double position, double velocity)
+        {
+            // A step is at most 5 m and the area at least 1 m wide on each side, so folding back a few times always ends inside.
+            while (position > _area || position < -_area)
+            {
+                position = position > _area ? (2 * _area) - position : (-2 * _area) - position;
+                velocity = -velocity;
+            }
+
+            return (position, velocity);
+        }
+
+        /// <summary>Delta uniform in each ball ||Delta_{l,u}|| &lt;= eps ||h~_{l,u}||: a Gaussian direction and radius eps ||h~|| U^(1 / 2N) (2N real dimensions).</summary>
+        private double[] DrawErrors(IsacNetwork network)
+        {
+            var errors = new double[network.ErrorLength];
+            var direction = new double[2 * _antennas];
+            for (var l = 0; l < network.BaseStations; l++)
+            {
+                for (var u = 0; u < network.Users; u++)
+                {
+                    var norm = 0.0;
+                    for (var n = 0; n < _antennas; n++)
+                    {
+                        var (re, im) = _errorRandom.NextComplexGaussian();
+                        direction[2 * n] = re;
+                        direction[(2 * n) + 1] = im;
+                        norm += (re * re) + (im * im);
+                    }
+
+                    var radius = _relativeError * network.ChannelNorm(l, u) * Math.Pow(_errorRandom.NextDouble(), 1.0 / (2 * _antennas));
+                    var scale = norm > 0 ? radius / Math.Sqrt(norm) : 0;
+                    var start = network.ErrorIndex(l, u, 0);
+                    for (var i = 0; i < direction.Length; i++)
+                    {
+                        errors[start + i] = direction[i] * scale;
+                    }
+                }
+            }
+
+            return errors;
         }
     }
 }

@@ -1,0 +1,136 @@
+using Controller.Radio;
+using Controller.Radio.Allocation;
+using Controller.Radio.Isac;
+using Controller.Radio.Policies;
+using Controller.Radio.Scenarios;
+
+namespace Controller.Optimization.Isac;
+
+/// <summary>
+/// <c>isac-robust</c> and <c>isac-nonrobust</c>: one BOBLRBF design per slot (<see cref="BoblrbfSolver.Solve"/>) for the
+/// operator's trade-off, on the configuration's ISAC model (the channel estimates a region's RAN reports, or the
+/// scenario's in <c>controller eval</c>), with the scenario's eps (robust) or eps = 0 (the non-robust baseline).
+/// Each slot starts from the previous slot's design (a warm start: the channels move little from slot to slot and
+/// the design stays within the budgets), so a small iteration budget per slot keeps a control loop short while the
+/// design keeps improving over the loops.
+/// </summary>
+/// <remarks>
+/// The last design is kept in this instance, that is in the memory of the region activation that runs the policy, not
+/// in the region's stored state: it is 2 N (K + N) numbers per base station and worthless after a failover's gap
+/// (the channels have moved on), so a new activation, or a switch to this policy, starts from the matched-filter
+/// design of <see cref="IsacNetwork.InitialBeams"/>, as the first slot does.
+/// </remarks>
+public sealed class IsacPolicy : IAllocationPolicy
+{
+    /// <summary>Name of the robust policy.</summary>
+    public const string RobustName = "isac-robust";
+
+    /// <summary>Name of the eps = 0 baseline.</summary>
+    public const string NonRobustName = "isac-nonrobust";
+
+    /// <summary>BOBLRBF iterations per subproblem and slot when the name gives none.</summary>
+    public const int DefaultIterations = 10;
+
+    /// <summary>Largest iteration budget per slot a name may ask for.</summary>
+    public const int MaxIterations = 1000;
+
+    /// <summary>The trade-off a policy starts with: communication and sensing weighed alike.</summary>
+    public const double DefaultCommunicationWeight = 0.5;
+
+    private readonly BoblrbfOptions _options;
+    private double _weight = DefaultCommunicationWeight;
+
+    /// <summary>Creates the policy; <paramref name="robust"/> false is the eps = 0 baseline.</summary>
+    public IsacPolicy(bool robust, int iterations)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(iterations);
+        Robust = robust;
+        // The reported worst-case WSR is not part of the design; 10 lower-level steps instead of 40 keep it cheap per slot.
+        _options = new BoblrbfOptions { MaxIterations = iterations, WorstCaseIterations = 10, MaxDegreeOfParallelism = 2 };
+    }
+
+    /// <summary>True for <c>isac-robust</c> (the scenario's eps), false for <c>isac-nonrobust</c> (eps = 0).</summary>
+    public bool Robust { get; }
+
+    /// <summary>Iterations per subproblem and slot.</summary>
+    public int Iterations => _options.MaxIterations;
+
+    /// <summary>The operator's trade-off: 0 = sensing only, 1 = communication only (BOBLRBF's preference direction).</summary>
+    public double CommunicationWeight
+    {
+        get => _weight;
+        set => _weight = WeightError(value) is { } error ? throw new RadioInputException(error) : value;
+    }
+
+    /// <summary>The design of the last slot, or null before the first.</summary>
+    public IsacSolution? Last { get; private set; }
+
+    /// <summary>The design the last slot's solve started from (the slot before's, on a warm start), or null before the first slot.</summary>
+    public double[]? LastStart { get; private set; }
+
+    /// <summary>Slots that started from the previous slot's design.</summary>
+    public long WarmStarts { get; private set; }
+
+    /// <summary>Why <paramref name="weight"/> is not a communication weight, as one sentence; null when it is.</summary>
+    public static string? WeightError(double weight) => double.IsFinite(weight) && weight is >= 0 and <= 1
+        ? null
+        : FormattableString.Invariant($"The communication weight must be a finite number in [0, 1] (0 = sensing only, 1 = communication only); got {weight:R}.");
+
+    /// <inheritdoc />
+    public void Decide(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(decision);
+        var isac = configuration as IIsacConfiguration;
+        var network = isac?.Isac ?? throw new RadioInputException(
+            $"Policy '{(Robust ? RobustName : NonRobustName)}' needs the ISAC model (beams, channel vectors, targets) of the 'isac' scenario; this configuration has only a gain matrix.");
+        var warm = Last is { } last && last.Beams.Length == network.BeamLength;
+        var start = warm ? Last!.Beams : network.InitialBeams();
+        LastStart = start;
+        var solution = BoblrbfSolver.Solve(network, Robust ? isac!.RelativeError : 0, _weight, _options, start);
+        Last = solution;
+        if (warm)
+        {
+            WarmStarts++;
+        }
+
+        decision.Beams = solution.Beams;
+        var active = configuration.Active;
+        for (var l = 0; l < decision.Power.Length; l++)
+        {
+            // The power-only fields describe the design for those who read only them (cell grains, the dashboard): each
+            // base station's total power and its first active user (none and 0 when no user of it is active).
+            var served = -1;
+            for (var u = 0; u < network.Users && served < 0; u++)
+            {
+                if (network.Cell(u) == l && active[u])
+                {
+                    served = u;
+                }
+            }
+
+            decision.ServedReceiver[l] = served;
+            decision.Power[l] = served < 0 ? 0 : Math.Min(network.Power(solution.Beams, l), configuration.Constants.MaxPower);
+        }
+    }
+
+    /// <summary>The policy a name means (<c>isac-robust[:I]</c>, <c>isac-nonrobust[:I]</c>), or null for other names.</summary>
+    public static IsacPolicy? TryCreate(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var colon = spec.IndexOf(':', StringComparison.Ordinal);
+        var name = colon < 0 ? spec : spec[..colon];
+        if (name is not (RobustName or NonRobustName))
+        {
+            return null;
+        }
+
+        var iterations = DefaultIterations;
+        if (colon >= 0 && (!int.TryParse(spec[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out iterations) || iterations > MaxIterations))
+        {
+            throw new RadioInputException($"Policy '{spec}' needs a BOBLRBF iteration budget per slot in [0, {MaxIterations}] after the colon.");
+        }
+
+        return new IsacPolicy(name == RobustName, iterations);
+    }
+}
