@@ -16,6 +16,7 @@ public sealed record RanTopology(IReadOnlyList<RegionTopology> Regions);
 /// <param name="PowerBudget">Total power the region's cells may use together (paper 004); 0 = cells x MaxPower (no budget beyond each cell's maximum).</param>
 /// <param name="CellPositions">Where the cells are (the scenario's length unit), index = cell index; null where the scenario has no geometry.</param>
 /// <param name="UserPositions">Where the users were when the region was drawn, index = user index; null where the scenario has no geometry (users may move later).</param>
+/// <param name="Isac">The region's ISAC cells (antenna arrays, targets, echo model) when it runs the <c>isac</c> scenario; null otherwise.</param>
 public sealed record RegionTopology(
     string RegionId,
     string Scenario,
@@ -27,11 +28,50 @@ public sealed record RegionTopology(
     string PowerUnit,
     double PowerBudget = 0,
     IReadOnlyList<Position>? CellPositions = null,
-    IReadOnlyList<Position>? UserPositions = null)
+    IReadOnlyList<Position>? UserPositions = null,
+    IsacTopology? Isac = null)
 {
     /// <summary>The budget in force: <see cref="PowerBudget"/>, or cells x MaxPower when none is set.</summary>
     public double EffectivePowerBudget => PowerBudget > 0 ? PowerBudget : CellIds.Count * MaxPower;
 }
+
+/// <summary>
+/// What is fixed about a region's ISAC cells (paper 002): every cell is a base station with an N-antenna
+/// half-wavelength ULA that transmits beams and receives the echoes of J point targets. Per-cell power budgets are
+/// <see cref="RegionTopology.MaxPower"/>; users are single-antenna and served by their cell (<see cref="RegionTopology.ServingCell"/>).
+/// </summary>
+/// <param name="Antennas">N, antennas per base station.</param>
+/// <param name="ArrayFacing">Direction of each cell's array broadside, radians from the x axis, index = cell index.</param>
+/// <param name="Targets">J, point targets.</param>
+/// <param name="Reflection">alpha_{l,j}, the reflection coefficient of the path from cell l via target j, as (re, im) at index 2 (l J + j).</param>
+/// <param name="SensingNoise">sigma_r^2, noise per antenna at each echo receiver (same unit as powers).</param>
+/// <param name="Samples">T, snapshots per sensing block.</param>
+/// <param name="RelativeError">eps: every reported channel is within ||Delta|| &lt;= eps ||h~|| of the true one.</param>
+public sealed record IsacTopology(
+    int Antennas,
+    IReadOnlyList<double> ArrayFacing,
+    int Targets,
+    IReadOnlyList<double> Reflection,
+    double SensingNoise,
+    int Samples,
+    double RelativeError);
+
+/// <summary>The ISAC part of one slot's telemetry: channel vectors and where the tracked targets are.</summary>
+/// <param name="Channels">
+/// The estimates h~_{l,u} (complex, per cell l, user u and antenna n) as (re, im) at index 2 ((l users + u) N + n);
+/// the true channel differs by the bounded error of <see cref="IsacTopology.RelativeError"/>.
+/// </param>
+/// <param name="Targets">The targets' positions this slot (the tracker's output), index = target.</param>
+public sealed record IsacTelemetry(IReadOnlyList<double> Channels, IReadOnlyList<Position> Targets);
+
+/// <summary>What an ISAC region measured with a decision: echo-based tracking and the users' rates under the true channel.</summary>
+/// <param name="TargetCrlb">CRLB of each target's position (m^2) for the applied design at the targets' positions of that slot; "Infinity" when a position is unobservable.</param>
+/// <param name="Crlb">Their sum (eq. 10 of paper 002), m^2.</param>
+/// <param name="NominalWsr">Weighted sum rate the design achieves at the reported channel estimates (bps/Hz).</param>
+/// <param name="TrueWsr">Weighted sum rate it achieved under the true channel (bps/Hz); the per-user rates are the receipt's.</param>
+/// <param name="Targets">Where the targets were (m).</param>
+/// <param name="Beamformed">True when the decision carried beams; false when the RAN sent matched-filter beams at the decided powers.</param>
+public sealed record IsacReceipt(IReadOnlyList<double> TargetCrlb, double Crlb, double NominalWsr, double TrueWsr, IReadOnlyList<Position> Targets, bool Beamformed);
 
 /// <summary>A point on the plane in the scenario's length unit (metres in the scenarios with geometry).</summary>
 /// <param name="X">Abscissa.</param>
@@ -54,6 +94,7 @@ public readonly record struct Position(double X, double Y);
 /// Which cells are awake this slot (paper 004's asynchronous setting): an asleep cell sends no aggregation messages and
 /// keeps its last power. Null (the usual case) when every cell is awake.
 /// </param>
+/// <param name="Isac">Channel vectors and target positions of an ISAC region (its topology has <see cref="RegionTopology.Isac"/>); null otherwise.</param>
 public sealed record RegionTelemetry(
     string RegionId,
     long Slot,
@@ -62,18 +103,25 @@ public sealed record RegionTelemetry(
     IReadOnlyList<bool> Active,
     IReadOnlyList<double> Rates,
     IReadOnlyList<double> Demands,
-    IReadOnlyList<bool>? Awake = null);
+    IReadOnlyList<bool>? Awake = null,
+    IsacTelemetry? Isac = null);
 
 /// <summary>One loop's decision for a region, for the slot it was computed from.</summary>
 /// <param name="Slot">The telemetry slot the decision answers; the RAN refuses decisions for other slots.</param>
 /// <param name="Power">Transmit power per cell (0 = off), in [0, MaxPower].</param>
 /// <param name="ServedUser">User index served per cell, -1 for none; the user must be associated with the cell.</param>
-public sealed record RegionDecision(long Slot, IReadOnlyList<double> Power, IReadOnlyList<int> ServedUser);
+/// <param name="Beams">
+/// ISAC regions only, optional: per cell l its N x (K_l + N) transmit matrix [v_{l,1} .. v_{l,K_l} B_l] (user beams, then a
+/// factor of the sensing covariance Q = B B^H), column by column, each complex entry as (re, im), in sqrt(power unit);
+/// its squared norm (the cell's power) must be within <see cref="RegionTopology.MaxPower"/>. Null: matched-filter beams at <paramref name="Power"/>.
+/// </param>
+public sealed record RegionDecision(long Slot, IReadOnlyList<double> Power, IReadOnlyList<int> ServedUser, IReadOnlyList<IReadOnlyList<double>>? Beams = null);
 
 /// <summary>What the RAN did with a decision.</summary>
 /// <param name="Slot">The slot the decision was applied to.</param>
 /// <param name="Rates">Per-user rates achieved with it (bps/Hz).</param>
-public sealed record DecisionReceipt(long Slot, IReadOnlyList<double> Rates);
+/// <param name="Isac">Tracking metrics and WSRs of an ISAC region; null otherwise.</param>
+public sealed record DecisionReceipt(long Slot, IReadOnlyList<double> Rates, IsacReceipt? Isac = null);
 
 /// <summary>The RAN did not answer (down, unreachable, timed out). Cells hold their last decision (fail-static).</summary>
 public sealed class RanUnavailableException : Exception

@@ -122,6 +122,7 @@ public static class TelemetryCheck
 
         return CheckValues(topology, "Rate", telemetry.Rates!, double.PositiveInfinity)
             ?? CheckValues(topology, "Demand", telemetry.Demands!, RanLimits.MaxDemand)
+            ?? CheckIsac(topology, telemetry)
             ?? (restarted ? TelemetryVerdict.Usable with { RanRestarted = true } : TelemetryVerdict.Usable);
     }
 
@@ -149,6 +150,47 @@ public static class TelemetryCheck
             if (values[u] > maximum)
             {
                 return Defect(TelemetryDefect.OutOfRange, $"{what} of user '{topology.UserIds[u]}' is {Format(values[u])}; it must be at most {Format(maximum)}.");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>An ISAC region's channel vectors and target positions: present, of the topology's sizes, finite.</summary>
+    private static TelemetryVerdict? CheckIsac(RegionTopology topology, RegionTelemetry telemetry)
+    {
+        var region = topology.RegionId;
+        if (topology.Isac is not { } isac)
+        {
+            return telemetry.Isac is null ? null : Defect(TelemetryDefect.UnknownIds, $"Telemetry of region '{region}' carries ISAC channels, but its topology has no ISAC cells.");
+        }
+
+        if (telemetry.Isac is not { } sample || sample.Channels is null || sample.Targets is null)
+        {
+            return Defect(TelemetryDefect.MissingValues, $"Telemetry of region '{region}' has no ISAC channel vectors or target positions; its topology has ISAC cells.");
+        }
+
+        var channels = 2L * topology.CellIds.Count * topology.UserIds.Count * isac.Antennas;
+        var shape = CheckCount(region, "ISAC channel numbers", sample.Channels.Count, (int)channels, "(re, im) per cell, user and antenna")
+            ?? CheckCount(region, "target positions", sample.Targets.Count, isac.Targets, "targets");
+        if (shape is { } verdict)
+        {
+            return verdict;
+        }
+
+        for (var i = 0; i < sample.Channels.Count; i++)
+        {
+            if (!double.IsFinite(sample.Channels[i]))
+            {
+                return Defect(TelemetryDefect.NonFiniteValue, $"ISAC channel number {i} of region '{region}' is {Format(sample.Channels[i])}; channels must be finite.");
+            }
+        }
+
+        for (var j = 0; j < sample.Targets.Count; j++)
+        {
+            if (!double.IsFinite(sample.Targets[j].X) || !double.IsFinite(sample.Targets[j].Y))
+            {
+                return Defect(TelemetryDefect.NonFiniteValue, $"Target {j} of region '{region}' is at ({Format(sample.Targets[j].X)}, {Format(sample.Targets[j].Y)}); positions must be finite.");
             }
         }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Controller.Radio.Allocation;
 using Controller.Radio.Channels;
+using Controller.Radio.Isac;
 using Controller.Radio.Scenarios;
 using Controller.Ran.Contract;
 
@@ -52,6 +53,9 @@ internal sealed class SimulatedRegion
     private bool _hasPrevious;
     private RanFaultKind _fault;
     private int _faultPullsLeft;
+    // ISAC regions (the isac scenario): the full model of each slot, and the previous slot's for the late-sample fault.
+    private readonly IsacScenario.IsacConfiguration? _isac;
+    private IsacTelemetry? _previousIsac;
 
     public SimulatedRegion(string id, string scenario, NetworkConfiguration configuration, TimeProvider time)
     {
@@ -76,8 +80,9 @@ internal sealed class SimulatedRegion
             users[u] = RanIds.User(id, u);
         }
 
+        _isac = configuration as IsacScenario.IsacConfiguration;
         Topology = new RegionTopology(id, scenario, cells, users, configuration.ServingTransmitter.ToArray(), _noise, _maxPower, _powerUnit, constants.PowerBudget,
-            Positions(configuration.TransmitterPositions), Positions(configuration.ReceiverPositions));
+            Positions(configuration.TransmitterPositions), Positions(configuration.ReceiverPositions), _isac is null ? null : IsacTopologyOf(_isac));
         _demands = configuration.Demands.ToArray();
         _rates = new double[users.Length];
         _previousRates = new double[users.Length];
@@ -115,6 +120,7 @@ internal sealed class SimulatedRegion
             var current = _telemetry ??= Build(_slot, _timestamp, _configuration.Gains, _configuration.Active, _rates, _demands) with
             {
                 Awake = Array.IndexOf(_configuration.Awake, false) >= 0 ? [.. _configuration.Awake] : null,
+                Isac = _isac is null ? null : IsacTelemetryOf(_isac.Network),
             };
             if (_faultPullsLeft == 0)
             {
@@ -130,7 +136,7 @@ internal sealed class SimulatedRegion
                 RanFaultKind.MissingGains => current with { Gains = rows[..^1] },
                 RanFaultKind.UnknownIds => WithExtraUser(current),
                 RanFaultKind.LateSample => _hasPrevious
-                    ? Build(_slot - 1, _previousTimestamp, _previousGains, _previousActive, _previousRates, _previousDemands)
+                    ? Build(_slot - 1, _previousTimestamp, _previousGains, _previousActive, _previousRates, _previousDemands) with { Isac = _previousIsac }
                     : current with { Slot = _slot - 1, Timestamp = current.Timestamp - TimeSpan.FromSeconds(1) },
                 _ => throw Unavailable(),
             };
@@ -148,7 +154,17 @@ internal sealed class SimulatedRegion
 
             Validate(decision);
             var rates = new double[Users];
-            Sinr.ComputeRates(_configuration.Gains, _served, _power, _noise, rates);
+            IsacReceipt? isac = null;
+            if (_isac is null)
+            {
+                Sinr.ComputeRates(_configuration.Gains, _served, _power, _noise, rates);
+            }
+            else
+            {
+                isac = ApplyIsac(decision, rates);
+                _previousIsac = IsacTelemetryOf(_isac.Network);
+            }
+
             var applied = _slot;
             _configuration.Gains.CopyTo(_previousGains);
             _configuration.Active.CopyTo(_previousActive, 0);
@@ -162,7 +178,7 @@ internal sealed class SimulatedRegion
             rates.CopyTo(_rates, 0);
             _timestamp = _time.GetUtcNow();
             _telemetry = null;
-            return new DecisionReceipt(applied, rates);
+            return new DecisionReceipt(applied, rates, isac);
         }
     }
 
@@ -245,6 +261,11 @@ internal sealed class SimulatedRegion
             throw Invalid($"The decision for region '{Id}' has {decision.ServedUser?.Count ?? 0} served users; the region has {cells} cells.");
         }
 
+        if (decision.Beams is { } beams)
+        {
+            ValidateBeams(beams);
+        }
+
         var serving = Topology.ServingCell;
         var active = _configuration.Active;
         for (var c = 0; c < cells; c++)
@@ -282,6 +303,112 @@ internal sealed class SimulatedRegion
     }
 
     private string Unit => _powerUnit.Length > 0 ? " " + _powerUnit : string.Empty;
+
+    /// <summary>
+    /// The slot under an ISAC design: the decision's beams (checked by <see cref="ValidateBeams"/>) or, for a power-only
+    /// decision, matched-filter beams at its powers; rates under the true channel and the CRLB at the targets' positions.
+    /// </summary>
+    private IsacReceipt ApplyIsac(RegionDecision decision, double[] rates)
+    {
+        var network = _isac!.Network;
+        var design = decision.Beams is { } beams ? Flatten(network, beams) : IsacSlot.MatchedBeams(network, _power, _served);
+        var report = IsacSlot.Evaluate(network, design, _isac.ChannelErrors);
+        report.Rates.CopyTo(rates, 0);
+        return new IsacReceipt(report.TargetCrlb, report.Crlb, report.NominalWsr, report.TrueWsr, [.. network.TargetPositions.Select(p => new Position(p.X, p.Y))], decision.Beams is not null);
+    }
+
+    private static double[] Flatten(IsacNetwork network, IReadOnlyList<IReadOnlyList<double>> beams)
+    {
+        var design = new double[network.BeamLength];
+        for (var l = 0; l < network.BaseStations; l++)
+        {
+            var (start, _) = network.BeamBlock(l);
+            for (var i = 0; i < beams[l].Count; i++)
+            {
+                design[start + i] = beams[l][i];
+            }
+        }
+
+        return design;
+    }
+
+    /// <summary>Beams at the RAN boundary: one block per cell of 2 N (K_l + N) finite numbers whose squared norm is within the cell's budget.</summary>
+    private void ValidateBeams(IReadOnlyList<IReadOnlyList<double>> beams)
+    {
+        if (_isac is null)
+        {
+            throw Invalid($"The decision for region '{Id}' carries beams, but the region runs scenario '{Topology.Scenario}', whose cells transmit powers only; send no beams.");
+        }
+
+        var network = _isac.Network;
+        if (beams.Count != network.BaseStations)
+        {
+            throw Invalid($"The decision for region '{Id}' has beams for {beams.Count} cells; the region has {network.BaseStations} cells.");
+        }
+
+        for (var l = 0; l < beams.Count; l++)
+        {
+            var block = beams[l];
+            var (_, length) = network.BeamBlock(l);
+            if (block is null || block.Count != length)
+            {
+                throw Invalid($"Beams of cell '{Topology.CellIds[l]}' have {block?.Count ?? 0} numbers; it needs {length}: {network.Antennas} antennas x ({network.UsersPerCell[l]} user beams + {network.Antennas} sensing columns), each entry as (re, im).");
+            }
+
+            var power = 0.0;
+            for (var i = 0; i < block.Count; i++)
+            {
+                if (!double.IsFinite(block[i]))
+                {
+                    throw Invalid($"Beams of cell '{Topology.CellIds[l]}' have {block[i]:R} at position {i}; every number must be finite.");
+                }
+
+                power += block[i] * block[i];
+            }
+
+            if (power > _maxPower * (1 + PowerTolerance))
+            {
+                throw Invalid($"Beams of cell '{Topology.CellIds[l]}' transmit {power:G10}{Unit}, above the cell's budget of {_maxPower:G10}{Unit} (the squared norm of its block).");
+            }
+        }
+    }
+
+    private static IsacTopology IsacTopologyOf(IsacScenario.IsacConfiguration configuration)
+    {
+        var network = configuration.Network;
+        var reflection = new double[2 * network.BaseStations * network.Targets];
+        for (var l = 0; l < network.BaseStations; l++)
+        {
+            for (var j = 0; j < network.Targets; j++)
+            {
+                var alpha = network.Reflection(l, j);
+                reflection[2 * ((l * network.Targets) + j)] = alpha.Real;
+                reflection[(2 * ((l * network.Targets) + j)) + 1] = alpha.Imaginary;
+            }
+        }
+
+        return new IsacTopology(network.Antennas, [.. network.ArrayFacing], network.Targets, reflection, network.SensingNoise, network.Samples, configuration.RelativeError);
+    }
+
+    private static IsacTelemetry IsacTelemetryOf(IsacNetwork network)
+    {
+        var channels = new double[network.ErrorLength];
+        for (var l = 0; l < network.BaseStations; l++)
+        {
+            for (var u = 0; u < network.Users; u++)
+            {
+                for (var n = 0; n < network.Antennas; n++)
+                {
+                    var h = network.ChannelEstimate(l, u, n);
+                    var index = network.ErrorIndex(l, u, n);
+                    channels[index] = h.Real;
+                    channels[index + 1] = h.Imaginary;
+                }
+            }
+        }
+
+        return new IsacTelemetry(channels, [.. network.TargetPositions.Select(p => new Position(p.X, p.Y))]);
+    }
 
     private RegionTelemetry WithFirstGain(RegionTelemetry current, double value)
     {
