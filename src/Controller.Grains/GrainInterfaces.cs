@@ -48,6 +48,14 @@ public interface IRegionGrain : IGrainWithStringKey
     [Alias("clear-demand")]
     Task ClearDemandAsync(int userIndex, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Sets an ISAC region's trade-off (communication weight in [0, 1]) from its next loop on and stores it at once.
+    /// Throws <see cref="ArgumentOutOfRangeException"/> for a weight outside [0, 1] or not finite, and
+    /// <see cref="InvalidOperationException"/> for a region without ISAC cells; either leaves the state as it was.
+    /// </summary>
+    [Alias("set-communication-weight")]
+    Task SetCommunicationWeightAsync(double weight, CancellationToken cancellationToken = default);
+
     /// <summary>The region's status.</summary>
     [Alias("status")]
     [AlwaysInterleave]

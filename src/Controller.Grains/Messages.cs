@@ -182,6 +182,7 @@ public enum LoopOutcome
 /// <param name="HeldDecisions">Loops that re-applied the last good decision instead of deciding anew.</param>
 /// <param name="FailedLoops">Loops that failed (a policy that could not be built or threw); <c>LastReason</c> says why.</param>
 /// <param name="Overruns">Timer ticks skipped because a loop was still running (since this activation started).</param>
+/// <param name="Isac">An ISAC region's trade-off and last tracking metrics; null for other regions.</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("region-status")]
@@ -200,4 +201,29 @@ public sealed record RegionStatus(
     long RejectedDecisions,
     long HeldDecisions,
     long FailedLoops,
-    long Overruns);
+    long Overruns,
+    IsacView? Isac = null);
+
+/// <summary>An ISAC region's trade-off and what its last applied decision measured (null fields before the first).</summary>
+/// <param name="CommunicationWeight">The operator's trade-off in [0, 1] (0 = sensing only, 1 = communication only).</param>
+/// <param name="Crlb">CRLB of the target positions for the last applied design, m^2 (the RAN's echo-based report).</param>
+/// <param name="TargetCrlb">Per target, m^2.</param>
+/// <param name="NominalWsr">WSR of the last design at the reported channel estimates, bps/Hz.</param>
+/// <param name="TrueWsr">WSR it achieved under the true channel, bps/Hz.</param>
+/// <param name="Beamformed">True when the last decision carried beams (an ISAC policy), false for a power-only one.</param>
+/// <param name="WarmStarts">Loops of this activation's ISAC policy that started from the previous loop's design.</param>
+/// <param name="SolverIterations">BOBLRBF iterations of the last loop's subproblem.</param>
+/// <param name="Targets">Where the targets were, (x, y) in m.</param>
+[GenerateSerializer]
+[Immutable]
+[Alias("isac-view")]
+public sealed record IsacView(
+    double CommunicationWeight,
+    double? Crlb,
+    IReadOnlyList<double> TargetCrlb,
+    double? NominalWsr,
+    double? TrueWsr,
+    bool Beamformed,
+    long WarmStarts,
+    int SolverIterations,
+    IReadOnlyList<double> Targets);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Controller.Grains.Diagnostics;
 using Controller.Optimization.Alcor;
+using Controller.Optimization.Isac;
 using Controller.Radio.Allocation;
 using Controller.Radio.Policies;
 using Controller.Ran.Contract;
@@ -67,6 +68,10 @@ public sealed class RegionState
     /// <summary>True while the region's loop should run: a reactivated region (after a silo failed) starts its loop again by itself.</summary>
     [Id(12)]
     public bool Running { get; set; }
+
+    /// <summary>An ISAC region's trade-off set by an operator (communication weight in [0, 1]); null: <see cref="IsacPolicy.DefaultCommunicationWeight"/>.</summary>
+    [Id(13)]
+    public double? CommunicationWeight { get; set; }
 }
 
 /// <summary>
@@ -122,6 +127,7 @@ internal sealed partial class RegionGrain(
     private string _lastReason = "";
     private bool _reportsFresh;
     private bool _stale;
+    private IsacReceipt? _lastIsac;
 
     private string Key => _key;
 
@@ -289,6 +295,57 @@ internal sealed partial class RegionGrain(
         Log.DemandCleared(logger, userId, before);
     }
 
+    public async Task SetCommunicationWeightAsync(double weight, CancellationToken cancellationToken)
+    {
+        if (_topology.Isac is null)
+        {
+            throw new InvalidOperationException(Invariant($"Region '{_key}' runs scenario '{_topology.Scenario}', which has no ISAC cells; a communication weight applies only to regions of the 'isac' scenario."));
+        }
+
+        if (IsacPolicy.WeightError(weight) is { } error)
+        {
+            throw new ArgumentOutOfRangeException(nameof(weight), weight, error);
+        }
+
+        var before = CommunicationWeight;
+        state.State.CommunicationWeight = weight;
+        try
+        {
+            // The operator's trade-off must survive a crash, so it is written now rather than at the next checkpoint.
+            await WriteAsync(cancellationToken);
+        }
+        catch
+        {
+            state.State.CommunicationWeight = before;
+            throw;
+        }
+
+        Log.CommunicationWeightSet(logger, _key, before, weight);
+    }
+
+    private double CommunicationWeight => state.State.CommunicationWeight ?? IsacPolicy.DefaultCommunicationWeight;
+
+    private IsacView? IsacViewOf()
+    {
+        if (_topology.Isac is null)
+        {
+            return null;
+        }
+
+        var isac = _policy as IsacPolicy;
+        var last = _lastIsac;
+        return new IsacView(
+            CommunicationWeight,
+            last?.Crlb,
+            last?.TargetCrlb ?? [],
+            last?.NominalWsr,
+            last?.TrueWsr,
+            last?.Beamformed ?? false,
+            isac?.WarmStarts ?? 0,
+            isac?.Last?.Iterations ?? 0,
+            last is null ? [] : [.. last.Targets.SelectMany(p => new[] { p.X, p.Y })]);
+    }
+
     public Task<RegionStatus> GetStatusAsync(CancellationToken cancellationToken)
     {
         var value = state.State;
@@ -307,7 +364,8 @@ internal sealed partial class RegionGrain(
             value.RejectedDecisions,
             value.HeldDecisions,
             value.FailedLoops,
-            _overrunsOfStoppedTimers + (_schedule?.Overruns ?? 0)));
+            _overrunsOfStoppedTimers + (_schedule?.Overruns ?? 0),
+            IsacViewOf()));
     }
 
     private int PeriodMs => state.State.PeriodMs > 0 ? state.State.PeriodMs : _options.PeriodMs;
@@ -487,6 +545,12 @@ internal sealed partial class RegionGrain(
         using (ControlTelemetry.Source.StartActivity("decide"))
         {
             _configuration.Load(telemetry, _overrides);
+            _decision.Beams = null;
+            if (_policy is IsacPolicy isac)
+            {
+                isac.CommunicationWeight = CommunicationWeight;
+            }
+
             if (_policy is Inference.IAsyncAllocationPolicy silo)
             {
                 try
@@ -510,7 +574,7 @@ internal sealed partial class RegionGrain(
         DecisionReceipt receipt;
         using (var push = ControlTelemetry.Source.StartActivity("push"))
         {
-            var decision = new RegionDecision(telemetry.Slot, (double[])_decision.Power.Clone(), (int[])_decision.ServedReceiver.Clone());
+            var decision = new RegionDecision(telemetry.Slot, (double[])_decision.Power.Clone(), (int[])_decision.ServedReceiver.Clone(), BeamsOf(_decision.Beams));
             try
             {
                 receipt = await ran.PushDecisionsAsync(Key, decision, cancellationToken);
@@ -551,6 +615,8 @@ internal sealed partial class RegionGrain(
                 learn?.SetStatus(ActivityStatusCode.Error, defect);
                 return RejectTelemetry(TelemetryDefect.NonFiniteValue, defect);
             }
+
+            _lastIsac = receipt.Isac;
 
             await LearnAsync(receipt, report);
         }
@@ -643,6 +709,24 @@ internal sealed partial class RegionGrain(
             // The RAN could not take the held decision either (for example its user left); it keeps what it has.
             hold?.SetStatus(ActivityStatusCode.Error, exception.Message);
         }
+    }
+
+    /// <summary>A design (gamma) as the RAN protocol's per-cell blocks; null for a power-only decision.</summary>
+    private IReadOnlyList<double>[]? BeamsOf(double[]? design)
+    {
+        if (design is null || _configuration.Isac is not { } network)
+        {
+            return null;
+        }
+
+        var blocks = new IReadOnlyList<double>[network.BaseStations];
+        for (var l = 0; l < blocks.Length; l++)
+        {
+            var (start, length) = network.BeamBlock(l);
+            blocks[l] = design.AsSpan(start, length).ToArray();
+        }
+
+        return blocks;
     }
 
     private LoopOutcome RejectTelemetry(TelemetryDefect defect, string reason)
@@ -759,6 +843,9 @@ internal sealed partial class RegionGrain(
 
         [LoggerMessage(EventId = 9, Level = LogLevel.Error, Message = "Region {Region}: another activation of this region wrote its state (ETag changed); this one stopped its loop and deactivates")]
         public static partial void StaleActivation(ILogger logger, string region);
+
+        [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Region {Region}: ISAC communication weight {Before} -> {After} from the next loop")]
+        public static partial void CommunicationWeightSet(ILogger logger, string region, double before, double after);
 
         [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Region {Region}: loop failed: {Reason}")]
         public static partial void LoopFailed(ILogger logger, string region, string reason);

@@ -74,6 +74,11 @@ internal static class StateGuard
         {
             Check(demand, grain, string.Create(CultureInfo.InvariantCulture, $"demand override of '{user}'"));
         }
+
+        if (state.CommunicationWeight is { } weight)
+        {
+            Check(weight, grain, "ISAC communication weight");
+        }
     }
 
     public static void RequireFinite(LinkState state, string grain)

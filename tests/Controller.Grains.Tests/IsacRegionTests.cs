@@ -1,0 +1,100 @@
+using Controller.Optimization.Policies;
+using Controller.Radio.Evaluation;
+using Controller.Radio.Scenarios;
+using Controller.Ran.Simulation;
+
+namespace Controller.Grains.Tests;
+
+public sealed class IsacRegionTests
+{
+    private static RanSimulatorOptions Isac(int regions = 1) => new() { Scenario = "isac", Regions = regions, Seed = 5 };
+
+    [Fact]
+    public async Task Loops_of_isac_robust_report_finite_crlb_and_wsr_and_warm_start()
+    {
+        await using var harness = await ControlHarness.StartAsync(Isac(), new ControlPlaneOptions { Policy = "isac-robust:3", Seed = 5 });
+
+        await harness.RunLoopsAsync(3);
+
+        var status = await harness.Region(0).GetStatusAsync(CancellationToken.None);
+        var isac = status.Isac!;
+        Assert.True(isac.Beamformed);
+        Assert.True(isac.Crlb is > 0 and < double.PositiveInfinity, $"CRLB {isac.Crlb}");
+        Assert.Equal(isac.Crlb!.Value, isac.TargetCrlb.Sum(), 12);
+        Assert.True(isac.NominalWsr is > 0 and < double.PositiveInfinity, $"nominal WSR {isac.NominalWsr}");
+        Assert.True(isac.TrueWsr is > 0 and < double.PositiveInfinity, $"true WSR {isac.TrueWsr}");
+        // Loops 2 and 3 started from the design of the loop before.
+        Assert.Equal(2, isac.WarmStarts);
+        Assert.Equal(0.5, isac.CommunicationWeight);
+        Assert.Equal(4, isac.Targets.Count);
+    }
+
+    [Fact]
+    public async Task Region_isac_loops_give_the_rates_of_controller_eval()
+    {
+        // The region decides on the channels its telemetry reports, eval on the scenario's own: same design, same rates.
+        const int slots = 3;
+        var recorder = (RecordingRan?)null;
+        await using var harness = await ControlHarness.StartAsync(Isac(), new ControlPlaneOptions { Policy = "isac-nonrobust:2", Seed = 5 }, wrap: sim => recorder = new RecordingRan(sim));
+        await harness.RunLoopsAsync(slots);
+
+        var scenario = ScenarioCatalog.Get("isac");
+        var expected = Evaluator.Run(new EvaluationRequest(scenario, scenario.Resolve([]), "isac-nonrobust:2", 5, 1, slots, ControlPolicies.Provider));
+        var averages = recorder!.AverageRates(RanIds.Region(0));
+        var reference = expected.Configurations[0].AverageRates;
+        Assert.Equal(reference.Length, averages.Length);
+        for (var u = 0; u < averages.Length; u++)
+        {
+            Assert.Equal(reference[u], averages[u], 9);
+        }
+    }
+
+    [Fact]
+    public async Task Communication_weight_is_stored_and_used_from_the_next_loop()
+    {
+        var directory = Directory.CreateTempSubdirectory("isac-weight-");
+        try
+        {
+            await using (var harness = await ControlHarness.StartAsync(Isac(), new ControlPlaneOptions { Policy = "isac-nonrobust:1", Seed = 5 }, directory.FullName))
+            {
+                await harness.Region(0).SetCommunicationWeightAsync(0.9, CancellationToken.None);
+                await harness.RunLoopsAsync(1);
+                Assert.Equal(0.9, (await harness.Region(0).GetStatusAsync(CancellationToken.None)).Isac!.CommunicationWeight);
+            }
+
+            await using var restarted = await ControlHarness.StartAsync(Isac(), new ControlPlaneOptions { Policy = "isac-nonrobust:1", Seed = 5 }, directory.FullName);
+            Assert.Equal(0.9, (await restarted.Region(0).GetStatusAsync(CancellationToken.None)).Isac!.CommunicationWeight);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(-0.01)]
+    [InlineData(1.01)]
+    [InlineData(double.NegativeInfinity)]
+    public async Task Bad_communication_weight_is_refused_and_changes_nothing(double weight)
+    {
+        await using var harness = await ControlHarness.StartAsync(Isac());
+        await harness.Region(0).SetCommunicationWeightAsync(0.25, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => harness.Region(0).SetCommunicationWeightAsync(weight, CancellationToken.None));
+
+        Assert.Contains("[0, 1]", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0.25, (await harness.Region(0).GetStatusAsync(CancellationToken.None)).Isac!.CommunicationWeight);
+    }
+
+    [Fact]
+    public async Task Communication_weight_of_a_region_without_isac_cells_is_refused()
+    {
+        await using var harness = await ControlHarness.StartAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => harness.Region(0).SetCommunicationWeightAsync(0.5, CancellationToken.None));
+
+        Assert.Contains("no ISAC cells", error.Message, StringComparison.Ordinal);
+        Assert.Null((await harness.Region(0).GetStatusAsync(CancellationToken.None)).Isac);
+    }
+}
