@@ -307,7 +307,8 @@ internal sealed partial class RegionGrain(
             throw new ArgumentOutOfRangeException(nameof(weight), weight, error);
         }
 
-        var before = CommunicationWeight;
+        var before = state.State.CommunicationWeight;
+        var shown = CommunicationWeight;
         state.State.CommunicationWeight = weight;
         try
         {
@@ -320,10 +321,11 @@ internal sealed partial class RegionGrain(
             throw;
         }
 
-        Log.CommunicationWeightSet(logger, _key, before, weight);
+        Log.CommunicationWeightSet(logger, _key, shown, weight);
     }
 
-    private double CommunicationWeight => state.State.CommunicationWeight ?? IsacPolicy.DefaultCommunicationWeight;
+    /// <summary>The trade-off in force: the operator's, else the one the policy's name gives, else the default.</summary>
+    private double CommunicationWeight => state.State.CommunicationWeight ?? (_policy as IsacPolicy)?.CommunicationWeight ?? IsacPolicy.DefaultCommunicationWeight;
 
     private IsacView? IsacViewOf()
     {
@@ -546,9 +548,9 @@ internal sealed partial class RegionGrain(
         {
             _configuration.Load(telemetry, _overrides);
             _decision.Beams = null;
-            if (_policy is IsacPolicy isac)
+            if (_policy is IsacPolicy isac && state.State.CommunicationWeight is { } weight)
             {
-                isac.CommunicationWeight = CommunicationWeight;
+                isac.CommunicationWeight = weight;
             }
 
             if (_policy is Inference.IAsyncAllocationPolicy silo)

@@ -18,6 +18,14 @@ public sealed record PolicyBody
     public string? Policy { get; init; }
 }
 
+/// <summary>Body of <c>PUT /api/regions/{id}/isac</c>.</summary>
+public sealed record IsacBody
+{
+    /// <summary>The ISAC trade-off, a finite number in [0, 1]: 0 = sensing only (lowest CRLB), 1 = communication only (highest WSR).</summary>
+    [JsonRequired]
+    public double CommunicationWeight { get; init; }
+}
+
 /// <summary>One page of a list.</summary>
 /// <typeparam name="T">The item type.</typeparam>
 /// <param name="Items">This page's items.</param>
@@ -47,7 +55,7 @@ public sealed record CellSummary(string CellId, string Region, int Index, IReadO
 
 /// <summary>A policy a region can be switched to.</summary>
 /// <param name="Name">The name to PUT (a template when it holds &lt;...&gt;: fill it in).</param>
-/// <param name="Kind">"baseline", "wrapper" (takes another policy inside), "learned" (bundled artifact) or "registry" (imported with <c>controller policy import</c>).</param>
+/// <param name="Kind">"baseline", "isac" (beamforming for regions of the isac scenario), "wrapper" (takes another policy inside), "learned" (bundled artifact) or "registry" (imported with <c>controller policy import</c>).</param>
 /// <param name="Description">What it does.</param>
 /// <param name="Template">True when <see cref="Name"/> has a placeholder to fill in.</param>
 /// <param name="Version">Registry version (registry policies only).</param>

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Controller.Grains;
+using Controller.Optimization.Isac;
 using Controller.Optimization.Policies;
 using Controller.Persistence;
 using Controller.Policies;
@@ -172,6 +173,9 @@ internal static partial class ControlApi
             api.MapPut("/regions/{regionId}/policy", PutPolicyAsync).WithName("PutRegionPolicy").WithTags("regions")
                 .WithSummary("Switches a region's policy from its next loop on.")
                 .WithMetadata(new JsonRequestBody(typeof(PolicyBody))).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+            api.MapPut("/regions/{regionId}/isac", PutIsacAsync).WithName("PutRegionIsac").WithTags("regions")
+                .WithSummary("Sets an ISAC region's trade-off (communication weight in [0, 1]) from its next loop on; GET /api/regions/{id} shows it with the last CRLB and WSR.")
+                .WithMetadata(new JsonRequestBody(typeof(IsacBody))).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
             api.MapPut("/users/{userId}/demand", (string userId, HttpContext context) => PutDemandAsync(Unescape(userId), context))
                 .WithName("PutDemandEscaped").WithTags("users").WithSummary("Sets an operator demand, the user's id escaped.")
                 .WithMetadata(new JsonRequestBody(typeof(DemandBody))).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
@@ -282,6 +286,7 @@ internal static partial class ControlApi
             {
                 var kind = name.Contains("(<inner>)", StringComparison.Ordinal) ? "wrapper"
                     : LearnedPolicies.Recognizes(name) ? "learned"
+                    : name is IsacPolicy.RobustName or IsacPolicy.NonRobustName ? "isac"
                     : "baseline";
                 list.Add(new PolicyInfo(name, kind, description, name.Contains('<', StringComparison.Ordinal), null, null));
             }
@@ -328,6 +333,30 @@ internal static partial class ControlApi
 
             await ForgetAsync(region).ConfigureAwait(false);
             Record(context, "set-policy", region, before.PendingPolicy ?? before.Policy, policy);
+            return TypedResults.NoContent();
+        }
+
+        private async Task<NoContent> PutIsacAsync(string regionId, HttpContext context)
+        {
+            var region = Region(regionId);
+            var body = await ReadAsync<IsacBody>(context, "an ISAC trade-off {\"communicationWeight\": number in [0, 1]}").ConfigureAwait(false);
+            var weight = body.CommunicationWeight;
+            if (IsacPolicy.WeightError(weight) is { } error)
+            {
+                throw new ApiException(StatusCodes.Status400BadRequest, error);
+            }
+
+            plane.TryFindRegion(region, out var topology, out _);
+            if (topology.Isac is null)
+            {
+                throw new ApiException(StatusCodes.Status409Conflict, $"Region '{region}' runs scenario '{topology.Scenario}', which has no ISAC cells; a communication weight applies only to regions of the 'isac' scenario.");
+            }
+
+            var grain = grains.GetGrain<IRegionGrain>(region);
+            var before = await grain.GetStatusAsync(context.RequestAborted).ConfigureAwait(false);
+            await grain.SetCommunicationWeightAsync(weight, context.RequestAborted).ConfigureAwait(false);
+            await ForgetAsync(region).ConfigureAwait(false);
+            Record(context, "set-communication-weight", region, before.Isac?.CommunicationWeight.ToString("R", CultureInfo.InvariantCulture) ?? "none", weight.ToString("R", CultureInfo.InvariantCulture));
             return TypedResults.NoContent();
         }
 

@@ -54,6 +54,15 @@ internal static class PolicyCommand
                         writer.WriteEndObject();
                     }
 
+                    foreach (var (name, description) in BuiltIn())
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("name", name);
+                        writer.WriteString("source", "built-in");
+                        writer.WriteString("description", description);
+                        writer.WriteEndObject();
+                    }
+
                     writer.WriteEndArray();
                     writer.WriteEndObject();
                 });
@@ -75,6 +84,12 @@ internal static class PolicyCommand
                 foreach (var name in bundled)
                 {
                     io.Output.WriteLine($"  {name,-32} {HostPolicies.Learned.Load(name).Manifest.Architecture}");
+                }
+
+                io.Output.WriteLine("built-in (baselines, ISAC beamforming, wrappers):");
+                foreach (var (name, _) in BuiltIn())
+                {
+                    io.Output.WriteLine($"  {name}");
                 }
             }
 
@@ -219,6 +234,10 @@ internal static class PolicyCommand
             ? throw new CliUsageException($"--blob-from-env names '{variable}', but that environment variable is not set.")
             : value;
     }
+
+    /// <summary>The policies built into the executable (what <c>GET /api/policies</c> lists besides learned ones).</summary>
+    private static IEnumerable<(string Name, string Description)> BuiltIn() =>
+        HostPolicies.Provider.Policies.Where(p => !LearnedPolicies.Recognizes(p.Name));
 
     /// <summary>Lets <see cref="HostPolicies.Learned"/> find registry policies by name, materialized under <paramref name="cache"/> on first use.</summary>
     public static void UseRegistry(ArtifactRegistry registry, string cache)

@@ -114,23 +114,38 @@ public sealed class IsacPolicy : IAllocationPolicy
         }
     }
 
-    /// <summary>The policy a name means (<c>isac-robust[:I]</c>, <c>isac-nonrobust[:I]</c>), or null for other names.</summary>
+    /// <summary>
+    /// The policy a name means, or null for other names: <c>isac-robust[:I[:W]]</c> and <c>isac-nonrobust[:I[:W]]</c> with
+    /// I iterations per slot and W the communication weight it starts with (a region's stored weight, once an operator
+    /// sets one, replaces it every loop).
+    /// </summary>
     public static IsacPolicy? TryCreate(string spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var colon = spec.IndexOf(':', StringComparison.Ordinal);
-        var name = colon < 0 ? spec : spec[..colon];
-        if (name is not (RobustName or NonRobustName))
+        var parts = spec.Split(':');
+        if (parts[0] is not (RobustName or NonRobustName))
         {
             return null;
         }
 
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
         var iterations = DefaultIterations;
-        if (colon >= 0 && (!int.TryParse(spec[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out iterations) || iterations > MaxIterations))
+        if (parts.Length > 3 || (parts.Length > 1 && (!int.TryParse(parts[1], System.Globalization.NumberStyles.None, culture, out iterations) || iterations > MaxIterations)))
         {
-            throw new RadioInputException($"Policy '{spec}' needs a BOBLRBF iteration budget per slot in [0, {MaxIterations}] after the colon.");
+            throw new RadioInputException($"Policy '{spec}' needs a BOBLRBF iteration budget per slot in [0, {MaxIterations}] after the first colon (and optionally a communication weight in [0, 1] after a second), e.g. {parts[0]}:10:0.7.");
         }
 
-        return new IsacPolicy(name == RobustName, iterations);
+        var policy = new IsacPolicy(parts[0] == RobustName, iterations);
+        if (parts.Length == 3)
+        {
+            if (!double.TryParse(parts[2], System.Globalization.NumberStyles.Float, culture, out var weight) || WeightError(weight) is not null)
+            {
+                throw new RadioInputException($"Policy '{spec}' needs a communication weight in [0, 1] after the second colon (0 = sensing only, 1 = communication only), e.g. {parts[0]}:10:0.7.");
+            }
+
+            policy.CommunicationWeight = weight;
+        }
+
+        return policy;
     }
 }

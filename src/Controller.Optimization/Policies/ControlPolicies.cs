@@ -46,8 +46,8 @@ public sealed class ControlPolicies : IPolicyProvider
 
     private static readonly (string Name, string Description)[] Isac =
     [
-        (IsacPolicy.RobustName, $"robust ISAC beamforming (paper 002): one BOBLRBF design per slot for the region's communication weight, against CSI errors within the scenario's eps, warm-started from the last slot's; isac-robust:I for I iterations per slot (default {IsacPolicy.DefaultIterations}); isac scenario only"),
-        (IsacPolicy.NonRobustName, $"the same with eps = 0 (trusts the channel estimates), the baseline of isac-robust; isac-nonrobust:I for I iterations per slot (default {IsacPolicy.DefaultIterations})"),
+        (IsacPolicy.RobustName, $"robust ISAC beamforming (paper 002): one BOBLRBF design per slot for the region's communication weight, against CSI errors within the scenario's eps, warm-started from the last slot's; isac-robust:I for I iterations per slot (default {IsacPolicy.DefaultIterations}), isac-robust:I:W to start at communication weight W in [0, 1] (default 0.5); isac scenario only"),
+        (IsacPolicy.NonRobustName, $"the same with eps = 0 (trusts the channel estimates), the baseline of isac-robust; isac-nonrobust:I[:W] as isac-robust"),
     ];
 
     private static readonly (string Name, string Description)[] All = [.. PolicyCatalog.Policies, .. Isac, .. Wrappers];

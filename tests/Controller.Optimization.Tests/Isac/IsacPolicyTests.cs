@@ -102,13 +102,27 @@ public sealed class IsacPolicyTests
     }
 
     [Theory]
-    [InlineData("isac-robust:x")]
-    [InlineData("isac-robust:-1")]
-    [InlineData("isac-nonrobust:1001")]
-    public void Create_BadIterationBudget_SaysWhy(string spec)
+    [InlineData("isac-robust:x", "iteration budget per slot in [0, 1000]")]
+    [InlineData("isac-robust:-1", "iteration budget per slot in [0, 1000]")]
+    [InlineData("isac-nonrobust:1001", "iteration budget per slot in [0, 1000]")]
+    [InlineData("isac-nonrobust:1:2:3", "iteration budget per slot in [0, 1000]")]
+    [InlineData("isac-robust:5:1.5", "communication weight in [0, 1]")]
+    [InlineData("isac-robust:5:NaN", "communication weight in [0, 1]")]
+    [InlineData("isac-robust:5:", "communication weight in [0, 1]")]
+    public void Create_BadArguments_SayWhy(string spec, string reason)
     {
         var error = Assert.Throws<RadioInputException>(() => ControlPolicies.Provider.Validate(spec));
-        Assert.Contains("[0, 1000]", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"Policy '{spec}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_WithWeight_StartsAtThatTradeOff()
+    {
+        var policy = (IsacPolicy)ControlPolicies.Provider.Create("isac-robust:7:0.8", 1, 0);
+        Assert.Equal(7, policy.Iterations);
+        Assert.Equal(0.8, policy.CommunicationWeight);
+        Assert.Equal(IsacPolicy.DefaultCommunicationWeight, ((IsacPolicy)ControlPolicies.Provider.Create("isac-nonrobust", 1, 0)).CommunicationWeight);
     }
 
     [Fact]
