@@ -37,12 +37,13 @@ internal sealed class ApiHost : IAsyncDisposable
 
     /// <summary>
     /// Starts the host. <paramref name="readsNeedKey"/> closes reads as a silo beyond loopback does (the test still
-    /// binds 127.0.0.1); <paramref name="ran"/> replaces the simulator as the loops' RAN (its topology stays the simulator's).
+    /// binds 127.0.0.1); <paramref name="ran"/> replaces the simulator as the loops' RAN (its topology stays the simulator's);
+    /// <paramref name="network"/> and <paramref name="control"/> replace the two-region network and the default control options.
     /// </summary>
-    public static async Task<ApiHost> StartAsync(bool readsNeedKey = false, IRanAdapter? ran = null, Func<CancellationToken, Task>? storageProbe = null, bool withKey = true)
+    public static async Task<ApiHost> StartAsync(bool readsNeedKey = false, IRanAdapter? ran = null, Func<CancellationToken, Task>? storageProbe = null, bool withKey = true, RanSimulatorOptions? network = null, ControlPlaneOptions? control = null)
     {
-        var simulator = new RanSimulator(new RanSimulatorOptions { Regions = 2, Settings = [new("users", "8"), new("aps", "2")] });
-        var setup = new ControlPlaneSetup(ran ?? simulator, simulator.Topology, new ControlPlaneOptions());
+        var simulator = new RanSimulator(network ?? new RanSimulatorOptions { Regions = 2, Settings = [new("users", "8"), new("aps", "2")] });
+        var setup = new ControlPlaneSetup(ran ?? simulator, simulator.Topology, control ?? new ControlPlaneOptions());
         var logs = new CollectingLogger();
         var api = new ApiSettings
         {
