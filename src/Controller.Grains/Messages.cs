@@ -206,8 +206,8 @@ public sealed record RegionStatus(
 
 /// <summary>An ISAC region's trade-off and what its last applied decision measured (null fields before the first).</summary>
 /// <param name="CommunicationWeight">The operator's trade-off in [0, 1] (0 = sensing only, 1 = communication only).</param>
-/// <param name="Crlb">CRLB of the target positions for the last applied design, m^2 (the RAN's echo-based report).</param>
-/// <param name="TargetCrlb">Per target, m^2.</param>
+/// <param name="Crlb">CRLB of the target positions for the last applied design, m^2 (the RAN's echo-based report); null before the first or when infinite (a design that leaves a target parameter unobservable).</param>
+/// <param name="TargetCrlb">Per target, m^2 (null where infinite).</param>
 /// <param name="NominalWsr">WSR of the last design at the reported channel estimates, bps/Hz.</param>
 /// <param name="TrueWsr">WSR it achieved under the true channel, bps/Hz.</param>
 /// <param name="Beamformed">True when the last decision carried beams (an ISAC policy), false for a power-only one.</param>
@@ -220,7 +220,7 @@ public sealed record RegionStatus(
 public sealed record IsacView(
     double CommunicationWeight,
     double? Crlb,
-    IReadOnlyList<double> TargetCrlb,
+    IReadOnlyList<double?> TargetCrlb,
     double? NominalWsr,
     double? TrueWsr,
     bool Beamformed,

@@ -338,15 +338,18 @@ internal sealed partial class RegionGrain(
         var last = _lastIsac;
         return new IsacView(
             CommunicationWeight,
-            last?.Crlb,
-            last?.TargetCrlb ?? [],
-            last?.NominalWsr,
-            last?.TrueWsr,
+            Finite(last?.Crlb),
+            last is null ? [] : [.. last.TargetCrlb.Select(c => Finite(c))],
+            Finite(last?.NominalWsr),
+            Finite(last?.TrueWsr),
             last?.Beamformed ?? false,
             isac?.WarmStarts ?? 0,
             isac?.Last?.Iterations ?? 0,
             last is null ? [] : [.. last.Targets.SelectMany(p => new[] { p.X, p.Y })]);
     }
+
+    /// <summary>JSON and the dashboard have no infinity: an unobservable CRLB shows as none.</summary>
+    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
 
     public Task<RegionStatus> GetStatusAsync(CancellationToken cancellationToken)
     {

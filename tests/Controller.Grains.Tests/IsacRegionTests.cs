@@ -20,7 +20,7 @@ public sealed class IsacRegionTests
         var isac = status.Isac!;
         Assert.True(isac.Beamformed);
         Assert.True(isac.Crlb is > 0 and < double.PositiveInfinity, $"CRLB {isac.Crlb}");
-        Assert.Equal(isac.Crlb!.Value, isac.TargetCrlb.Sum(), 12);
+        Assert.Equal(isac.Crlb!.Value, isac.TargetCrlb.Sum()!.Value, 12);
         Assert.True(isac.NominalWsr is > 0 and < double.PositiveInfinity, $"nominal WSR {isac.NominalWsr}");
         Assert.True(isac.TrueWsr is > 0 and < double.PositiveInfinity, $"true WSR {isac.TrueWsr}");
         // Loops 2 and 3 started from the design of the loop before.

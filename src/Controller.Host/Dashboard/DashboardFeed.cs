@@ -115,7 +115,8 @@ internal sealed class DashboardFeed(ControlTopology topology, IGrainFactory grai
             new LoopOutcomes(status.Iterations, status.RejectedTelemetry, status.Unavailable, status.RejectedDecisions, status.HeldDecisions, status.FailedLoops),
             rates.Length == 0 ? null : OperatorHistory.Finite(rates.Average()),
             rates.Length == 0 ? null : OperatorHistory.Finite(RateStatistics.Percentile(rates, 5)),
-            violations);
+            violations,
+            status.Isac);
     }
 
     private async Task<RegionDetail> RegionAsync(string regionId, CancellationToken cancellationToken)

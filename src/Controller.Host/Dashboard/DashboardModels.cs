@@ -46,6 +46,7 @@ public sealed record LoopOutcomes(long Completed, long TelemetryRejected, long R
 /// <param name="MeanRate">Mean of its users' rate averages, bps/Hz.</param>
 /// <param name="FifthPercentileRate">5th percentile of its users' rate averages, bps/Hz.</param>
 /// <param name="Violations">Users whose rate average is below their positive demand.</param>
+/// <param name="Isac">An ISAC region's trade-off and its last CRLB and WSRs (the region's status); null for other regions.</param>
 public sealed record RegionRow(
     string RegionId,
     string Scenario,
@@ -64,7 +65,8 @@ public sealed record RegionRow(
     LoopOutcomes Outcomes,
     double? MeanRate,
     double? FifthPercentileRate,
-    int Violations);
+    int Violations,
+    IsacView? Isac);
 
 /// <summary>A cell and its last decision.</summary>
 /// <param name="CellId">The cell.</param>

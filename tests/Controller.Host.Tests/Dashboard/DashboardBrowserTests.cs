@@ -11,7 +11,7 @@ namespace Controller.Host.Tests.Dashboard;
 /// A real <c>controller demo</c> (3 regions, loops every 100 ms, its key from the environment) and a real headless
 /// Chromium (Debian's <c>chromium</c>, driven by Playwright; never a downloaded browser) shared by the dashboard's tests.
 /// </summary>
-public sealed partial class DashboardFixture : IAsyncLifetime
+public partial class DashboardFixture : IAsyncLifetime
 {
     public const string Key = "dashboard-key-0123456789abcdef";
 
@@ -37,8 +37,8 @@ public sealed partial class DashboardFixture : IAsyncLifetime
         var chromium = FindChromium();
         _demo = ControllerProcess.Start(
             new Dictionary<string, string?> { [ApiAccess.KeyVariable] = Key },
-            "demo", "--state-dir", Path.Combine(_directory, "state"), "--listen", "http://127.0.0.1:0", "--regions", "3", "--view", "lines",
-            "--silo-port", "0", "--gateway-port", "0", "--duration", "1800");
+            ["demo", "--state-dir", Path.Combine(_directory, "state"), "--listen", "http://127.0.0.1:0", "--view", "lines",
+            "--silo-port", "0", "--gateway-port", "0", "--duration", "1800", .. Network]);
         var line = await _demo.WaitForLineAsync(l => l.StartsWith("demo: dashboard on ", StringComparison.Ordinal), TimeSpan.FromMinutes(3));
         Address = new Uri(DashboardAddress().Match(line).Groups[1].Value);
         await _demo.WaitForLineAsync(l => l.StartsWith("demo: running", StringComparison.Ordinal), TimeSpan.FromMinutes(3));
@@ -50,6 +50,9 @@ public sealed partial class DashboardFixture : IAsyncLifetime
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true, Timeout = 120_000 });
     }
+
+    /// <summary>The demo's network and policy arguments.</summary>
+    protected virtual string[] Network => ["--regions", "3"];
 
     public async Task DisposeAsync()
     {

@@ -52,6 +52,7 @@ async function send(method, path, body) {
 const twoSegments = (id) => id.split("/").map(encodeURIComponent).join("/");
 
 export const setPolicy = (region, policy) => send("PUT", `/api/regions/${encodeURIComponent(region)}/policy`, { policy });
+export const setIsacWeight = (region, communicationWeight) => send("PUT", `/api/regions/${encodeURIComponent(region)}/isac`, { communicationWeight });
 export const setDemand = (user, demand) => send("PUT", `/api/users/${twoSegments(user)}/demand`, { demand });
 export const clearDemand = (user) => send("DELETE", `/api/users/${twoSegments(user)}/demand`);
 export const userPath = twoSegments;

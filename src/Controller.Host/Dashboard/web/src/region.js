@@ -1,4 +1,4 @@
-import { get, setPolicy } from "./api.js";
+import { get, setIsacWeight, setPolicy } from "./api.js";
 import { histogram, timeSeries } from "./charts.js";
 import { el, int, ms, num, stat, userLink } from "./format.js";
 import { regionMap } from "./map.js";
@@ -28,10 +28,25 @@ export function region(view, regionId) {
   const cellsBody = el("tbody");
   const usersBody = el("tbody");
   const mapBox = el("div", { class: "panel", id: "map" }, el("h2", {}, "Map"));
+  // ISAC regions only (the isac scenario): the operator's trade-off and what the last design measured.
+  const isacStats = {
+    weight: stat("isac-weight", "communication weight"),
+    crlb: stat("isac-crlb", "CRLB (m², target positions)"),
+    wsr: stat("isac-wsr", "WSR at the estimates (bps/Hz)"),
+    trueWsr: stat("isac-true-wsr", "WSR, true channel (bps/Hz)"),
+    warm: stat("isac-warm-starts", "warm starts"),
+  };
+  const weightInput = el("input", { id: "isac-weight-input", type: "number", min: 0, max: 1, step: 0.05, placeholder: "0 = sensing … 1 = communication", size: 12 });
+  const weightButton = el("button", { id: "isac-weight-set", type: "button" }, "Set trade-off");
+  const isacBox = el("section", { class: "panel", id: "isac", hidden: true },
+    el("h2", {}, "ISAC: sensing and communication trade-off"),
+    el("section", { class: "stats" }, Object.values(isacStats).map((s) => s.node)),
+    el("section", { class: "actions" }, el("label", {}, "Communication weight ", weightInput), weightButton));
   view.replaceChildren(
     el("h1", {}, `Region ${regionId}`),
     el("section", { class: "stats" }, Object.values(stats).map((s) => s.node)),
     el("section", { class: "actions" }, el("label", {}, "Switch to ", policySelect), policyCustom, templates, switchButton),
+    isacBox,
     el("section", { class: "grid" }, histogramBox, mapBox, latencyBox, ratesBox),
     el("h2", {}, "Cells and their last decision"),
     el("table", { id: "cells" }, el("thead", {}, el("tr", {}, ["cell", "users", "power", "served user", "policy", "slot", "decisions"].map((h) => el("th", {}, h)))), cellsBody),
@@ -55,7 +70,7 @@ export function region(view, regionId) {
     else mapBox.append(el("p", { class: "muted" }, "This region's scenario has no geometry."));
   }).catch((e) => showError(e));
   get("/api/policies").then((policies) => {
-    for (const kind of ["baseline", "learned", "registry"]) {
+    for (const kind of ["baseline", "isac", "learned", "registry"]) {
       const names = policies.filter((p) => p.kind === kind && !p.template);
       if (names.length === 0) continue;
       policySelect.append(el("optgroup", { label: kind }, names.map((p) => el("option", { value: p.name, title: p.description }, p.name))));
@@ -67,6 +82,14 @@ export function region(view, regionId) {
     const policy = policyCustom.value.trim() || policySelect.value;
     mutate(`Switch region ${regionId} from ${current ?? "its policy"} to ${policy}? It takes effect from the next loop.`, "Policy switch",
       () => setPolicy(regionId, policy), () => { policyCustom.value = ""; });
+  });
+
+  weightButton.addEventListener("click", () => {
+    // The API checks the number; an empty or malformed field is sent as it is so that its refusal shows here.
+    const text = weightInput.value.trim();
+    const weight = text === "" ? Number.NaN : Number(text);
+    mutate(`Set region ${regionId}'s communication weight to ${text || "(empty)"}? It takes effect from the next loop.`, "Trade-off",
+      () => setIsacWeight(regionId, Number.isFinite(weight) ? weight : text), () => { weightInput.value = ""; });
   });
 
   return {
@@ -97,6 +120,15 @@ export function region(view, regionId) {
           el("td", {}, userLink(id)), el("td", {}, num(rate)), el("td", {}, num(demand)), el("td", {}, violated ? "yes" : ""));
       }));
       map?.update(d.cells, d.maxPower);
+      const isac = row.isac;
+      isacBox.hidden = !isac;
+      if (isac) {
+        isacStats.weight.value.textContent = num(isac.communicationWeight, 2);
+        isacStats.crlb.value.textContent = isac.crlb === null ? "–" : Number(isac.crlb).toPrecision(4);
+        isacStats.wsr.value.textContent = num(isac.nominalWsr);
+        isacStats.trueWsr.value.textContent = num(isac.trueWsr);
+        isacStats.warm.value.textContent = int(isac.warmStarts);
+      }
     },
     destroy() {
       latency.destroy();
