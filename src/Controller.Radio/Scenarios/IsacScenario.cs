@@ -36,7 +36,7 @@ public sealed class IsacScenario : Scenario
         new("radius", SettingKind.Number, "80", "m", 1, 10000, "distance of every base station from the origin"),
         new("userMinDistance", SettingKind.Number, "10", "m", 1, 10000, "smallest user distance from its base station"),
         new("userMaxDistance", SettingKind.Number, "40", "m", 1, 10000, "largest user distance from its base station"),
-        new("targetPositions", SettingKind.NumberList, "2,5,-5,1", "m", -10000, 10000, "x,y of the first targets; targets beyond the list are drawn uniformly in the disc of radius 10 m around the origin"),
+        new("targetPositions", SettingKind.NumberList, "2,5,-5,1", "m", -10000, 10000, "x,y of the first targets; targets beyond the list are drawn uniformly in the disc of radius 10 m (or targetArea, if smaller) around the origin"),
         new("targetSpeed", SettingKind.Number, "0.05", "m/slot", 0, 5, "speed of every target; each moves at constant velocity (a seeded heading) and reflects off the walls of the target area"),
         new("targetArea", SettingKind.Number, "20", "m", 1, 10000, "half-width of the square around the origin the targets move in; below radius / sqrt 2, so no target reaches a base station"),
     ];
@@ -185,7 +185,8 @@ public sealed class IsacScenario : Scenario
                 }
                 else
                 {
-                    var distance = 10 * Math.Sqrt(layout.NextDouble());
+                    // Within the target area too, where its moves keep it.
+                    var distance = Math.Min(10, settings.GetDouble("targetArea")) * Math.Sqrt(layout.NextDouble());
                     var direction = layout.NextDouble(0, 2 * Math.PI);
                     _targets[j] = new Point2(distance * Math.Cos(direction), distance * Math.Sin(direction));
                 }
