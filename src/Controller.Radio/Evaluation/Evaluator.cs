@@ -46,15 +46,23 @@ public static class Evaluator
         request.Provider.Validate(request.Policy);
         var outcomes = new ConfigurationOutcome[request.Configurations];
         var finished = 0;
-        Parallel.For(
-            0,
-            request.Configurations,
-            new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
-            index =>
-            {
-                outcomes[index] = RunConfiguration(request, index, cancellationToken);
-                progress?.Report(Interlocked.Increment(ref finished));
-            });
+        try
+        {
+            Parallel.For(
+                0,
+                request.Configurations,
+                new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+                index =>
+                {
+                    outcomes[index] = RunConfiguration(request, index, cancellationToken);
+                    progress?.Report(Interlocked.Increment(ref finished));
+                });
+        }
+        catch (AggregateException exception) when (exception.InnerExceptions[0] is RadioInputException input)
+        {
+            // A policy that cannot run on this scenario (an ISAC policy on a gain matrix) says so on its first slot.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(input);
+        }
 
         return EvaluationResult.From(request, outcomes);
     }

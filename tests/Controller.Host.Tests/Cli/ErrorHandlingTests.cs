@@ -19,6 +19,10 @@ public sealed class ErrorHandlingTests
     [InlineData("bad demands length", "has 3 values", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse", "--set", "links=5", "--set", "demands=1,2,3")]
     [InlineData("missing policy", "'--policy' is required", "eval", "--scenario", "gaussian-ic")]
     [InlineData("wmmse iterations", "needs an iteration count", "eval", "--scenario", "gaussian-ic", "--policy", "wmmse:zero")]
+    [InlineData("empty policy in a list", "has an empty name", "eval", "--scenario", "isac", "--policy", "isac-robust,,wmmse")]
+    [InlineData("bad isac weight", "communication weight in [0, 1]", "eval", "--scenario", "isac", "--policy", "isac-robust:5:2")]
+    [InlineData("isac policy off its scenario", "needs the ISAC model", "eval", "--scenario", "gaussian-ic", "--policy", "isac-robust")]
+    [InlineData("isac target area", "must be below radius / sqrt 2", "eval", "--scenario", "isac", "--policy", "wmmse", "--set", "targetArea=70")]
     [InlineData("unknown reproduction", "Unknown reproduction 'table9'", "reproduce", "table9")]
     [InlineData("export unknown scenario", "Unknown scenario 'x'", "scenario", "export", "--scenario", "x", "--out", "/tmp/never-written.json")]
     public void Run_UserMistake_OneLineOnStderrAndExitCode2(string because, string expected, params string[] args)

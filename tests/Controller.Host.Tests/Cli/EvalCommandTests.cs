@@ -26,6 +26,34 @@ public sealed class EvalCommandTests
     }
 
     [Fact]
+    public void Eval_Isac_BothIsacPoliciesBesideAPowerOnlyBaseline()
+    {
+        var run = CliRun.Of("eval", "--scenario", "isac", "--policy", "isac-robust:2,isac-nonrobust:2,full-reuse", "--configs", "2", "--slots", "2", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var document = JsonDocument.Parse(run.Output);
+        var results = document.RootElement.GetProperty("results").EnumerateArray().ToArray();
+        Assert.Equal(["isac-robust:2", "isac-nonrobust:2", "full-reuse"], results.Select(r => r.GetProperty("policy").GetString()));
+        foreach (var result in results)
+        {
+            var isac = result.GetProperty("isac");
+            Assert.True(isac.GetProperty("nominalWsr").GetDouble() > 0);
+            Assert.True(isac.GetProperty("trueWsr").GetDouble() > 0);
+            Assert.True(isac.GetProperty("crlb").GetDouble() > 0);
+            Assert.True(result.GetProperty("decideMs").GetDouble() >= 0);
+            // On the isac scenario the users' rates are the full model's under the true channel.
+            Assert.Equal(isac.GetProperty("trueWsr").GetDouble(), result.GetProperty("metrics").GetProperty("sumRate").GetDouble(), 9);
+        }
+
+        var table = CliRun.Of("eval", "--scenario", "isac", "--policy", "isac-robust:1,isac-nonrobust:1", "--configs", "1", "--slots", "1");
+        Assert.True(table.ExitCode == 0, table.Error);
+        Assert.Contains("WSR est.", table.Output, StringComparison.Ordinal);
+        Assert.Contains("CRLB m^2", table.Output, StringComparison.Ordinal);
+        Assert.Contains("isac-robust:1", table.Output, StringComparison.Ordinal);
+        Assert.Contains("isac-nonrobust:1", table.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Eval_NoDemands_DemandMetricsAreNull()
     {
         var run = CliRun.Of("eval", "--scenario", "agg-gnn", "--set", "pairs=5", "--policy", "equal-power", "--configs", "2", "--slots", "5", "--json");
