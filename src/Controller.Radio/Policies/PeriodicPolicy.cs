@@ -13,6 +13,7 @@ public sealed class PeriodicPolicy : IAllocationPolicy
     private readonly IAllocationPolicy _inner;
     private double[] _power = [];
     private int[] _served = [];
+    private double[]? _beams;
     private long _slots;
 
     /// <summary>Wraps <paramref name="inner"/>, letting it decide once every <paramref name="period"/> slots.</summary>
@@ -42,11 +43,14 @@ public sealed class PeriodicPolicy : IAllocationPolicy
 
             decision.Power.CopyTo(_power, 0);
             decision.ServedReceiver.CopyTo(_served, 0);
+            _beams = decision.Beams;
             return;
         }
 
         _power.CopyTo(decision.Power, 0);
         _served.CopyTo(decision.ServedReceiver, 0);
+        // An ISAC design is held too (policies replace the array on every decision, so keeping the reference is safe).
+        decision.Beams = _beams;
     }
 
     /// <inheritdoc />

@@ -137,6 +137,24 @@ public sealed class IsacPolicyTests
     }
 
     [Fact]
+    public void Every2_HoldsTheDesignBetweenDecisions()
+    {
+        var configuration = Configuration();
+        var policy = ControlPolicies.Provider.Create("every:2(isac-nonrobust:1)", 1, 0);
+        var decision = new SlotDecision(configuration.Transmitters);
+        var fairness = new ProportionalFairSelector(configuration.Receivers, configuration.Transmitters);
+
+        policy.Decide(configuration, fairness, decision);
+        var first = decision.Beams;
+        decision.Beams = null;
+        configuration.Advance();
+        policy.Decide(configuration, fairness, decision);
+
+        Assert.NotNull(first);
+        Assert.Same(first, decision.Beams);
+    }
+
+    [Fact]
     public void Policies_ListBothIsacPolicies()
     {
         var names = ControlPolicies.Provider.Policies.Select(p => p.Name).ToList();
