@@ -128,6 +128,9 @@ internal sealed partial class RegionGrain(
     private bool _reportsFresh;
     private bool _stale;
     private IsacReceipt? _lastIsac;
+    // The last applied ISAC design, for fail-static holds (in memory only, like the policy's warm start; a new
+    // activation holds the stored powers, which the RAN sends as matched-filter beams).
+    private IReadOnlyList<double>[]? _lastBeams;
 
     private string Key => _key;
 
@@ -600,6 +603,7 @@ internal sealed partial class RegionGrain(
 
             _minimumSlot = telemetry.Slot + 1;
             _previousTimestamp = telemetry.Timestamp;
+            _lastBeams = decision.Beams as IReadOnlyList<double>[];
             state.State.LastSlot = telemetry.Slot;
             // Copied into the stored arrays rather than kept: the decision itself then dies with the loop.
             var stored = state.State;
@@ -705,7 +709,7 @@ internal sealed partial class RegionGrain(
         hold?.SetTag("hold", true);
         try
         {
-            await ran.PushDecisionsAsync(Key, new RegionDecision(slot, (double[])stored.LastPower.Clone(), (int[])stored.LastServed.Clone()), cancellationToken);
+            await ran.PushDecisionsAsync(Key, new RegionDecision(slot, (double[])stored.LastPower.Clone(), (int[])stored.LastServed.Clone(), _lastBeams), cancellationToken);
             stored.HeldDecisions++;
             _minimumSlot = slot + 1;
         }

@@ -50,6 +50,23 @@ public sealed class IsacRegionTests
     }
 
     [Fact]
+    public async Task Bad_telemetry_holds_the_last_beams()
+    {
+        var recorder = (RecordingRan?)null;
+        await using var harness = await ControlHarness.StartAsync(Isac(), new ControlPlaneOptions { Policy = "isac-nonrobust:1", Seed = 5 }, wrap: sim => recorder = new RecordingRan(sim));
+        await harness.RunLoopsAsync(1);
+        harness.Simulator.InjectFault("r000", new Controller.Ran.Contract.RanFault(Controller.Ran.Contract.RanFaultKind.NanGains));
+
+        Assert.Equal(LoopOutcome.TelemetryRejected, await harness.Region(0).RunLoopAsync(CancellationToken.None));
+
+        Assert.Equal(2, recorder!.Decisions.Count);
+        var (applied, held) = (recorder.Decisions[0], recorder.Decisions[1]);
+        Assert.Equal(applied.Slot + 1, held.Slot);
+        Assert.Equal(applied.Beams!.SelectMany(b => b), held.Beams!.SelectMany(b => b));
+        Assert.True((await harness.Region(0).GetStatusAsync(CancellationToken.None)).Isac!.Beamformed);
+    }
+
+    [Fact]
     public async Task Communication_weight_is_stored_and_used_from_the_next_loop()
     {
         var directory = Directory.CreateTempSubdirectory("isac-weight-");

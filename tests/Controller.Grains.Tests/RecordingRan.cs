@@ -17,6 +17,7 @@ internal sealed class RecordingRan(RanSimulator inner) : IRanAdapter
         var receipt = await inner.PushDecisionsAsync(regionId, decision, cancellationToken);
         lock (_sums)
         {
+            Decisions.Add(decision);
             var (sums, count) = _sums.TryGetValue(regionId, out var entry) ? entry : (new double[receipt.Rates.Count], 0);
             for (var u = 0; u < sums.Length; u++)
             {
@@ -28,6 +29,9 @@ internal sealed class RecordingRan(RanSimulator inner) : IRanAdapter
 
         return receipt;
     }
+
+    /// <summary>Every applied decision, in order (read after the loops).</summary>
+    public List<RegionDecision> Decisions { get; } = [];
 
     public double[] AverageRates(string regionId)
     {

@@ -24,6 +24,21 @@ public sealed partial class PolicyCommandTests : IDisposable
     private string StateDir => Path.Combine(_root.FullName, "state");
 
     [Fact]
+    public void List_ShowsTheBuiltInPoliciesWithTheIsacOnes()
+    {
+        var list = CliRun.Of("policy", "list", "--state-dir", StateDir, "--json");
+        Assert.True(list.ExitCode == 0, list.Error);
+        using var json = JsonDocument.Parse(list.Output);
+        var builtIn = json.RootElement.GetProperty("policies").EnumerateArray().Where(p => p.GetProperty("source").GetString() == "built-in").Select(p => p.GetProperty("name").GetString()).ToArray();
+        Assert.Contains("isac-robust", builtIn);
+        Assert.Contains("isac-nonrobust", builtIn);
+        Assert.Contains("wmmse", builtIn);
+
+        var text = CliRun.Of("policy", "list", "--state-dir", StateDir);
+        Assert.Contains("  isac-robust\n", text.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Import_List_Show_Replace_AndRefusals()
     {
         var artifact = WriteRandomResilient("small-gnn");
