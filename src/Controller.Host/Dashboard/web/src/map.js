@@ -10,7 +10,8 @@ function node(tag, attributes, parent) {
 
 /**
  * A map of a region's cells (squares) and users (dots, coloured by serving cell), from GET /api/regions/{id}/geometry;
- * update(cells) draws a line from each cell to the user its last decision served, thicker with more power.
+ * update(cells) draws a line from each cell to the user its last decision served, thicker with more power;
+ * targets([x0, y0, x1, y1, ...]) draws an ISAC region's targets where the RAN last reported them (diamonds).
  */
 export function regionMap(container, geometry) {
   const points = [...geometry.cells, ...geometry.users];
@@ -24,6 +25,7 @@ export function regionMap(container, geometry) {
   const sy = (y) => size - pad - ((y - minY) / span) * (size - 2 * pad);
   const svg = node("svg", { viewBox: `0 0 ${size} ${size}`, class: "map", role: "img", "aria-label": `map of ${geometry.regionId}` }, container);
   const links = node("g", {}, svg);
+  const targets = node("g", {}, svg);
   const cellIndex = new Map(geometry.cells.map((c, i) => [c.cellId, i]));
   const where = new Map(points.map((p) => [p.cellId ?? p.userId, p]));
   for (const user of geometry.users) {
@@ -36,6 +38,14 @@ export function regionMap(container, geometry) {
     node("title", {}, square).textContent = cell.cellId;
   }
   return {
+    targets(flat) {
+      targets.replaceChildren();
+      for (let j = 0; j + 1 < flat.length; j += 2) {
+        const [x, y] = [sx(flat[j]), sy(flat[j + 1])];
+        const mark = node("polygon", { points: `${x},${y - 6} ${x + 6},${y} ${x},${y + 6} ${x - 6},${y}`, fill: "#f59e0b", stroke: "#111", "data-target": j / 2 }, targets);
+        node("title", {}, mark).textContent = `target ${j / 2} at (${flat[j].toFixed(1)}, ${flat[j + 1].toFixed(1)}) m`;
+      }
+    },
     update(cells, maxPower) {
       links.replaceChildren();
       for (const cell of cells) {

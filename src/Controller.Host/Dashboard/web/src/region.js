@@ -128,6 +128,7 @@ export function region(view, regionId) {
         isacStats.wsr.value.textContent = num(isac.nominalWsr);
         isacStats.trueWsr.value.textContent = num(isac.trueWsr);
         isacStats.warm.value.textContent = int(isac.warmStarts);
+        map?.targets(isac.targets);
       }
     },
     destroy() {
