@@ -36,7 +36,7 @@ export function region(view, regionId) {
     trueWsr: stat("isac-true-wsr", "WSR, true channel (bps/Hz)"),
     warm: stat("isac-warm-starts", "warm starts"),
   };
-  const weightInput = el("input", { id: "isac-weight-input", type: "number", min: 0, max: 1, step: 0.05, placeholder: "0 = sensing … 1 = communication", size: 12 });
+  const weightInput = el("input", { id: "isac-weight-input", type: "number", min: 0, max: 1, step: 0.05, placeholder: "0 … 1", title: "0 = sensing only, 1 = communication only", size: 8 });
   const weightButton = el("button", { id: "isac-weight-set", type: "button" }, "Set trade-off");
   const isacBox = el("section", { class: "panel", id: "isac", hidden: true },
     el("h2", {}, "ISAC: sensing and communication trade-off"),
