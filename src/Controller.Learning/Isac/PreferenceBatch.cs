@@ -11,13 +11,25 @@ namespace Controller.Learning.Isac;
 /// </summary>
 public sealed class PreferenceBatch : IDisposable
 {
-    /// <summary>Builds the batch on <paramref name="device"/> (CPU by default).</summary>
+    /// <summary>Builds the batch of every instance with BOBLRBF's K = <paramref name="preferences"/> angles on <paramref name="device"/> (CPU by default).</summary>
     public PreferenceBatch(IReadOnlyList<IsacNetwork> instances, int preferences, double relativeError, Device? device = null)
+        : this(instances, BoblrbfSolver.PreferenceAngles(preferences), relativeError, device)
+    {
+    }
+
+    /// <summary>Builds the batch of every instance with each of <paramref name="angles"/> (radians in [0, pi/2]).</summary>
+    public PreferenceBatch(IReadOnlyList<IsacNetwork> instances, IReadOnlyList<double> angles, double relativeError, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(instances);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(preferences);
+        ArgumentNullException.ThrowIfNull(angles);
+        if (angles.Count == 0 || angles.Any(a => !(a is >= 0 and <= Math.PI / 2)))
+        {
+            throw new ArgumentException("a batch needs at least one preference angle, each in [0, pi/2]", nameof(angles));
+        }
+
+        var preferences = angles.Count;
         Instances = instances;
-        Angles = BoblrbfSolver.PreferenceAngles(preferences);
+        Angles = [.. angles];
         var samples = instances.SelectMany(n => Enumerable.Repeat(n, preferences)).ToArray();
         Objectives = new IsacTorchObjectives(samples, relativeError, device);
         var weights = new double[samples.Length * 2];
