@@ -81,10 +81,10 @@ internal static class IsacBenchmark
             _ = BoblrbfSolver.SolveFront(instances[0], eps, options with { MaxIterations = 1 }, cancellationToken: cancellationToken);
             _ = dnn.SolveFronts([instances[0]], eps, settings.Preferences);
 
-            var boblrbf = Median(settings.Runs, () => boblrbfFronts = [.. instances.Select(n => BoblrbfSolver.SolveFront(n, eps, options, cancellationToken: cancellationToken))]);
+            var boblrbf = MedianSeconds(settings.Runs, () => boblrbfFronts = [.. instances.Select(n => BoblrbfSolver.SolveFront(n, eps, options, cancellationToken: cancellationToken))]);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench isac: users {users}: BOBLRBF {solutions / boblrbf:F1} solutions/s"));
-            var batched = Median(settings.Runs, () => dnnFronts = dnn.SolveFronts(instances, eps, settings.Preferences));
-            var single = Median(settings.Runs, () =>
+            var batched = MedianSeconds(settings.Runs, () => dnnFronts = dnn.SolveFronts(instances, eps, settings.Preferences));
+            var single = MedianSeconds(settings.Runs, () =>
             {
                 foreach (var network in instances)
                 {
@@ -95,8 +95,8 @@ internal static class IsacBenchmark
                     }
                 }
             });
-            var batchedNetwork = Median(settings.Runs, () => dnn.Designs(instances, eps, angles));
-            var singleNetwork = Median(settings.Runs, () =>
+            var batchedNetwork = MedianSeconds(settings.Runs, () => dnn.Designs(instances, eps, angles));
+            var singleNetwork = MedianSeconds(settings.Runs, () =>
             {
                 foreach (var network in instances)
                 {
@@ -129,7 +129,7 @@ internal static class IsacBenchmark
         $"users/BS {row.UsersPerBaseStation,2}  solutions {row.Solutions,4}  BOBLRBF {row.BoblrbfPerSecond,8:F1}/s  DNN batched {row.DnnBatchedPerSecond,8:F1}/s ({row.BatchedRatio:F1}x)  one at a time {row.DnnOneAtATimePerSecond,8:F1}/s ({row.OneAtATimeRatio:F1}x)  network only: batched {row.DnnBatchedNetworkOnlyPerSecond,8:F1}/s, one at a time {row.DnnOneAtATimeNetworkOnlyPerSecond,8:F1}/s  mean hypervolume BOBLRBF {row.BoblrbfHypervolume:F1} DNN {row.DnnHypervolume:F1}");
 
     /// <summary>Median wall seconds of <paramref name="runs"/> runs of <paramref name="work"/>.</summary>
-    private static double Median(int runs, Action work)
+    public static double MedianSeconds(int runs, Action work)
     {
         var seconds = new double[runs];
         for (var r = 0; r < runs; r++)
