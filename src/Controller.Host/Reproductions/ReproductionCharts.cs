@@ -226,8 +226,9 @@ internal static class ReproductionCharts
     {
         foreach (var (method, iterations, seconds, hypervolume) in IsacConvergenceSeries(rows))
         {
-            var x = useTime ? seconds.Select(s => Math.Log10(Math.Max(s, 1e-6))).ToArray() : iterations;
-            var line = plot.Add.Scatter(x, hypervolume);
+            // Against wall time, markers only: each budget is its own timed run, and on a shared machine the times of
+            // neighbouring budgets can come out of order.
+            var line = useTime ? plot.Add.ScatterPoints(seconds.Select(s => Math.Log10(Math.Max(s, 1e-6))).ToArray(), hypervolume) : plot.Add.Scatter(iterations, hypervolume);
             line.LegendText = method == 0 ? "BOBLRBF (CPU, subproblems in parallel)" : "BOBLRBF-DNN (CPU, one batched pass)";
         }
 
