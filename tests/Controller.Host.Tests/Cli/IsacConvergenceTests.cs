@@ -41,6 +41,24 @@ public sealed class IsacConvergenceTests : IDisposable
         Assert.Contains("Fig. 5", ReproductionCatalog.Get("isac-convergence").Paper, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TrainBoblrbfDnn_Tiny_LogsTheDeviceAndEpochsAndWritesALoadableArtifact()
+    {
+        var output = Path.Combine(_directory, "tiny-dnn");
+        var run = CliRun.Of(
+            "train", "boblrbf-dnn", "--out", output, "--epochs", "2", "--layers", "2", "--hidden", "4", "--batch", "2", "--preferences", "2",
+            "--train-instances", "2", "--val-instances", "1", "--set", "antennas=3");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("boblrbf-dnn: training on cpu", run.Error, StringComparison.Ordinal);
+        Assert.Contains("epoch 2/2", run.Error, StringComparison.Ordinal);
+        var artifact = Controller.Policies.ArtifactFormat.PolicyArtifact.Load(output);
+        Assert.Equal("boblrbf-dnn-y2", artifact.Manifest.Name);
+        Assert.Equal("3", artifact.Manifest.Training!.Settings["antennas"]);
+        using var solver = Controller.Learning.Isac.BoblrbfDnnSolver.Load(output, allowCuda: false);
+        Assert.Equal(2, solver.Layers);
+    }
+
     [Theory]
     [InlineData("users out of range", "--users takes whole numbers in [1, 32]", "bench", "isac", "--users", "0")]
     [InlineData("users not a number", "--users takes whole numbers", "bench", "isac", "--users", "1,x")]
