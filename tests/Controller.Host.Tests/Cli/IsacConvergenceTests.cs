@@ -78,6 +78,19 @@ public sealed class IsacConvergenceTests : IDisposable
     }
 
     [Fact]
+    public void PolicyImport_BoblrbfDnnArtifact_RefusedAsNotAnAllocationPolicy()
+    {
+        var artifact = Controller.Learning.Isac.BoblrbfDnnSolver.DefaultArtifactDirectory;
+        Assert.True(Directory.Exists(artifact), artifact);
+
+        var run = CliRun.Of("policy", "import", artifact, "--state-dir", Path.Combine(_directory, "state"));
+
+        Assert.True(run.ExitCode == 2, $"exit code {run.ExitCode}; {run.Error}");
+        var line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Contains("not an allocation policy", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BenchIsac_Json_RowsPerSizeWithTheRatioAndThePapersClaim()
     {
         var run = CliRun.Of("bench", "isac", "--users", "1,2", "--instances", "1", "--runs", "1", "--preferences", "2", "--iterations", "3", "--json");
