@@ -9,7 +9,7 @@ namespace Controller.Grains.Tests;
 
 /// <summary>
 /// One silo of Orleans' own <see cref="InProcessTestCluster"/> with the control grains of <paramref name="setup"/>:
-/// state in memory, or in files under a directory (the embedded default's provider), in-memory reminders.
+/// state in the process (the single-process hosts' provider), or in files under a directory (the embedded default's provider), in-memory reminders.
 /// </summary>
 internal sealed class TestSilo : IAsyncDisposable
 {
@@ -54,7 +54,7 @@ internal sealed class TestSilo : IAsyncDisposable
             silo.UseSiloMetadata(new Dictionary<string, string> { [ControlPlaneHosting.RoleKey] = role });
             if (stateDirectory is null)
             {
-                silo.AddMemoryGrainStorage(ControlPlaneHosting.StorageName);
+                silo.AddProcessGrainStorage(ControlPlaneHosting.StorageName);
             }
             else
             {

@@ -8,7 +8,7 @@ using Controller.Optimization.Policies;
 
 namespace Controller.Host.Cli;
 
-/// <summary><c>controller bench runtime|loop|inference</c>: measurements a user can repeat on their own machine.</summary>
+/// <summary><c>controller bench runtime|loop|inference|api|failover|isac</c>: measurements a user can repeat on their own machine.</summary>
 internal static class BenchCommand
 {
     public static Command Create(CliStreams io) => new("bench", "Measure the controller's parts on this machine.")
@@ -18,7 +18,82 @@ internal static class BenchCommand
         CreateInference(io),
         CreateApi(io),
         CreateFailover(io),
+        CreateIsac(io),
     };
+
+    private static Command CreateIsac(CliStreams io)
+    {
+        var users = IntList("--users", "users per base station, one row each (1: the paper's setup; 10: ten times its users)", [1, 10], 1, 32);
+        var instances = CommonOptions.PositiveInt("--instances", "instances per row (configurations 0..n-1 of the seed)", 4, 1_000);
+        var runs = CommonOptions.PositiveInt("--runs", "timed runs of every mode; each reports the median", 3, 101);
+        var preferences = CommonOptions.PositiveInt("--preferences", "K, preference vectors (solutions) per instance", 8, 256);
+        var iterations = CommonOptions.PositiveInt("--iterations", "BOBLRBF's iteration cap", 200, 100_000);
+        var artifact = new Option<string>("--artifact") { Description = "boblrbf-dnn artifact directory", DefaultValueFactory = _ => Controller.Learning.Isac.BoblrbfDnnSolver.DefaultArtifactDirectory };
+        var seed = new Option<ulong>("--seed") { Description = "scenario seed of the instances (13: apart from the DNN's training and validation seeds 11 and 12)", DefaultValueFactory = _ => 13 };
+        var json = new Option<bool>("--json") { Description = "print one JSON object on stdout" };
+        var command = new Command("isac", "Solutions per second of BOBLRBF and BOBLRBF-DNN (paper 002) on the isac scenario: the DNN batched (instances x preferences in one pass) and one at a time, the ratio to BOBLRBF measured in the same run.")
+        {
+            users, instances, runs, preferences, iterations, artifact, seed, json,
+        };
+        command.SetAction((parsed, cancellationToken) =>
+        {
+            var settings = new IsacBenchmarkSettings(
+                parsed.GetRequiredValue(users), parsed.GetValue(instances), parsed.GetValue(runs), parsed.GetValue(preferences), parsed.GetValue(iterations), parsed.GetValue(seed), parsed.GetRequiredValue(artifact));
+            if (settings.Problem() is { } problem)
+            {
+                throw new CliUsageException(problem);
+            }
+
+            var rows = IsacBenchmark.Run(settings, io.Error, cancellationToken);
+            if (parsed.GetValue(json))
+            {
+                Json.Write(io.Output, writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber("instances", settings.Instances);
+                    writer.WriteNumber("runs", settings.Runs);
+                    writer.WriteNumber("preferences", settings.Preferences);
+                    writer.WriteNumber("iterations", settings.Iterations);
+                    writer.WriteNumber("seed", settings.Seed);
+                    writer.WriteString("artifact", Path.GetFileName(Path.GetFullPath(settings.Artifact)));
+                    writer.WriteNumber("paperSpeedUp", IsacBenchmarkSettings.PaperSpeedUp);
+                    writer.WriteStartArray("rows");
+                    foreach (var row in rows)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteNumber("usersPerBaseStation", row.UsersPerBaseStation);
+                        writer.WriteNumber("solutions", row.Solutions);
+                        writer.WriteNumber("boblrbfPerSecond", row.BoblrbfPerSecond);
+                        writer.WriteNumber("dnnBatchedPerSecond", row.DnnBatchedPerSecond);
+                        writer.WriteNumber("dnnOneAtATimePerSecond", row.DnnOneAtATimePerSecond);
+                        writer.WriteNumber("dnnBatchedNetworkOnlyPerSecond", row.DnnBatchedNetworkOnlyPerSecond);
+                        writer.WriteNumber("dnnOneAtATimeNetworkOnlyPerSecond", row.DnnOneAtATimeNetworkOnlyPerSecond);
+                        writer.WriteNumber("batchedRatio", row.BatchedRatio);
+                        writer.WriteNumber("oneAtATimeRatio", row.OneAtATimeRatio);
+                        writer.WriteNumber("boblrbfMeanHypervolume", row.BoblrbfHypervolume);
+                        writer.WriteNumber("dnnMeanHypervolume", row.DnnHypervolume);
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                });
+            }
+            else
+            {
+                foreach (var row in rows)
+                {
+                    io.Output.WriteLine(IsacBenchmark.Line(row));
+                }
+
+                io.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"paper: BOBLRBF-DNN (RTX 3060) up to {IsacBenchmarkSettings.PaperSpeedUp}x faster convergence than BOBLRBF (i7 CPU); here, CPU only: batched DNN / BOBLRBF = {string.Join(", ", rows.Select(r => $"{r.BatchedRatio:F1}x at {r.UsersPerBaseStation} user(s)/BS"))}"));
+            }
+
+            return Task.FromResult(0);
+        });
+        return command;
+    }
 
     private static Command CreateFailover(CliStreams io)
     {

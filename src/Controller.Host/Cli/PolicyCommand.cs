@@ -170,6 +170,11 @@ internal static class PolicyCommand
                 throw new CliUsageException($"Not imported: {exception.Message}");
             }
 
+            if (artifact.Manifest.Hyperparameters is BoblrbfDnnHyperparameters)
+            {
+                throw new CliUsageException($"Not imported: '{path}' is a {BoblrbfDnnHyperparameters.Name} artifact (paper 002's ISAC solver), not an allocation policy; reproduce isac-convergence and bench isac --artifact load it from its folder.");
+            }
+
             var registry = Open(parsed.GetRequiredValue(stateDir), BlobFromEnvironment(parsed.GetValue(blob)), parsed.GetRequiredValue(container));
             var files = new List<KeyValuePair<string, byte[]>>();
             foreach (var file in new[] { PolicyManifest.FileName, PolicyArtifact.WeightsFileName })

@@ -2,13 +2,15 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Controller.Learning.Isac;
 using Controller.Learning.Training;
 using Controller.Policies.ArtifactFormat;
+using Controller.Radio.Scenarios;
 
 namespace Controller.Host.Cli;
 
 /// <summary>
-/// <c>controller train resilient-gnn|agg-gnn|sel-gnn --out DIR [options]</c>: trains a learned policy in process on the
+/// <c>controller train resilient-gnn|agg-gnn|sel-gnn|boblrbf-dnn --out DIR [options]</c>: trains a learned policy in process on the
 /// controller's own scenarios (TorchSharp, src/Controller.Learning) and writes an artifact that <c>policy import</c>
 /// and the regions load. Options and defaults are the trainers'; the exact command is recorded in the manifest.
 /// </summary>
@@ -21,6 +23,7 @@ internal static class TrainCommand
             ResilientCommand(io),
             AggCommand(io, AggGnnHyperparameters.Name, "Paper 004: model-free primal-dual training of the Agg-GNN under the power budget (agg-gnn scenario)."),
             AggCommand(io, SelGnnHyperparameters.Name, "Paper 004's centralized comparison: the selection GNN on the whole current channel, trained like agg-gnn (same options, data and algorithm)."),
+            BoblrbfDnnCommand(io),
         };
         return command;
     }
@@ -158,6 +161,84 @@ internal static class TrainCommand
             return Finish(io, output, outcome);
         });
         return command;
+    }
+
+    private static Command BoblrbfDnnCommand(CliStreams io)
+    {
+        var d = new BoblrbfDnnTrainingOptions();
+        var output = new Option<string>("--out") { Description = "artifact directory to write", Required = true };
+        var overwrite = new Option<bool>("--overwrite") { Description = "replace an artifact already in --out" };
+        var name = new Option<string?>("--name") { Description = "artifact name (default boblrbf-dnn-y{layers})" };
+        var seed = new Option<long>("--seed") { Description = "seed of the initial weights and of the instance order", DefaultValueFactory = _ => d.Seed };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => d.Epochs };
+        var layers = new Option<int>("--layers") { Description = "Y, unrolled BOBLRBF iterations", DefaultValueFactory = _ => d.Layers };
+        var hidden = new Option<int>("--hidden") { Description = "width of each MLP block W^y", DefaultValueFactory = _ => d.Hidden };
+        var batch = new Option<int>("--batch") { Description = "instances per optimizer step (each with every preference vector)", DefaultValueFactory = _ => d.Batch };
+        var preferences = new Option<int>("--preferences") { Description = "K, preference vectors per instance", DefaultValueFactory = _ => d.Preferences };
+        var learningRate = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => d.LearningRate };
+        var initialStep = new Option<double>("--initial-step") { Description = "eta^y of the untrained network", DefaultValueFactory = _ => d.InitialStep };
+        var lowerSteps = new Option<int>("--lower-level-steps") { Description = "K_GD: lower-level steps giving phi(gamma)", DefaultValueFactory = _ => d.LowerLevelSteps };
+        var trainInstances = new Option<int>("--train-instances") { DefaultValueFactory = _ => d.TrainInstances };
+        var valInstances = new Option<int>("--val-instances") { DefaultValueFactory = _ => d.ValidationInstances };
+        var trainSeed = new Option<long>("--train-seed") { Description = "scenario seed of the training instances", DefaultValueFactory = _ => (long)d.TrainSeed };
+        var valSeed = new Option<long>("--val-seed") { Description = "scenario seed of the validation instances (the best epoch is chosen on these)", DefaultValueFactory = _ => (long)d.ValidationSeed };
+        var set = new Option<string[]>("--set") { Description = "isac scenario setting key=value on top of the paper's setup (repeatable; eps is the bound trained for)", Arity = ArgumentArity.ZeroOrMore, DefaultValueFactory = _ => [] };
+        var threads = new Option<int>("--threads") { Description = "torch threads", DefaultValueFactory = _ => d.Threads };
+        var command = new Command(BoblrbfDnnHyperparameters.Name, "Paper 002: the BOBLRBF-DNN (BOBLRBF unrolled into Y layers with MLP blocks) on instances of the isac scenario.")
+        {
+            output, overwrite, name, seed, epochs, layers, hidden, batch, preferences, learningRate, initialStep, lowerSteps, trainInstances, valInstances, trainSeed, valSeed, set, threads,
+        };
+        command.SetAction(parsed =>
+        {
+            var options = new BoblrbfDnnTrainingOptions
+            {
+                Name = parsed.GetValue(name),
+                Seed = parsed.GetValue(seed),
+                Epochs = parsed.GetValue(epochs),
+                Layers = parsed.GetValue(layers),
+                Hidden = parsed.GetValue(hidden),
+                Batch = parsed.GetValue(batch),
+                Preferences = parsed.GetValue(preferences),
+                LearningRate = parsed.GetValue(learningRate),
+                InitialStep = parsed.GetValue(initialStep),
+                LowerLevelSteps = parsed.GetValue(lowerSteps),
+                TrainInstances = parsed.GetValue(trainInstances),
+                ValidationInstances = parsed.GetValue(valInstances),
+                TrainSeed = Seed(parsed.GetValue(trainSeed), "--train-seed"),
+                ValidationSeed = Seed(parsed.GetValue(valSeed), "--val-seed"),
+                Settings = SettingsOf(parsed.GetValue(set)),
+                Threads = parsed.GetValue(threads),
+                Command = CommandLine(parsed),
+                CodeVersion = CodeVersion(),
+            };
+            Validate(options.Validate);
+            try
+            {
+                options.ScenarioSettings();
+            }
+            catch (Controller.Radio.RadioInputException exception)
+            {
+                throw new CliUsageException($"--set: {exception.Message}");
+            }
+
+            var directory = PrepareOutput(parsed.GetRequiredValue(output), parsed.GetValue(overwrite));
+            var outcome = EpochProgressDisplay.Run(io.Error, options.ArtifactName, options.Epochs, progress => BoblrbfDnnTrainer.Train(options, progress, io.Error));
+            return Finish(io, directory, outcome);
+        });
+        return command;
+    }
+
+    /// <summary>The <c>--set</c> assignments, a malformed one as a usage error.</summary>
+    private static IReadOnlyList<KeyValuePair<string, string>> SettingsOf(string[]? values)
+    {
+        try
+        {
+            return ScenarioSettings.ParseAssignments(values ?? []);
+        }
+        catch (Controller.Radio.RadioInputException exception)
+        {
+            throw new CliUsageException($"--set: {exception.Message}");
+        }
     }
 
     private static int Finish(CliStreams io, string output, TrainingOutcome outcome)

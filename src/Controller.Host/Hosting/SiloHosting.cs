@@ -141,9 +141,11 @@ internal static class SiloHosting
         }
         else
         {
-            // The file provider's serializer (System.Text.Json, no type names) rather than the memory provider's
-            // default (Newtonsoft.Json), which showed in bench loop's allocation trace at 2,000 checkpoints a second.
-            silo.AddMemoryGrainStorage(ControlPlaneHosting.StorageName, memory => memory.GrainStorageSerializer = new JsonGrainStateSerializer());
+            // State that lives and dies with this process (reproductions, in-process benchmarks, an inference silo),
+            // in a dictionary rather than Orleans' memory provider, whose storage grains a stopping silo no longer
+            // places (the grains' last checkpoints then failed with error logs); the file provider's serializer
+            // (System.Text.Json, no type names). See ProcessGrainStorage.
+            silo.AddProcessGrainStorage(ControlPlaneHosting.StorageName, new JsonGrainStateSerializer());
         }
 
         // Registered on every silo; libtorch loads only on a silo that serves the torchsharp backend, while it starts.

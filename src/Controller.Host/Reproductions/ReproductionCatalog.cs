@@ -21,6 +21,7 @@ internal static class ReproductionCatalog
         new AggGnnTransferReproduction(),
         new IsacParetoReproduction(),
         new IsacPowerReproduction(),
+        new IsacConvergenceReproduction(),
     ];
 
     public static IReadOnlyList<Reproduction> Reproductions => All;

@@ -11,12 +11,13 @@ namespace Controller.Host.Reproductions;
 /// (Figs. 10-11);
 /// <c>dbinum-five-users</c>: Psi and the five rates against rounds (paper 000 Fig. 3); <c>dbinum-abilene</c>: Psi of
 /// DBiNUM and standard NUM and the four rates against rounds for both parameter sets (Figs. 5-6);
-/// <c>isac-pareto</c> and <c>isac-power</c>: paper 002's fronts, worst-case WSR against log10 CRLB, one line per eps or power budget.
+/// <c>isac-pareto</c> and <c>isac-power</c>: paper 002's fronts, worst-case WSR against log10 CRLB, one line per eps or power budget;
+/// <c>isac-convergence</c>: hypervolume of BOBLRBF's and BOBLRBF-DNN's fronts against iterations (layers) and against wall time (Fig. 5).
 /// </summary>
 internal static class ReproductionCharts
 {
     /// <summary>The reproductions that have a chart.</summary>
-    public static IReadOnlyList<string> Charted { get; } = ["agg-gnn", "agg-gnn-hops", "agg-gnn-async", "agg-gnn-transfer", "dbinum-five-users", "dbinum-abilene", "isac-pareto", "isac-power"];
+    public static IReadOnlyList<string> Charted { get; } = ["agg-gnn", "agg-gnn-hops", "agg-gnn-async", "agg-gnn-transfer", "dbinum-five-users", "dbinum-abilene", "isac-pareto", "isac-power", "isac-convergence"];
 
     // Bars of agg-gnn-async's asynchronous row: its field, the bar's label.
     private static readonly (string Field, string Label)[] AsyncBars =
@@ -130,6 +131,17 @@ internal static class ReproductionCharts
                     break;
                 }
 
+            case "isac-convergence":
+                {
+                    var multiplot = new Multiplot();
+                    multiplot.AddPlots(2);
+                    IsacConvergence(multiplot.GetPlot(0), rows, useTime: false, $"isac-convergence: hypervolume against iterations (seed {seed})");
+                    IsacConvergence(multiplot.GetPlot(1), rows, useTime: true, "hypervolume against wall time");
+                    multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
+                    multiplot.SavePng(path, 1240, 480);
+                    break;
+                }
+
             default:
                 throw new ArgumentException($"no chart for reproduction '{name}'; charts exist for {string.Join(", ", Charted)}", nameof(name));
         }
@@ -192,6 +204,38 @@ internal static class ReproductionCharts
 
             return (extra[key], crlb.ToArray(), wsr.ToArray());
         })];
+    }
+
+    /// <summary>Per method (0 = BOBLRBF, 1 = BOBLRBF-DNN) of isac-convergence: (iterations or layers, wall seconds, hypervolume) by budget.</summary>
+    internal static IReadOnlyList<(int Method, double[] Iterations, double[] Seconds, double[] Hypervolume)> IsacConvergenceSeries(IReadOnlyList<ReproductionRow> rows)
+    {
+        var points = rows.Where(r => r.Extra?.ContainsKey("method") == true && r.Extra.ContainsKey("wallSeconds")).Select(r => r.Extra!).ToArray();
+        if (points.Length == 0)
+        {
+            throw new ArgumentException("no row carries 'method' and 'wallSeconds' (is this isac-convergence?)");
+        }
+
+        return [.. points.GroupBy(p => (int)p["method"]).OrderBy(g => g.Key).Select(g =>
+        {
+            var ordered = g.OrderBy(p => p["iterations"]).ToArray();
+            return (g.Key, ordered.Select(p => p["iterations"]).ToArray(), ordered.Select(p => p["wallSeconds"]).ToArray(), ordered.Select(p => p["hypervolume"]).ToArray());
+        })];
+    }
+
+    private static void IsacConvergence(Plot plot, IReadOnlyList<ReproductionRow> rows, bool useTime, string title)
+    {
+        foreach (var (method, iterations, seconds, hypervolume) in IsacConvergenceSeries(rows))
+        {
+            // Against wall time, markers only: each budget is its own timed run, and on a shared machine the times of
+            // neighbouring budgets can come out of order.
+            var line = useTime ? plot.Add.ScatterPoints(seconds.Select(s => Math.Log10(Math.Max(s, 1e-6))).ToArray(), hypervolume) : plot.Add.Scatter(iterations, hypervolume);
+            line.LegendText = method == 0 ? "BOBLRBF (CPU, subproblems in parallel)" : "BOBLRBF-DNN (CPU, one batched pass)";
+        }
+
+        plot.Axes.Bottom.Label.Text = useTime ? "log10 wall time (s)" : "iterations (BOBLRBF) / layers (BOBLRBF-DNN)";
+        plot.Axes.Left.Label.Text = "hypervolume of the front";
+        plot.Axes.Title.Label.Text = title;
+        plot.ShowLegend(Alignment.LowerRight);
     }
 
     private static void IsacFronts(Plot plot, IReadOnlyList<ReproductionRow> rows, string key, string legend, string title)

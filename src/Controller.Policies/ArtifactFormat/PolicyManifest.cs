@@ -21,7 +21,7 @@ public sealed record PolicyManifest(string Name, PolicyHyperparameters Hyperpara
     /// <summary>The file name inside an artifact directory.</summary>
     public const string FileName = "manifest.json";
 
-    /// <summary>The architecture's name: <c>resilient-gnn</c>, <c>agg-gnn</c> or <c>sel-gnn</c>.</summary>
+    /// <summary>The architecture's name: <c>resilient-gnn</c>, <c>agg-gnn</c>, <c>sel-gnn</c> or <c>boblrbf-dnn</c>.</summary>
     public string Architecture => Hyperparameters.Architecture;
 
     /// <summary>How the weights were trained (null when the manifest says nothing).</summary>
@@ -107,8 +107,12 @@ public sealed record PolicyManifest(string Name, PolicyHyperparameters Hyperpara
                     parsedHyperparameters = SelGnnHyperparameters.Parse(hyperparameters, source);
                     parsedInputs = ChannelGraphInputs.Parse(inputs, source);
                     break;
+                case BoblrbfDnnHyperparameters.Name:
+                    parsedHyperparameters = BoblrbfDnnHyperparameters.Parse(hyperparameters, source);
+                    parsedInputs = IsacIterateInputs.Parse(inputs, source);
+                    break;
                 default:
-                    throw Fail(source, $"architecture '{architecture}' is unknown; known: {ResilientGnnHyperparameters.Name}, {AggGnnHyperparameters.Name}, {SelGnnHyperparameters.Name}");
+                    throw Fail(source, $"architecture '{architecture}' is unknown; known: {ResilientGnnHyperparameters.Name}, {AggGnnHyperparameters.Name}, {SelGnnHyperparameters.Name}, {BoblrbfDnnHyperparameters.Name}");
             }
 
             return new PolicyManifest(name, parsedHyperparameters, parsedInputs)

@@ -266,8 +266,12 @@ public static class IsacSensing
         return g;
     }
 
-    /// <summary>The derivatives of G_{l,j,m} with respect to p_jx, p_jy, Re alpha_{l,j}, Im alpha_{l,j} and those parameters' indices.</summary>
-    internal static (Complex[][] Derivatives, int[] Parameters) PathDerivatives(IsacNetwork network, int transmitter, int target, int receiver)
+    /// <summary>
+    /// The derivatives of G_{l,j,m} (row-major N x N) with respect to p_jx, p_jy, Re alpha_{l,j}, Im alpha_{l,j} and those
+    /// parameters' indices in xi; public so that batched re-implementations of <see cref="Fisher"/> (the BOBLRBF-DNN's torch
+    /// objectives) use the very same geometry.
+    /// </summary>
+    public static (Complex[][] Derivatives, int[] Parameters) PathDerivatives(IsacNetwork network, int transmitter, int target, int receiver)
     {
         var n = network.Antennas;
         var point = network.TargetPositions[target];
