@@ -1,5 +1,6 @@
 using System.Globalization;
 using Controller.Optimization.Alcor;
+using Controller.Optimization.Gp;
 using Controller.Radio;
 using Controller.Radio.Policies;
 
@@ -43,7 +44,12 @@ public sealed class ControlPolicies : IPolicyProvider
         ("every:<D>(<inner>)", "any policy deciding only every D-th slot and holding its decision in between, as paper 004's baselines in its asynchronous setting, e.g. every:2(wmmse-budget:6)"),
     ];
 
-    private static readonly (string Name, string Description)[] All = [.. PolicyCatalog.Policies, .. Wrappers];
+    private static readonly (string Name, string Description)[] Solvers =
+    [
+        ("gp", "paper 001's geometric-programming benchmark: the highest-sum-rate powers meeting every demand of the slot (successive convex approximation), nothing when the demands cannot be met"),
+    ];
+
+    private static readonly (string Name, string Description)[] All = [.. PolicyCatalog.Policies, .. Solvers, .. Wrappers];
 
     /// <inheritdoc />
     public IReadOnlyList<(string Name, string Description)> Policies => _more is null ? All : [.. All, .. _more.Policies];
@@ -56,6 +62,11 @@ public sealed class ControlPolicies : IPolicyProvider
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec = spec.Trim();
+        if (spec == "gp")
+        {
+            return new GpPolicy();
+        }
+
         if (SplitWrapper(spec) is not { } wrapper)
         {
             return IsMore(spec) ? _more!.Create(spec, seed, configurationIndex) : PolicyCatalog.Create(spec, seed, configurationIndex);
