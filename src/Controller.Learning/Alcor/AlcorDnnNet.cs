@@ -10,12 +10,15 @@ namespace Controller.Learning.Alcor;
 /// Paper 001's fully connected allocator (architecture <c>alcor-dnn</c>) as a TorchSharp module: per hidden layer
 /// <c>relu(batchnorm(linear(x)))</c>, then <c>sigmoid(linear(x))</c>, the fraction of Pmax. Parameter and buffer names are
 /// the artifact's tensor names (<c>layers.{l}.weight|bias</c>, <c>norms.{l}.weight|bias|running_mean|running_var</c>); the
-/// managed <see cref="Controller.Policies.Models.AlcorDnnModel"/> computes the same function in eval mode.
+/// managed <see cref="Controller.Policies.Models.AlcorDnnModel"/> computes the same function in eval mode. The batch
+/// normalization is <see cref="SafeBatchNorm"/>, not TorchSharp's <c>BatchNorm1d</c>, whose forward adds to its step
+/// counter with a hidden temporary scalar: a training aborted on it at step 1900 (<c>Unknown scalar type</c> in
+/// <c>add_</c>, the hazard <see cref="Scalars"/> describes).
 /// </summary>
 public sealed class AlcorDnnNet : nn.Module<Tensor, Tensor>
 {
     private readonly ModuleList<Linear> _layers = new();
-    private readonly ModuleList<BatchNorm1d> _norms = new();
+    private readonly ModuleList<SafeBatchNorm> _norms = new();
 
     /// <summary>Creates the network with PyTorch's default initialization (from the global generator).</summary>
     public AlcorDnnNet(AlcorDnnHyperparameters hyperparameters)
@@ -30,7 +33,7 @@ public sealed class AlcorDnnNet : nn.Module<Tensor, Tensor>
             _layers.Add(nn.Linear(widths[l], widths[l + 1]));
             if (l < hyperparameters.Layers - 1)
             {
-                _norms.Add(nn.BatchNorm1d(widths[l + 1], eps: hyperparameters.BatchNormEpsilon));
+                _norms.Add(new SafeBatchNorm(widths[l + 1], hyperparameters.BatchNormEpsilon));
             }
         }
 
@@ -134,5 +137,57 @@ public sealed class AlcorDnnNet : nn.Module<Tensor, Tensor>
         var signal = received.diagonal(0, -2, -1);
         var interference = received.sum(-1) - signal;
         return log2((signal / interference.Plus(Scalars.Of(noise))).Plus(Scalars.One)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// PyTorch's <c>BatchNorm1d</c> (affine, running statistics with momentum 0.1; the running variance unbiased) written
+    /// with reachable scalars only. Training mode normalizes by the batch's mean and biased variance and updates the
+    /// running statistics; eval mode uses the running ones.
+    /// </summary>
+    private sealed class SafeBatchNorm : nn.Module<Tensor, Tensor>
+    {
+        private const double Momentum = 0.1;
+        private readonly double _epsilon;
+
+        public SafeBatchNorm(int features, double epsilon)
+            : base("norm")
+        {
+            _epsilon = epsilon;
+            register_parameter("weight", nn.Parameter(ones(features)));
+            register_parameter("bias", nn.Parameter(zeros(features)));
+            register_buffer("running_mean", zeros(features));
+            register_buffer("running_var", ones(features));
+        }
+
+        public override Tensor forward(Tensor input)
+        {
+            using var scope = NewDisposeScope();
+            var weight = get_parameter("weight")!;
+            var bias = get_parameter("bias")!;
+            var runningMean = get_buffer("running_mean")!;
+            var runningVariance = get_buffer("running_var")!;
+            Tensor mean, variance;
+            if (training)
+            {
+                mean = input.mean([0L]);
+                var centered = input - mean;
+                variance = (centered * centered).mean([0L]);
+                var rows = input.shape[0];
+                using (no_grad())
+                {
+                    var unbiased = rows > 1 ? variance.detach() * Scalars.Of(rows / (rows - 1.0)) : variance.detach();
+                    runningMean.mul_(Scalars.Of(1 - Momentum)).PlusInPlace(mean.detach() * Scalars.Of(Momentum));
+                    runningVariance.mul_(Scalars.Of(1 - Momentum)).PlusInPlace(unbiased * Scalars.Of(Momentum));
+                }
+            }
+            else
+            {
+                mean = runningMean;
+                variance = runningVariance;
+            }
+
+            var normalized = (input - mean) / variance.Plus(Scalars.Of(_epsilon)).sqrt();
+            return (normalized * weight).Plus(bias).MoveToOuterDisposeScope();
+        }
     }
 }

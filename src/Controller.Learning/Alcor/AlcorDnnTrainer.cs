@@ -264,8 +264,20 @@ public sealed class AlcorDnnTrainer : IDisposable
 
         var mean = (sums / Scalars.Of(scored)).data<double>().ToArray();
         var demand = demands.to(ScalarType.Float64).data<double>().ToArray();
+
+        // Every configuration draws i.i.d. channels: without per-configuration demands one pooled window (all slots of all
+        // networks) estimates the expectations of reward (10); the dynamic network's windows are its configurations.
+        var windows = _options.Kind == AlcorDnnKind.Dynamic ? EvaluationNetworks : 1;
+        if (windows == 1)
+        {
+            for (var i = 0; i < _n; i++)
+            {
+                mean[i] = Enumerable.Range(0, EvaluationNetworks).Average(c => mean[(c * _n) + i]);
+            }
+        }
+
         double sumRate = 0, reward = 0, violation = 0;
-        for (var c = 0; c < EvaluationNetworks; c++)
+        for (var c = 0; c < windows; c++)
         {
             double worst = 0;
             for (var i = 0; i < _n; i++)
@@ -283,7 +295,7 @@ public sealed class AlcorDnnTrainer : IDisposable
             violation += worst;
         }
 
-        return new AlcorDnnMetrics(sumRate / EvaluationNetworks, reward / EvaluationNetworks, violation / EvaluationNetworks);
+        return new AlcorDnnMetrics(sumRate / windows, reward / windows, violation / windows);
     }
 
     /// <inheritdoc />

@@ -226,7 +226,11 @@ public static class GeometricProgramming
         return meets;
     }
 
-    /// <summary>The Perron root of the nonnegative m x m matrix <paramref name="matrix"/> by power iteration from the all-ones vector.</summary>
+    /// <summary>
+    /// The Perron root of the nonnegative m x m matrix <paramref name="matrix"/>: power iteration on I + F from the all-ones
+    /// vector (I + F has the same Perron vector, its root is one more, and it is not periodic, so the iteration converges
+    /// also for a matrix such as [[0, a], [b, 0]]), bracketed by the Collatz-Wielandt bounds.
+    /// </summary>
     public static double SpectralRadius(ReadOnlySpan<double> matrix, int m)
     {
         var x = new double[m];
@@ -238,7 +242,7 @@ public static class GeometricProgramming
             double largest = 0;
             for (var a = 0; a < m; a++)
             {
-                var sum = 0.0;
+                var sum = x[a];
                 for (var b = 0; b < m; b++)
                 {
                     sum += matrix[(a * m) + b] * x[b];
@@ -248,10 +252,6 @@ public static class GeometricProgramming
                 largest = Math.Max(largest, sum);
             }
 
-            if (largest <= 0)
-            {
-                return 0;
-            }
 
             // Collatz-Wielandt: min and max of (F x)_a / x_a bracket the Perron root.
             double low = double.PositiveInfinity, high = 0;
@@ -264,7 +264,7 @@ public static class GeometricProgramming
                 }
             }
 
-            estimate = (low + high) / 2;
+            estimate = ((low + high) / 2) - 1;
             for (var a = 0; a < m; a++)
             {
                 x[a] = y[a] / largest;
@@ -276,7 +276,7 @@ public static class GeometricProgramming
             }
         }
 
-        return estimate;
+        return Math.Max(0, estimate);
     }
 
     private static double[] SolveLinear(double[] matrix, double[] right, int m)
