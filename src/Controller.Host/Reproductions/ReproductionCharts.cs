@@ -11,12 +11,13 @@ namespace Controller.Host.Reproductions;
 /// (Figs. 10-11);
 /// <c>dbinum-five-users</c>: Psi and the five rates against rounds (paper 000 Fig. 3); <c>dbinum-abilene</c>: Psi of
 /// DBiNUM and standard NUM and the four rates against rounds for both parameter sets (Figs. 5-6);
-/// <c>isac-pareto</c> and <c>isac-power</c>: paper 002's fronts, worst-case WSR against log10 CRLB, one line per eps or power budget.
+/// <c>isac-pareto</c> and <c>isac-power</c>: paper 002's fronts, worst-case WSR against log10 CRLB, one line per eps or power budget;
+/// <c>alcor-fig1</c> and <c>alcor-table3</c>: paper 001's rates and lambdas over time (<see cref="AlcorCharts"/>).
 /// </summary>
 internal static class ReproductionCharts
 {
     /// <summary>The reproductions that have a chart.</summary>
-    public static IReadOnlyList<string> Charted { get; } = ["agg-gnn", "agg-gnn-hops", "agg-gnn-async", "agg-gnn-transfer", "dbinum-five-users", "dbinum-abilene", "isac-pareto", "isac-power"];
+    public static IReadOnlyList<string> Charted { get; } = ["agg-gnn", "agg-gnn-hops", "agg-gnn-async", "agg-gnn-transfer", "dbinum-five-users", "dbinum-abilene", "isac-pareto", "isac-power", "alcor-fig1", "alcor-table3"];
 
     // Bars of agg-gnn-async's asynchronous row: its field, the bar's label.
     private static readonly (string Field, string Label)[] AsyncBars =
@@ -34,6 +35,10 @@ internal static class ReproductionCharts
         ArgumentNullException.ThrowIfNull(rows);
         switch (name)
         {
+            case "alcor-fig1" or "alcor-table3":
+                AlcorCharts.Draw(name == "alcor-fig1" ? $"alcor-fig1: N = 5, ALCOR (centralized DNN), seed {seed}" : $"alcor-table3 (fig. 3): N = 20, ALCOR (centralized DNN), seed {seed}", rows, path);
+                break;
+
             case "agg-gnn":
                 {
                     var plot = new Plot();
