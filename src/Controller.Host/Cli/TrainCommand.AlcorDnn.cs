@@ -12,7 +12,6 @@ internal static partial class TrainCommand
     {
         var d = new AlcorDnnOptions();
         var kind = new Option<string>("--kind") { Description = "centralized (full channel, eq. (3)), distributed (one network per user on 41 local measurements), fixed (reward (10) for --demands) or dynamic (channel and demands in, reward (10))", Required = true };
-        kind.AcceptOnlyFromAmong("centralized", "distributed", "fixed", "dynamic");
         var output = new Option<string>("--out") { Description = "artifact directory to write", Required = true };
         var overwrite = new Option<bool>("--overwrite") { Description = "replace an artifact already in --out" };
         var name = new Option<string?>("--name") { Description = "artifact name (default alcor-dnn-<kind>-n<users>)" };
@@ -42,7 +41,7 @@ internal static partial class TrainCommand
         {
             var options = new AlcorDnnOptions
             {
-                Kind = AlcorDnnHyperparameters.ParseKind(parsed.GetValue(kind)) ?? throw new CliUsageException("--kind must be centralized, distributed, fixed or dynamic"),
+                Kind = AlcorDnnHyperparameters.ParseKind(parsed.GetValue(kind)) ?? throw new CliUsageException($"--kind must be centralized, distributed, fixed or dynamic (got '{parsed.GetValue(kind)}')"),
                 Name = parsed.GetValue(name),
                 Seed = parsed.GetValue(seed),
                 Users = parsed.GetValue(users),
