@@ -92,20 +92,7 @@ public sealed class AlcorDnnPolicy : IMaskablePolicy
     private void Setup(NetworkConfiguration configuration)
     {
         var links = configuration.Transmitters;
-        var serving = configuration.ServingTransmitter;
-        if (!configuration.OneToOne || serving.Length != links)
-        {
-            throw new RadioInputException("dnn: policies decide for one-to-one links (receiver i served by transmitter i), as in the gaussian-ic scenario; this configuration has users sharing transmitters.");
-        }
-
-        for (var i = 0; i < links; i++)
-        {
-            if (serving[i] != i)
-            {
-                throw new RadioInputException($"dnn: policies need receiver i served by transmitter i; receiver {i} is served by transmitter {serving[i]}.");
-            }
-        }
-
+        AggGnnDecider.RequireOneToOne(configuration, "dnn: policies", "gaussian-ic");
         var n = _hyperparameters.Users;
         if (Kind != AlcorDnnKind.Distributed && links > n)
         {
