@@ -19,7 +19,7 @@ public sealed class AlcorDnnReproductionTests : IDisposable
     {
         var rows = new AlcorTable1Reproduction(Small with { Slots = 40 }).Run(1, null, CancellationToken.None);
 
-        Assert.Equal([5.63, 5.45, 5.88, 6.30, 6.09, 6.8, 6.56, 6.35, 7.29, 6.72, 6.62, 7.72], rows.Select(r => r.Expected));
+        Assert.Equal([5.88, 5.63, 5.82, 5.45, 5.88, 6.38, 6.30, 6.31, 6.09, 6.8, 6.56, 6.56, 6.52, 6.35, 7.29, 6.71, 6.72, 6.66, 6.62, 7.72], rows.Select(r => r.Expected));
         Assert.All(rows, r => Assert.InRange(r.Obtained, 1, 12));
     }
 
