@@ -27,8 +27,8 @@ internal sealed class AlcorTable1Reproduction(AlcorDnnBudget? budget = null) : R
     [
         ("centralized DNN (diverse)", $"dnn:{AlcorDnnRuns.Centralized(Users)}-diverse"),
         ("centralized DNN (non-diverse)", $"dnn:{AlcorDnnRuns.Centralized(Users)}"),
-        ("distributed DNN (diverse)", $"dnn:{AlcorDnnRuns.Distributed}-diverse"),
-        ("distributed DNN (non-diverse)", $"dnn:{AlcorDnnRuns.Distributed}"),
+        ("distributed DNN (diverse)", $"dnn:{AlcorDnnRuns.Distributed(Users)}-diverse"),
+        ("distributed DNN (non-diverse)", $"dnn:{AlcorDnnRuns.Distributed(Users)}"),
         ("WMMSE", "wmmse"),
     ];
 
@@ -84,7 +84,7 @@ internal sealed class AlcorTable2Reproduction(AlcorDnnBudget? budget = null, int
 
     public override string Paper => "paper 001 (ALCOR), Table II";
 
-    public override string Setup => string.Create(CultureInfo.InvariantCulture, $"gaussian-ic, snrDb=15, N = {string.Join("/", _sizes)} with the caption's demands; alcor(dnn:alcor-dnn-centralized-nN), alcor(dnn:{AlcorDnnRuns.Distributed}), dnn:alcor-dnn-fixed-nN, gp on the slots whose demands can be met (a tenth of the slots); {_budget.Text}; sum rate within {SumRateTolerance}, viol % within {ViolationTolerance}");
+    public override string Setup => string.Create(CultureInfo.InvariantCulture, $"gaussian-ic, snrDb=15, N = {string.Join("/", _sizes)} with the caption's demands; alcor(dnn:alcor-dnn-centralized-nN), alcor(dnn:alcor-dnn-distributed-nN), dnn:alcor-dnn-fixed-nN, gp on the slots whose demands can be met (a tenth of the slots); {_budget.Text}; sum rate within {SumRateTolerance}, viol % within {ViolationTolerance}");
 
     public override int WorkUnits => _sizes.Length;
 
@@ -97,7 +97,7 @@ internal sealed class AlcorTable2Reproduction(AlcorDnnBudget? budget = null, int
             foreach (var (label, policy, expected, alcor) in new[]
             {
                 ("ALCOR (cntr.)", $"alcor(dnn:{AlcorDnnRuns.Centralized(users)})", centralized, true),
-                ("ALCOR (dist.)", $"alcor(dnn:{AlcorDnnRuns.Distributed})", distributed, true),
+                ("ALCOR (dist.)", $"alcor(dnn:{AlcorDnnRuns.Distributed(users)})", distributed, true),
                 ("fixed DNN", $"dnn:{AlcorDnnRuns.Fixed(users)}", fixedDnn, false),
             })
             {
@@ -144,7 +144,7 @@ internal sealed class AlcorTable3Reproduction(AlcorDnnBudget? budget = null, int
 
     public override string Paper => "paper 001 (ALCOR), Table III and Fig. 3";
 
-    public override string Setup => string.Create(CultureInfo.InvariantCulture, $"gaussian-ic, snrDb=15, N = {string.Join("/", _sizes)} with the caption's demands; alcor(dnn:alcor-dnn-centralized-nN), alcor(dnn:{AlcorDnnRuns.Distributed}), dnn:alcor-dnn-fixed-nN (Table II's); GP's share of feasible slots (a tenth of the slots); {_budget.Text}; sum rate within {SumRateTolerance}, viol % within {ViolationTolerance} ({FixedViolationTolerance} for the fixed DNN); Fig. 3: one N = 20 configuration, {traceSlots} slots, moving averages over {TraceWindow} slots every {TraceEvery}");
+    public override string Setup => string.Create(CultureInfo.InvariantCulture, $"gaussian-ic, snrDb=15, N = {string.Join("/", _sizes)} with the caption's demands; alcor(dnn:alcor-dnn-centralized-nN), alcor(dnn:alcor-dnn-distributed-nN), dnn:alcor-dnn-fixed-nN (Table II's); GP's share of feasible slots (a tenth of the slots); {_budget.Text}; sum rate within {SumRateTolerance}, viol % within {ViolationTolerance} ({FixedViolationTolerance} for the fixed DNN); Fig. 3: one N = 20 configuration, {traceSlots} slots, moving averages over {TraceWindow} slots every {TraceEvery}");
 
     public override int WorkUnits => _sizes.Length + 1;
 
@@ -157,7 +157,7 @@ internal sealed class AlcorTable3Reproduction(AlcorDnnBudget? budget = null, int
             foreach (var (label, policy, expected, alcor) in new[]
             {
                 ("ALCOR (cntr.)", $"alcor(dnn:{AlcorDnnRuns.Centralized(users)})", centralized, true),
-                ("ALCOR (dist.)", $"alcor(dnn:{AlcorDnnRuns.Distributed})", distributed, true),
+                ("ALCOR (dist.)", $"alcor(dnn:{AlcorDnnRuns.Distributed(users)})", distributed, true),
                 ("fixed DNN", $"dnn:{AlcorDnnRuns.Fixed(users)}", fixedDnn, false),
             })
             {
@@ -171,12 +171,12 @@ internal sealed class AlcorTable3Reproduction(AlcorDnnBudget? budget = null, int
             progress?.Report(++done);
         }
 
-        rows.Add(Figure3(traceSlots, seed, cancellationToken));
+        rows.AddRange(Figure3(traceSlots, seed, cancellationToken));
         progress?.Report(++done);
         return rows;
     }
 
-    private static ReproductionRow Figure3(int slots, ulong seed, CancellationToken cancellationToken)
+    private static ReproductionRow[] Figure3(int slots, ulong seed, CancellationToken cancellationToken)
     {
         var (users, demands, _, _, _) = PaperNumbers[1];
         var (rates, lambdas) = AlcorDnnRuns.Trace($"dnn:{AlcorDnnRuns.Centralized(users)}", users, demands, slots, seed, cancellationToken);
@@ -189,10 +189,35 @@ internal sealed class AlcorTable3Reproduction(AlcorDnnBudget? budget = null, int
             extra[string.Create(CultureInfo.InvariantCulture, $"demand{i + 1:00}")] = demands[i];
         }
 
-        // The claim of Fig. 3: higher demands get higher lambdas (the largest demand, user 19, the largest lambda at the end).
-        var last = lambdas[^1];
-        var top = constrained.MaxBy(i => last[i]);
-        return new ReproductionRow("fig. 3: user with the largest final lambda (paper: the largest demand, user 19)", top + 1, 19, 0, extra);
+        // The claim of Fig. 3: higher demands get higher lambdas. lambda moves a lot from batch to batch, so each user's
+        // lambda is averaged over the second half of the trace; the rows: the rank correlation of those means with the
+        // demands (the claim: positive) and the user with the largest mean (the largest demand is user 19's).
+        var means = constrained.Select(i => lambdas.Skip(slots / 2).Average(l => l[i])).ToArray();
+        var correlation = RankCorrelation([.. constrained.Select(i => demands[i])], means);
+        var top = constrained[Array.IndexOf(means, means.Max())];
+        return
+        [
+            new ReproductionRow("fig. 3: rank correlation of the users' mean lambda with their demand (claim: positive)", correlation, 0, 0, extra, RowCheck.Above),
+            new ReproductionRow("fig. 3: user with the largest mean lambda (paper: the largest demand, user 19)", top + 1, 19, 0),
+        ];
+    }
+
+    /// <summary>Spearman's rank correlation (average ranks for ties).</summary>
+    internal static double RankCorrelation(double[] x, double[] y)
+    {
+        double[] Ranks(double[] v) => [.. v.Select(a => v.Count(b => b < a) + ((v.Count(b => b == a) - 1) / 2.0))];
+        var rx = Ranks(x);
+        var ry = Ranks(y);
+        double mx = rx.Average(), my = ry.Average();
+        double sxy = 0, sxx = 0, syy = 0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            sxy += (rx[i] - mx) * (ry[i] - my);
+            sxx += (rx[i] - mx) * (rx[i] - mx);
+            syy += (ry[i] - my) * (ry[i] - my);
+        }
+
+        return sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : 0;
     }
 
     private static double[] With(double[] demands, params (int User, double Value)[] changes)
@@ -230,7 +255,7 @@ internal sealed class AlcorTable4DnnReproduction(AlcorDnnBudget? budget = null) 
 
     public override string Paper => "paper 001 (ALCOR), Table IV, centralized and distributed policy, dynamic and fixed DNN columns";
 
-    public override string Setup => string.Create(CultureInfo.InvariantCulture, $"gaussian-ic, links={Users}, snrDb=15, demands u1/u2/u3; alcor(dnn:{AlcorDnnRuns.Centralized(Users)}), alcor(dnn:{AlcorDnnRuns.Distributed}), dnn:{AlcorDnnRuns.Dynamic}, dnn:{AlcorDnnRuns.Fixed(Users)} (trained for u2); {_budget.Text}; sum rate within {SumRateTolerance}, viol % within {ViolationTolerance} ({BenchmarkViolationTolerance} for the dynamic and fixed DNNs)");
+    public override string Setup => string.Create(CultureInfo.InvariantCulture, $"gaussian-ic, links={Users}, snrDb=15, demands u1/u2/u3; alcor(dnn:{AlcorDnnRuns.Centralized(Users)}), alcor(dnn:{AlcorDnnRuns.Distributed(Users)}), dnn:{AlcorDnnRuns.Dynamic}, dnn:{AlcorDnnRuns.Fixed(Users)} (trained for u2); {_budget.Text}; sum rate within {SumRateTolerance}, viol % within {ViolationTolerance} ({BenchmarkViolationTolerance} for the dynamic and fixed DNNs)");
 
     public override int WorkUnits => PaperNumbers.Length;
 
@@ -243,7 +268,7 @@ internal sealed class AlcorTable4DnnReproduction(AlcorDnnBudget? budget = null) 
             foreach (var (label, policy, expected, alcor) in new[]
             {
                 ("ALCOR (cntr.)", $"alcor(dnn:{AlcorDnnRuns.Centralized(Users)})", centralized, true),
-                ("ALCOR (dist.)", $"alcor(dnn:{AlcorDnnRuns.Distributed})", distributed, true),
+                ("ALCOR (dist.)", $"alcor(dnn:{AlcorDnnRuns.Distributed(Users)})", distributed, true),
                 ("dynamic DNN", $"dnn:{AlcorDnnRuns.Dynamic}", dynamic, false),
                 ("fixed DNN", $"dnn:{AlcorDnnRuns.Fixed(Users)}", fixedDnn, false),
             })

@@ -28,8 +28,8 @@ internal static class AlcorDnnRuns
     /// <summary>The committed artifacts the reproductions use.</summary>
     public static string Centralized(int users) => $"alcor-dnn-centralized-n{users}";
 
-    /// <summary>The distributed network (any number of users; trained with N = 20).</summary>
-    public const string Distributed = "alcor-dnn-distributed-n20";
+    /// <summary>The distributed network trained with <paramref name="users"/> users (it runs with any number; trained with the N it serves, as it transfers poorly from N = 20 to 5).</summary>
+    public static string Distributed(int users) => $"alcor-dnn-distributed-n{users}";
 
     /// <summary>The fixed DNN of <paramref name="users"/> users.</summary>
     public static string Fixed(int users) => $"alcor-dnn-fixed-n{users}";

@@ -41,8 +41,9 @@ public sealed class AlcorDnnReproductionTests : IDisposable
 
         var rows = reproduction.Run(1, null, CancellationToken.None);
 
-        Assert.Equal([3.97, 0.00, 5.35, 0.00, 6.58, 60.45, 0.5, 19], rows.Select(r => r.Expected));
-        var series = rows[^1].Extra!;
+        Assert.Equal([3.97, 0.00, 5.35, 0.00, 6.58, 60.45, 0.5, 0, 19], rows.Select(r => r.Expected));
+        Assert.InRange(rows[^2].Obtained, -1, 1);
+        var series = rows[^2].Extra!;
         Assert.Equal(12, AlcorCharts.Users(series).Length);
         Assert.Equal(4, AlcorCharts.Series(series, "lambda19").Slots.Length);
         var path = Path.Combine(_directory, "fig3.png");
@@ -70,6 +71,14 @@ public sealed class AlcorDnnReproductionTests : IDisposable
         var path = Path.Combine(_directory, "fig1.png");
         ReproductionCharts.Draw("alcor-fig1", 1, rows, path);
         Assert.Equal((byte)0x89, File.ReadAllBytes(path)[0]);
+    }
+
+    [Fact]
+    public void Rank_Correlation_Of_Hand_Checked_Vectors()
+    {
+        Assert.Equal(1, AlcorTable3Reproduction.RankCorrelation([1, 2, 3], [10, 20, 30]), 12);
+        Assert.Equal(-1, AlcorTable3Reproduction.RankCorrelation([1, 2, 3], [3, 2, 1]), 12);
+        Assert.Equal(0.5, AlcorTable3Reproduction.RankCorrelation([1, 2, 3], [1, 3, 2]), 12);
     }
 
     [Fact]
