@@ -76,6 +76,58 @@ public sealed class AlcorDnnTests : IDisposable
         Assert.IsType<AlcorDnnPolicy>(new LearnedPolicies(_directory).Create($"dnn:{kind}", 1, 0));
     }
 
+    public static TheoryData<string> CommittedArtifacts() => ManagedAgreementTests.Artifacts(AlcorDnnHyperparameters.Name);
+
+    [Theory]
+    [MemberData(nameof(CommittedArtifacts))]
+    public void Committed_Artifact_Managed_Equals_TorchSharp_On_Scenario_Inputs(string name)
+    {
+        var artifact = new LearnedPolicies().Load(name);
+        var hyperparameters = (AlcorDnnHyperparameters)artifact.Manifest.Hyperparameters;
+        var n = hyperparameters.Users;
+        var scenario = Controller.Radio.Scenarios.ScenarioCatalog.Get("gaussian-ic");
+        var configuration = scenario.CreateConfiguration(scenario.Resolve([new("links", n.ToString(System.Globalization.CultureInfo.InvariantCulture))]), 5, 0);
+        var local = new AlcorDnnLocalState(n);
+        var rates = new double[n];
+        var power = Enumerable.Range(0, n).Select(i => (i % 3) / 2.0).ToArray();
+        var rows = new List<double[]>();
+        for (var slot = 0; slot < 4; slot++)
+        {
+            configuration.Advance();
+            var gains = configuration.Gains.Values.ToArray();
+            if (hyperparameters.Kind == AlcorDnnKind.Distributed)
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    var features = new double[AlcorDnnLocalState.Width];
+                    local.Features(gains, configuration.Constants.Noise, 1, i, features);
+                    rows.Add(features);
+                }
+            }
+            else
+            {
+                rows.Add([.. gains.Select((g, k) => slot % 2 == 1 && (k / n == 1 || k % n == 1) ? 0 : g), .. Enumerable.Repeat(0.4 * slot, hyperparameters.Widths[0] - (n * n))]);
+            }
+
+            Controller.Radio.Allocation.Sinr.ComputeLinkRates(gains, n, power, configuration.Constants.Noise, rates);
+            local.Record(gains, power, rates);
+        }
+
+        var width = hyperparameters.Widths[0];
+        var input = rows.SelectMany(r => r).ToArray();
+        var expected = new double[rows.Count * hyperparameters.Widths[^1]];
+        new AlcorDnnModel(AlcorDnnWeights.From(artifact)).Run(rows.Count, input, expected);
+        using var net = AlcorDnnNet.FromArtifact(artifact);
+        using var _ = no_grad();
+        using var x = tensor(input.Select(v => (float)v).ToArray(), [rows.Count, width]);
+        using var y = net.forward(x);
+        var actual = y.data<float>().ToArray();
+        for (var k = 0; k < expected.Length; k++)
+        {
+            Assert.True(Math.Abs(expected[k] - actual[k]) <= 1e-5, $"{name} output {k}: managed {expected[k]} torch {actual[k]}");
+        }
+    }
+
     [Fact]
     public void A_Short_Training_Raises_The_Validation_Sum_Rate()
     {
