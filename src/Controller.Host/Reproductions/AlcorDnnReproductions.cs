@@ -108,7 +108,8 @@ internal sealed class AlcorTable2Reproduction(AlcorDnnBudget? budget = null, int
 
             var (sumRate, feasible, worst) = AlcorDnnRuns.Gp(users, demands, _budget, seed, cancellationToken);
             var extra = new Dictionary<string, double> { ["feasibleFraction"] = feasible, ["worstShortfall"] = worst };
-            rows.Add(new ReproductionRow($"N = {users}: GP sum rate (feasible slots)", sumRate, gp, SumRateTolerance, extra));
+            var none = double.IsNaN(sumRate);
+            rows.Add(new ReproductionRow(string.Create(CultureInfo.InvariantCulture, $"N = {users}: GP sum rate on the {feasible:P1} feasible slots{(none ? " (none: 0 shown)" : string.Empty)}"), none ? 0 : sumRate, gp, SumRateTolerance, extra));
             rows.Add(new ReproductionRow($"N = {users}: GP largest shortfall in a feasible slot (bps/Hz)", worst, 1e-6, 0, Check: RowCheck.AtMost));
             progress?.Report(++done);
         }

@@ -29,7 +29,7 @@ public sealed class AlcorDnnReproductionTests : IDisposable
         var rows = new AlcorTable2Reproduction(Small, [10]).Run(1, null, CancellationToken.None);
 
         Assert.Equal([5.41, 0, 4.37, 0, 6.82, 0, 3.86, 1e-6], rows.Select(r => r.Expected));
-        Assert.All(rows.Take(6), r => Assert.True(double.IsFinite(r.Obtained), r.Label));
+        Assert.All(rows, r => Assert.True(double.IsFinite(r.Obtained), r.Label)); // NaN would break --json
         Assert.True(rows[^1].WithinTolerance, $"GP shortfall {rows[^1].Obtained}");
         Assert.InRange(rows[^2].Extra!["feasibleFraction"], 0, 1);
     }
