@@ -44,15 +44,25 @@ public static class Evaluator
         request.Provider.Validate(request.Policy);
         var outcomes = new ConfigurationOutcome[request.Configurations];
         var finished = 0;
-        Parallel.For(
-            0,
-            request.Configurations,
-            new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
-            index =>
-            {
-                outcomes[index] = RunConfiguration(request, index, cancellationToken);
-                progress?.Report(Interlocked.Increment(ref finished));
-            });
+        try
+        {
+            Parallel.For(
+                0,
+                request.Configurations,
+                new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+                index =>
+                {
+                    outcomes[index] = RunConfiguration(request, index, cancellationToken);
+                    progress?.Report(Interlocked.Increment(ref finished));
+                });
+        }
+        catch (AggregateException exception) when (exception.InnerExceptions.All(e => e is RadioInputException))
+        {
+            // A policy that refuses the scenario (a one-to-one policy on cells, a network smaller than the configuration)
+            // does so in every configuration: its reason, once, is the caller's input error.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception.InnerExceptions[0]).Throw();
+            throw;
+        }
 
         return EvaluationResult.From(request, outcomes);
     }

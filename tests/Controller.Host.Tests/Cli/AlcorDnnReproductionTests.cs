@@ -90,6 +90,18 @@ public sealed class AlcorDnnReproductionTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Eval_Of_A_Network_On_More_Links_Than_It_Serves_Is_A_One_Line_Error()
+    {
+        var run = CliRun.Of("eval", "--scenario", "gaussian-ic", "--set", "links=25", "--policy", "dnn:alcor-dnn-centralized-n20", "--configs", "2", "--slots", "10");
+
+        Assert.Equal(2, run.ExitCode);
+        // stderr holds eval's header line and then the error, one line.
+        var error = Assert.Single(run.Error.Trim().Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Contains("at most 20 users", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--kind", "fixed", "--demands")]
     [InlineData("--kind", "sideways", "--kind")]
