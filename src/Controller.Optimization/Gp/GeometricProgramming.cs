@@ -21,7 +21,8 @@ public sealed record GpFeasibility(bool Feasible, double SpectralRadius, double[
 /// <c>log SINR_i &gt;= log g_i</c> are concave, so each approximation is a geometric program. Its KKT point is found by
 /// the weighted fixed point <c>p_k = w_k / sum_{i != k} w_i G_ik / I_i</c> (clipped to the box) with weights
 /// <c>w_i = a_i + mu_i</c> and the constraints' multipliers mu_i moved by a projected subgradient step on
-/// <c>log g_i - log SINR_i</c>; the approximation is refreshed every step. The best iterate that meets every demand
+/// <c>log g_i - log SINR_i</c>, followed by a few monotone power-control sweeps that raise users short of their demand;
+/// the approximation is refreshed every step. The best iterate that meets every demand
 /// (checked on exact rates) is returned, starting from p* itself, so a feasible problem always gets a feasible answer.</item>
 /// </list>
 /// Everything is deterministic; the work per call is O(iterations N^2).
@@ -185,6 +186,7 @@ public static class GeometricProgramming
                 candidate[k] = denominator > 0 ? Math.Clamp(weight[k] / denominator, floor, maxPower) : maxPower;
             }
 
+            Repair(gains, n, on, demands, noise, maxPower, candidate);
             candidate.AsSpan(0, n).CopyTo(p);
             if (Meets(gains, n, on, demands, noise, p, out rate) && rate > bestRate)
             {
@@ -195,6 +197,50 @@ public static class GeometricProgramming
 
         best.AsSpan(0, n).CopyTo(power);
         return !double.IsNegativeInfinity(bestRate);
+    }
+
+    /// <summary>Repair sweeps after each SCA step: <see cref="Solve"/>'s projection toward the demands.</summary>
+    public const int RepairSweeps = 20;
+
+    /// <summary>
+    /// Raises, sweep after sweep (Gauss-Seidel), each user with a demand to the least power that meets it against the
+    /// current interference (at most Pmax): the monotone power-control step of the feasibility problem, which moves an
+    /// SCA iterate that the multipliers left slightly short back onto the demands when that is possible.
+    /// </summary>
+    private static void Repair(ReadOnlySpan<double> gains, int n, ReadOnlySpan<bool> on, ReadOnlySpan<double> demands, double noise, double maxPower, Span<double> power)
+    {
+        for (var sweep = 0; sweep < RepairSweeps; sweep++)
+        {
+            var raised = false;
+            for (var i = 0; i < n; i++)
+            {
+                if (!on[i] || demands[i] <= 0)
+                {
+                    continue;
+                }
+
+                var interference = noise;
+                for (var j = 0; j < n; j++)
+                {
+                    if (j != i && on[j])
+                    {
+                        interference += gains[(i * n) + j] * power[j];
+                    }
+                }
+
+                var needed = Math.Min(maxPower, (Math.Pow(2, demands[i]) - 1) * interference / gains[(i * n) + i]);
+                if (needed > power[i])
+                {
+                    power[i] = needed;
+                    raised = true;
+                }
+            }
+
+            if (!raised)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>True when every user that is on with a demand reaches it (to 1e-9 bps/Hz) under <paramref name="power"/>; <paramref name="sumRate"/> is the users' sum rate.</summary>
