@@ -34,20 +34,23 @@ public sealed class AggGnnDecider
     public int SequenceLength => _model.Weights.Hyperparameters.SequenceLength;
 
     /// <summary>Throws <see cref="RadioInputException"/> unless receiver i is served by transmitter i for every i.</summary>
-    public static void RequireOneToOne(NetworkConfiguration configuration)
+    public static void RequireOneToOne(NetworkConfiguration configuration) => RequireOneToOne(configuration, "Agg-GNN policies", "agg-gnn");
+
+    /// <summary>Throws <see cref="RadioInputException"/> naming <paramref name="who"/> (and the scenario they run on) unless receiver i is served by transmitter i for every i.</summary>
+    public static void RequireOneToOne(NetworkConfiguration configuration, string who, string scenario)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var serving = configuration.ServingTransmitter;
         if (!configuration.OneToOne || serving.Length != configuration.Transmitters)
         {
-            throw new RadioInputException("Agg-GNN policies decide for one-to-one links (receiver i served by transmitter i), as in the agg-gnn scenario; this configuration has users sharing transmitters.");
+            throw new RadioInputException($"{who} decide for one-to-one links (receiver i served by transmitter i), as in the {scenario} scenario; this configuration has users sharing transmitters.");
         }
 
         for (var i = 0; i < serving.Length; i++)
         {
             if (serving[i] != i)
             {
-                throw new RadioInputException($"Agg-GNN policies need receiver i served by transmitter i; receiver {i} is served by transmitter {serving[i]}.");
+                throw new RadioInputException($"{who} need receiver i served by transmitter i; receiver {i} is served by transmitter {serving[i]}.");
             }
         }
     }

@@ -26,6 +26,9 @@ public sealed class LearnedPolicies : IPolicyProvider
     /// <summary>Prefix of selection-GNN (centralized) policy names.</summary>
     public const string SelGnnPrefix = "sel-gnn:";
 
+    /// <summary>Prefix of paper 001's neural allocators (<c>alcor-dnn</c> artifacts).</summary>
+    public const string DnnPrefix = "dnn:";
+
     private readonly Dictionary<string, LoadedArtifact> _cache = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
@@ -57,6 +60,7 @@ public sealed class LearnedPolicies : IPolicyProvider
                 ($"{GnnPrefix}<artifact>", $"resilient GNN (paper 003) from a resilient-gnn artifact: a directory, or a name under {ArtifactsRoot}"),
                 ($"{AggGnnPrefix}<artifact>[,eta0=X]", "Agg-GNN (paper 004) from an agg-gnn artifact; eta0 defaults to the artifact's training edgeThreshold"),
                 ($"{SelGnnPrefix}<artifact>", "selection GNN (paper 004's centralized comparison) from a sel-gnn artifact: the whole current channel"),
+                ($"{DnnPrefix}<artifact>", "paper 001's neural allocator (centralized, distributed, fixed or dynamic DNN) from an alcor-dnn artifact; alcor(dnn:NAME) runs ALCOR around it"),
             };
             foreach (var name in AvailableArtifacts())
             {
@@ -80,7 +84,8 @@ public sealed class LearnedPolicies : IPolicyProvider
     {
         ArgumentNullException.ThrowIfNull(spec);
         var trimmed = spec.Trim();
-        return trimmed.StartsWith(GnnPrefix, StringComparison.Ordinal) || trimmed.StartsWith(AggGnnPrefix, StringComparison.Ordinal) || trimmed.StartsWith(SelGnnPrefix, StringComparison.Ordinal);
+        return trimmed.StartsWith(GnnPrefix, StringComparison.Ordinal) || trimmed.StartsWith(AggGnnPrefix, StringComparison.Ordinal) || trimmed.StartsWith(SelGnnPrefix, StringComparison.Ordinal)
+            || trimmed.StartsWith(DnnPrefix, StringComparison.Ordinal);
     }
 
     /// <summary>The policy prefix that runs artifacts of <paramref name="hyperparameters"/>' architecture.</summary>
@@ -88,6 +93,7 @@ public sealed class LearnedPolicies : IPolicyProvider
     {
         AggGnnHyperparameters => AggGnnPrefix,
         SelGnnHyperparameters => SelGnnPrefix,
+        AlcorDnnHyperparameters => DnnPrefix,
         _ => GnnPrefix,
     };
 
@@ -119,6 +125,11 @@ public sealed class LearnedPolicies : IPolicyProvider
         if (loaded.Selection is { } selection)
         {
             return SelGnnPolicy.Create(selection, seed, configurationIndex);
+        }
+
+        if (loaded.Dnn is { } dnn)
+        {
+            return new AlcorDnnPolicy(dnn);
         }
 
         return loaded.Aggregation is { } aggregation
@@ -154,6 +165,7 @@ public sealed class LearnedPolicies : IPolicyProvider
         {
             AggGnnHyperparameters => "Agg-GNN (paper 004)",
             SelGnnHyperparameters => "selection GNN (paper 004, centralized)",
+            AlcorDnnHyperparameters d => $"{d.KindName} DNN (paper 001)",
             _ => "resilient GNN (paper 003)",
         };
         if (manifest.Training is not { } training)
@@ -186,9 +198,14 @@ public sealed class LearnedPolicies : IPolicyProvider
             architecture = SelGnnHyperparameters.Name;
             rest = trimmed[SelGnnPrefix.Length..];
         }
+        else if (trimmed.StartsWith(DnnPrefix, StringComparison.Ordinal))
+        {
+            architecture = AlcorDnnHyperparameters.Name;
+            rest = trimmed[DnnPrefix.Length..];
+        }
         else
         {
-            throw new RadioInputException($"'{spec}' is not a learned policy; write {GnnPrefix}<artifact>, {AggGnnPrefix}<artifact> or {SelGnnPrefix}<artifact>.");
+            throw new RadioInputException($"'{spec}' is not a learned policy; write {GnnPrefix}<artifact>, {AggGnnPrefix}<artifact>, {SelGnnPrefix}<artifact> or {DnnPrefix}<artifact>.");
         }
 
         double? edgeThreshold = null;
@@ -235,9 +252,11 @@ public sealed class LearnedPolicies : IPolicyProvider
         }
 
         PolicyArtifact artifact;
+        AlcorDnnWeights? dnn;
         try
         {
             artifact = PolicyArtifact.Load(directory);
+            dnn = artifact.Manifest.Hyperparameters is AlcorDnnHyperparameters ? AlcorDnnWeights.From(artifact) : null;
         }
         catch (PolicyArtifactException exception)
         {
@@ -249,7 +268,10 @@ public sealed class LearnedPolicies : IPolicyProvider
             stamp,
             artifact.Manifest.Hyperparameters is ResilientGnnHyperparameters ? ResilientGnnWeights.From(artifact) : null,
             artifact.Manifest.Hyperparameters is AggGnnHyperparameters ? AggGnnWeights.From(artifact) : null,
-            artifact.Manifest.Hyperparameters is SelGnnHyperparameters ? SelGnnWeights.From(artifact) : null);
+            artifact.Manifest.Hyperparameters is SelGnnHyperparameters ? SelGnnWeights.From(artifact) : null)
+        {
+            Dnn = dnn,
+        };
         lock (_gate)
         {
             // Two threads may load the same artifact at once; the first one stored wins so that policies share weights.
@@ -305,5 +327,9 @@ public sealed class LearnedPolicies : IPolicyProvider
     private static (DateTime, DateTime) Stamp(string directory)
         => (File.GetLastWriteTimeUtc(Path.Combine(directory, PolicyManifest.FileName)), File.GetLastWriteTimeUtc(Path.Combine(directory, PolicyArtifact.WeightsFileName)));
 
-    private sealed record LoadedArtifact(PolicyArtifact Artifact, (DateTime Manifest, DateTime Weights) Stamp, ResilientGnnWeights? Resilient, AggGnnWeights? Aggregation, SelGnnWeights? Selection);
+    private sealed record LoadedArtifact(PolicyArtifact Artifact, (DateTime Manifest, DateTime Weights) Stamp, ResilientGnnWeights? Resilient, AggGnnWeights? Aggregation, SelGnnWeights? Selection)
+    {
+        /// <summary>The weights of an <c>alcor-dnn</c> artifact, or null.</summary>
+        public AlcorDnnWeights? Dnn { get; init; }
+    }
 }

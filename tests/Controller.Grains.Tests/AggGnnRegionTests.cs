@@ -25,41 +25,21 @@ public sealed class AggGnnRegionTests
         // awake < 1: paper 004's asynchronous setting; the simulator's telemetry carries the wake flags.
         KeyValuePair<string, string>[] Settings = [new("pairs", "12"), new("delta", "0.3"), new("awake", awake)];
         var provider = new ControlPolicies(new LearnedPolicies());
-        var simulator = new RanSimulator(new RanSimulatorOptions { Scenario = "agg-gnn", Regions = 2, Seed = 5, Settings = Settings });
-        var recorder = new RecordingRan(simulator);
-        var plane = new Hosting.ControlPlaneSetup(recorder, simulator.Topology, new ControlPlaneOptions { Policy = Policy, Seed = 5, AggregationThroughCells = throughCells }, provider);
-        await using var runtime = await TestSilo.StartAsync(plane);
-        for (var slot = 0; slot < slots; slot++)
+        await RegionEvalAgreement.AssertAsync("agg-gnn", Settings, new ControlPlaneOptions { Policy = Policy, Seed = 5, AggregationThroughCells = throughCells }, provider, slots, then: async (runtime, simulator) =>
         {
-            var outcomes = await Task.WhenAll(Enumerable.Range(0, 2).Select(r => runtime.GetGrain<IRegionGrain>(RanIds.Region(r)).RunLoopAsync(CancellationToken.None)));
-            Assert.All(outcomes, o => Assert.Equal(LoopOutcome.Completed, o));
-        }
-
-        var scenario = ScenarioCatalog.Get("agg-gnn");
-        var expected = Evaluator.Run(new EvaluationRequest(scenario, scenario.Resolve(Settings), Policy, 5, 2, slots, provider), progress: null, CancellationToken.None);
-        for (var region = 0; region < 2; region++)
-        {
-            var averages = recorder.AverageRates(RanIds.Region(region));
-            var reference = expected.Configurations[region].AverageRates;
-            Assert.Equal(reference.Length, averages.Length);
-            for (var u = 0; u < averages.Length; u++)
+            // Through cells, every cell grain holds its node's sequence y_i(t); otherwise no cell joined an aggregation.
+            var cell = runtime.GetGrain<ICellGrain>(simulator.Topology.Regions[0].CellIds[3]);
+            if (throughCells)
             {
-                Assert.Equal(reference[u], averages[u], 12);
+                var sequence = await cell.AggregationSequenceAsync(CancellationToken.None);
+                Assert.Equal(5, sequence.Length);
+                Assert.True(sequence[0] > 0 && sequence[^1] > 0, string.Join(", ", sequence));
             }
-        }
-
-        // Through cells, every cell grain holds its node's sequence y_i(t); otherwise no cell joined an aggregation.
-        var cell = runtime.GetGrain<ICellGrain>(simulator.Topology.Regions[0].CellIds[3]);
-        if (throughCells)
-        {
-            var sequence = await cell.AggregationSequenceAsync(CancellationToken.None);
-            Assert.Equal(5, sequence.Length);
-            Assert.True(sequence[0] > 0 && sequence[^1] > 0, string.Join(", ", sequence));
-        }
-        else
-        {
-            await Assert.ThrowsAsync<InvalidOperationException>(() => cell.AggregationSequenceAsync(CancellationToken.None).AsTask());
-        }
+            else
+            {
+                await Assert.ThrowsAsync<InvalidOperationException>(() => cell.AggregationSequenceAsync(CancellationToken.None).AsTask());
+            }
+        });
     }
 
     [Fact]

@@ -211,7 +211,7 @@ public sealed class ManagedAgreementTests
         }
     }
 
-    private static TheoryData<string> Artifacts(string architecture)
+    internal static TheoryData<string> Artifacts(string architecture)
     {
         var data = new TheoryData<string>();
         var policies = new LearnedPolicies();

@@ -94,7 +94,7 @@ public sealed class LearnedPoliciesTests : IDisposable
     [InlineData("agg-gnn:gnn-a", "Policy 'agg-gnn:gnn-a' needs an artifact of architecture agg-gnn, but 'gnn-a' is resilient-gnn; use gnn:gnn-a.")]
     [InlineData("agg-gnn:agg-b,eta0=-1", "Policy 'agg-gnn:agg-b,eta0=-1': the option after the comma must be eta0=X with X a number >= 0 (got 'eta0=-1').")]
     [InlineData("agg-gnn:agg-b,k=3", "Policy 'agg-gnn:agg-b,k=3': the option after the comma must be eta0=X with X a number >= 0 (got 'k=3').")]
-    [InlineData("wmmse", "'wmmse' is not a learned policy; write gnn:<artifact>, agg-gnn:<artifact> or sel-gnn:<artifact>.")]
+    [InlineData("wmmse", "'wmmse' is not a learned policy; write gnn:<artifact>, agg-gnn:<artifact>, sel-gnn:<artifact> or dnn:<artifact>.")]
     public void Validate_Mismatch_Explains(string spec, string message)
     {
         var provider = new LearnedPolicies(_temp.Path);

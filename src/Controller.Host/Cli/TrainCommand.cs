@@ -14,7 +14,7 @@ namespace Controller.Host.Cli;
 /// controller's own scenarios (TorchSharp, src/Controller.Learning) and writes an artifact that <c>policy import</c>
 /// and the regions load. Options and defaults are the trainers'; the exact command is recorded in the manifest.
 /// </summary>
-internal static class TrainCommand
+internal static partial class TrainCommand
 {
     public static Command Create(CliStreams io)
     {
@@ -24,6 +24,7 @@ internal static class TrainCommand
             AggCommand(io, AggGnnHyperparameters.Name, "Paper 004: model-free primal-dual training of the Agg-GNN under the power budget (agg-gnn scenario)."),
             AggCommand(io, SelGnnHyperparameters.Name, "Paper 004's centralized comparison: the selection GNN on the whole current channel, trained like agg-gnn (same options, data and algorithm)."),
             BoblrbfDnnCommand(io),
+            AlcorDnnCommand(io),
         };
         return command;
     }

@@ -9,6 +9,11 @@ internal static class ReproductionCatalog
     [
         new WmmseTable1Reproduction(),
         new AlcorTable4Reproduction(),
+        new AlcorTable1Reproduction(),
+        new AlcorTable2Reproduction(),
+        new AlcorTable3Reproduction(),
+        new AlcorTable4DnnReproduction(),
+        new AlcorFig1Reproduction(),
         new DbinumSingleLinkReproduction(),
         new DbinumFiveUsersReproduction(),
         new DbinumAbileneReproduction(),

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Controller.Optimization.Alcor;
 using Controller.Optimization.Isac;
+using Controller.Optimization.Gp;
 using Controller.Radio;
 using Controller.Radio.Policies;
 
@@ -50,7 +51,12 @@ public sealed class ControlPolicies : IPolicyProvider
         (IsacPolicy.NonRobustName, $"the same with eps = 0 (trusts the channel estimates), the baseline of isac-robust; isac-nonrobust:I[:W] as isac-robust"),
     ];
 
-    private static readonly (string Name, string Description)[] All = [.. PolicyCatalog.Policies, .. Isac, .. Wrappers];
+    private static readonly (string Name, string Description)[] Solvers =
+    [
+        ("gp", "paper 001's geometric-programming benchmark: the highest-sum-rate powers meeting every demand of the slot (successive convex approximation), nothing when the demands cannot be met"),
+    ];
+
+    private static readonly (string Name, string Description)[] All = [.. PolicyCatalog.Policies, .. Solvers, .. Isac, .. Wrappers];
 
     /// <inheritdoc />
     public IReadOnlyList<(string Name, string Description)> Policies => _more is null ? All : [.. All, .. _more.Policies];
@@ -63,6 +69,11 @@ public sealed class ControlPolicies : IPolicyProvider
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec = spec.Trim();
+        if (spec == "gp")
+        {
+            return new GpPolicy();
+        }
+
         if (SplitWrapper(spec) is not { } wrapper)
         {
             return IsMore(spec) ? _more!.Create(spec, seed, configurationIndex)

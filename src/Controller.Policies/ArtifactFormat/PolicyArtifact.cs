@@ -103,9 +103,11 @@ public sealed class PolicyArtifact
             var fanIn = shape.Length > 1 ? shape[^1] : FanInOfBias(manifest.Hyperparameters, name);
             var bound = 1 / Math.Sqrt(Math.Max(1, fanIn));
             var values = new float[count];
+            var variance = name.EndsWith(".running_var", StringComparison.Ordinal);
             for (var i = 0; i < count; i++)
             {
-                values[i] = (float)random.NextDouble(-bound, bound);
+                // A batch normalization's running variance must be positive.
+                values[i] = variance ? (float)random.NextDouble(0.5, 1.5) : (float)random.NextDouble(-bound, bound);
             }
 
             tensors.Add(new SafeTensor(name, shape, values));
@@ -121,6 +123,7 @@ public sealed class PolicyArtifact
         ResilientGnnHyperparameters r => r.Hidden,
         AggGnnHyperparameters a => a.FilterLength,
         SelGnnHyperparameters s => s.FilterLength,
+        AlcorDnnHyperparameters d => d.FanIn(name),
         _ => 1,
     };
 

@@ -107,12 +107,17 @@ public sealed record PolicyManifest(string Name, PolicyHyperparameters Hyperpara
                     parsedHyperparameters = SelGnnHyperparameters.Parse(hyperparameters, source);
                     parsedInputs = ChannelGraphInputs.Parse(inputs, source);
                     break;
+                case AlcorDnnHyperparameters.Name:
+                    var dnn = AlcorDnnHyperparameters.Parse(hyperparameters, source);
+                    parsedHyperparameters = dnn;
+                    parsedInputs = AlcorDnnInputs.Parse(inputs, dnn, source);
+                    break;
                 case BoblrbfDnnHyperparameters.Name:
                     parsedHyperparameters = BoblrbfDnnHyperparameters.Parse(hyperparameters, source);
                     parsedInputs = IsacIterateInputs.Parse(inputs, source);
                     break;
                 default:
-                    throw Fail(source, $"architecture '{architecture}' is unknown; known: {ResilientGnnHyperparameters.Name}, {AggGnnHyperparameters.Name}, {SelGnnHyperparameters.Name}, {BoblrbfDnnHyperparameters.Name}");
+                    throw Fail(source, $"architecture '{architecture}' is unknown; known: {ResilientGnnHyperparameters.Name}, {AggGnnHyperparameters.Name}, {SelGnnHyperparameters.Name}, {AlcorDnnHyperparameters.Name}, {BoblrbfDnnHyperparameters.Name}");
             }
 
             return new PolicyManifest(name, parsedHyperparameters, parsedInputs)

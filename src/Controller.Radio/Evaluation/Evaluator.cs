@@ -58,10 +58,13 @@ public static class Evaluator
                     progress?.Report(Interlocked.Increment(ref finished));
                 });
         }
-        catch (AggregateException exception) when (exception.InnerExceptions[0] is RadioInputException input)
+        catch (AggregateException exception) when (exception.InnerExceptions.All(e => e is RadioInputException))
         {
-            // A policy that cannot run on this scenario (an ISAC policy on a gain matrix) says so on its first slot.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(input);
+            // A policy that refuses the scenario (a one-to-one policy on cells, a network smaller than the configuration,
+            // an ISAC policy on a gain matrix)
+            // does so in every configuration: its reason, once, is the caller's input error.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception.InnerExceptions[0]).Throw();
+            throw;
         }
 
         return EvaluationResult.From(request, outcomes);

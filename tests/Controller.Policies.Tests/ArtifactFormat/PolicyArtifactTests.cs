@@ -82,7 +82,7 @@ public sealed class PolicyArtifactTests : IDisposable
 
     [Theory]
     [InlineData("\"format\": \"controller-policy/1\"", "\"format\": \"controller-policy/2\"", "format is 'controller-policy/2'; this controller reads only 'controller-policy/1'")]
-    [InlineData("\"architecture\": \"resilient-gnn\"", "\"architecture\": \"transformer\"", "architecture 'transformer' is unknown; known: resilient-gnn, agg-gnn, sel-gnn, boblrbf-dnn")]
+    [InlineData("\"architecture\": \"resilient-gnn\"", "\"architecture\": \"transformer\"", "architecture 'transformer' is unknown; known: resilient-gnn, agg-gnn, sel-gnn, alcor-dnn, boblrbf-dnn")]
     [InlineData("\"hidden\": 16", "\"hidden\": 0", "'hyperparameters.hidden' must be a whole number in [1, 4096] (got 0)")]
     [InlineData("\"hidden\": 16", "\"hidden\": 16, \"dropout\": 0.1", "'hyperparameters.dropout' is not a field of this architecture (known: layers, hidden, leakySlope, selectionTemperature)")]
     [InlineData("\"layers\": 2,", "", "'hyperparameters.layers' is missing")]
