@@ -559,7 +559,7 @@ internal sealed partial class RegionGrain(
                 isac.CommunicationWeight = weight;
             }
 
-            if (_policy is Inference.IAsyncAllocationPolicy silo)
+            if (_policy is IAsyncAllocationPolicy silo)
             {
                 try
                 {
@@ -796,7 +796,7 @@ internal sealed partial class RegionGrain(
     }
 
     /// <summary>
-    /// The region's policy: <c>gnn:</c> through the inference silo role and <c>agg-gnn:</c> with its messages through
+    /// The region's policy: <c>gnn:</c>, <c>dnn:</c> and <c>alcor(dnn:...)</c> through the inference silo role and <c>agg-gnn:</c> with its messages through
     /// the cell grains when the options say so (the defaults), anything else (wrappers included) as eval runs it.
     /// </summary>
     private IAllocationPolicy CreatePolicy(string spec)
@@ -805,6 +805,12 @@ internal sealed partial class RegionGrain(
         if (_options.InferenceSilo && trimmed.StartsWith(Controller.Policies.LearnedPolicies.GnnPrefix, StringComparison.Ordinal))
         {
             return new Inference.SiloGnnPolicy(GrainFactory.GetGrain<Inference.IInferenceGrain>(trimmed[Controller.Policies.LearnedPolicies.GnnPrefix.Length..].Trim()));
+        }
+
+        if (_options.InferenceSilo && _learned is { } served && AskSiloDnn(trimmed))
+        {
+            // dnn:NAME and alcor(dnn:NAME): the network runs on the inference silo, ALCOR and the features stay here.
+            return new ControlPolicies(new Inference.SiloDnnPolicies(served, GrainFactory)).Create(spec, _options.Seed, _regionIndex);
         }
 
         if (_options.AggregationThroughCells
@@ -816,6 +822,21 @@ internal sealed partial class RegionGrain(
         }
 
         return policies.Create(spec, _options.Seed, _regionIndex);
+    }
+
+    /// <summary>True for <c>dnn:NAME</c> alone or directly inside an ALCOR wrapper (other wrappers decide synchronously).</summary>
+    private static bool AskSiloDnn(string spec)
+    {
+        var inner = spec;
+        foreach (var wrapper in (ReadOnlySpan<string>)["alcor(", "alcor-simple("])
+        {
+            if (spec.StartsWith(wrapper, StringComparison.Ordinal))
+            {
+                inner = spec[wrapper.Length..].TrimStart();
+            }
+        }
+
+        return inner.StartsWith(Controller.Policies.LearnedPolicies.DnnPrefix, StringComparison.Ordinal);
     }
 
     private void Publish(LoopOutcome outcome, double milliseconds) => monitor.Publish(

@@ -25,7 +25,6 @@ public sealed class AlcorDnnPolicy : IMaskablePolicy
     private double[] _output = [];
     private double[] _gains = [];
     private bool[] _on = [];
-    private int[] _rows = [];
     private double[] _lastPower = [];
     private AlcorDnnLocalState? _local;
 
@@ -47,8 +46,19 @@ public sealed class AlcorDnnPolicy : IMaskablePolicy
     /// <inheritdoc />
     public void Decide(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision, ReadOnlySpan<bool> eligible)
     {
+        var rows = Prepare(configuration, eligible);
+        _model.Run(rows, _input, _output);
+        Complete(configuration, decision, _output);
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Decide(NetworkConfiguration, ProportionalFairSelector, SlotDecision, ReadOnlySpan{bool})"/>:
+    /// who is on and the network's input for the slot, <see cref="Input"/> (the number of rows returned, each as wide
+    /// as the network's first layer). The network runs elsewhere (the inference silo); <see cref="Complete"/> takes its output.
+    /// </summary>
+    public int Prepare(NetworkConfiguration configuration, ReadOnlySpan<bool> eligible)
+    {
         ArgumentNullException.ThrowIfNull(configuration);
-        ArgumentNullException.ThrowIfNull(decision);
         var links = configuration.Transmitters;
         if (_on.Length != links)
         {
@@ -62,16 +72,41 @@ public sealed class AlcorDnnPolicy : IMaskablePolicy
         }
 
         configuration.Gains.Values.CopyTo(_gains);
+        return Kind == AlcorDnnKind.Distributed ? PrepareDistributed(configuration) : PrepareCentralized(configuration);
+    }
+
+    /// <summary>The input <see cref="Prepare"/> made: rows x the first layer's width.</summary>
+    public ReadOnlySpan<double> Input(int rows) => _input.AsSpan(0, rows * _hyperparameters.Widths[0]);
+
+    /// <summary>The output length of <paramref name="rows"/> rows: rows x the last layer's width.</summary>
+    public int OutputLength(int rows) => rows * _hyperparameters.Widths[^1];
+
+    /// <summary>The second half of <c>Decide</c>: the network's <paramref name="output"/> (sigmoid, in [0, 1]) as powers.</summary>
+    public void Complete(NetworkConfiguration configuration, SlotDecision decision, ReadOnlySpan<double> output)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(decision);
+        var links = configuration.Transmitters;
         var pMax = configuration.Constants.MaxPower;
         Array.Fill(decision.ServedReceiver, -1);
         Array.Clear(decision.Power);
         if (Kind == AlcorDnnKind.Distributed)
         {
-            DecideDistributed(configuration, decision, pMax);
+            var rows = 0;
+            for (var i = 0; i < links; i++)
+            {
+                if (_on[i])
+                {
+                    decision.Power[i] = pMax * output[rows++];
+                }
+            }
         }
         else
         {
-            DecideCentralized(configuration, decision, pMax);
+            for (var i = 0; i < links; i++)
+            {
+                decision.Power[i] = _on[i] ? pMax * output[i] : 0;
+            }
         }
 
         for (var i = 0; i < links; i++)
@@ -102,7 +137,6 @@ public sealed class AlcorDnnPolicy : IMaskablePolicy
         _on = new bool[links];
         _gains = new double[links * links];
         _lastPower = new double[links];
-        _rows = new int[links];
         if (Kind == AlcorDnnKind.Distributed)
         {
             _local = new AlcorDnnLocalState(links, _model.Weights.Inputs.Neighbours, _model.Weights.Inputs.Eta);
@@ -117,7 +151,7 @@ public sealed class AlcorDnnPolicy : IMaskablePolicy
         }
     }
 
-    private void DecideCentralized(NetworkConfiguration configuration, SlotDecision decision, double pMax)
+    private int PrepareCentralized(NetworkConfiguration configuration)
     {
         var links = configuration.Transmitters;
         var n = _hyperparameters.Users;
@@ -147,31 +181,24 @@ public sealed class AlcorDnnPolicy : IMaskablePolicy
             }
         }
 
-        _model.Run(1, _input, _output);
-        for (var i = 0; i < links; i++)
-        {
-            decision.Power[i] = _on[i] ? pMax * _output[i] : 0;
-        }
+        return 1;
     }
 
-    private void DecideDistributed(NetworkConfiguration configuration, SlotDecision decision, double pMax)
+    private int PrepareDistributed(NetworkConfiguration configuration)
     {
         var links = configuration.Transmitters;
         var noise = configuration.Constants.Noise;
+        var pMax = configuration.Constants.MaxPower;
         var rows = 0;
         for (var i = 0; i < links; i++)
         {
             if (_on[i])
             {
                 _local!.Features(_gains, noise, pMax, i, _input.AsSpan(rows * AlcorDnnLocalState.Width, AlcorDnnLocalState.Width));
-                _rows[rows++] = i;
+                rows++;
             }
         }
 
-        _model.Run(rows, _input, _output);
-        for (var r = 0; r < rows; r++)
-        {
-            decision.Power[_rows[r]] = pMax * _output[r];
-        }
+        return rows;
     }
 }

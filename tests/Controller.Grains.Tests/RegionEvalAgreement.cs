@@ -13,14 +13,14 @@ internal static class RegionEvalAgreement
     /// <summary>
     /// Drives <paramref name="regions"/> regions for <paramref name="slots"/> loops with <paramref name="options"/> and
     /// <paramref name="provider"/>, compares with the evaluator on the same scenario, settings and seed, then runs
-    /// <paramref name="then"/> on the still running silo.
+    /// <paramref name="then"/> on the still running silo (with <paramref name="inferenceSilo"/>, a second silo has the inference role).
     /// </summary>
-    public static async Task AssertAsync(string scenarioName, KeyValuePair<string, string>[] settings, ControlPlaneOptions options, IPolicyProvider provider, int slots, int regions = 2, Func<TestSilo, RanSimulator, Task>? then = null)
+    public static async Task AssertAsync(string scenarioName, KeyValuePair<string, string>[] settings, ControlPlaneOptions options, IPolicyProvider provider, int slots, int regions = 2, Func<TestSilo, RanSimulator, Task>? then = null, bool inferenceSilo = false)
     {
         var simulator = new RanSimulator(new RanSimulatorOptions { Scenario = scenarioName, Regions = regions, Seed = options.Seed, Settings = settings });
         var recorder = new RecordingRan(simulator);
         var plane = new Hosting.ControlPlaneSetup(recorder, simulator.Topology, options, provider);
-        await using var runtime = await TestSilo.StartAsync(plane);
+        await using var runtime = await TestSilo.StartAsync(plane, inferenceSilo: inferenceSilo);
         for (var slot = 0; slot < slots; slot++)
         {
             var outcomes = await Task.WhenAll(Enumerable.Range(0, regions).Select(r => runtime.GetGrain<IRegionGrain>(RanIds.Region(r)).RunLoopAsync(CancellationToken.None)));

@@ -5,13 +5,6 @@ using Controller.Radio.Scenarios;
 
 namespace Controller.Grains.Inference;
 
-/// <summary>A policy whose decision needs an awaited call (to the inference silo); regions await it, batch evaluation cannot use it.</summary>
-public interface IAsyncAllocationPolicy : IAllocationPolicy
-{
-    /// <summary>Fills <paramref name="decision"/> for the configuration's current slot.</summary>
-    Task DecideAsync(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision, CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// <c>gnn:NAME</c> as a region runs it with the inference silo: the region computes the features (the PF
 /// ratios, exactly as <see cref="ResilientGnnPolicy"/>), the inference grain runs the model batched with other

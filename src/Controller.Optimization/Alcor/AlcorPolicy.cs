@@ -13,7 +13,7 @@ namespace Controller.Optimization.Alcor;
 /// users without a demand take part with shortfall -R, so they yield air time to those that need it.
 /// The max-consensus of step 8 runs over the whole configuration.
 /// </summary>
-public sealed class AlcorPolicy : IAllocationPolicy
+public sealed class AlcorPolicy : IAsyncAllocationPolicy
 {
     /// <summary>
     /// Added to the configuration index to name this policy's stream of <see cref="RandomStreams.Policy"/>:
@@ -92,14 +92,24 @@ public sealed class AlcorPolicy : IAllocationPolicy
     /// <inheritdoc />
     public void Decide(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        Follow(configuration);
-        for (var i = 0; i < _users.Length; i++)
+        Draw(configuration);
+        _inner.Decide(configuration, fairness, decision, _on);
+    }
+
+    /// <summary>
+    /// <see cref="Decide"/> for a region: the same draws, then an inner allocator that needs an awaited call (a
+    /// <c>dnn:</c> network on the inference silo, <see cref="IAsyncMaskablePolicy"/>) is awaited; any other decides at once.
+    /// </summary>
+    public Task DecideAsync(NetworkConfiguration configuration, ProportionalFairSelector fairness, SlotDecision decision, CancellationToken cancellationToken)
+    {
+        if (_inner is not IAsyncMaskablePolicy remote)
         {
-            _on[i] = _random.NextBernoulli(_users[i].Kappa); // xi_i ~ Bernoulli(kappa_i)
+            Decide(configuration, fairness, decision);
+            return Task.CompletedTask;
         }
 
-        _inner.Decide(configuration, fairness, decision, _on);
+        Draw(configuration);
+        return remote.DecideAsync(configuration, fairness, decision, _on, cancellationToken);
     }
 
 
@@ -129,6 +139,17 @@ public sealed class AlcorPolicy : IAllocationPolicy
         if (iterationComplete)
         {
             AlcorUpdater.NormalizeKappa(_users);
+        }
+    }
+
+    /// <summary>Who is on this slot: xi_i ~ Bernoulli(kappa_i), after following the configuration's demands.</summary>
+    private void Draw(NetworkConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        Follow(configuration);
+        for (var i = 0; i < _users.Length; i++)
+        {
+            _on[i] = _random.NextBernoulli(_users[i].Kappa);
         }
     }
 
