@@ -173,5 +173,46 @@ public sealed class AlcorDnnTests : IDisposable
         Assert.Contains("--demands", Assert.Throws<ArgumentException>(() => (Tiny(AlcorDnnKind.Fixed) with { Demands = [] }).Validate()).Message, StringComparison.Ordinal);
         Assert.Contains("--demands is for --kind fixed", Assert.Throws<ArgumentException>(() => (Tiny(AlcorDnnKind.Centralized) with { Demands = [1] }).Validate()).Message, StringComparison.Ordinal);
         Assert.Contains("must differ", Assert.Throws<ArgumentException>(() => (Tiny(AlcorDnnKind.Centralized) with { TestSeed = 11 }).Validate()).Message, StringComparison.Ordinal);
+        Assert.Contains("--probe is for --kind distributed", Assert.Throws<ArgumentException>(() => (Tiny(AlcorDnnKind.Centralized) with { Probe = AlcorDnnFeatureProbe.Direct }).Validate()).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Feature_Probes_Keep_Or_Replace_The_Measurements_They_Name()
+    {
+        const int n = 6;
+        const double noise = 0.05;
+        var random = SeededRandom.ForStream(3, RandomStreams.Policy, 1);
+        double[] Draw(int count) => [.. Enumerable.Range(0, count).Select(_ => random.NextDouble(0.01, 2))];
+        var old = Draw(n * n);
+        var now = Draw(n * n);
+        var state = new AlcorDnnLocalState(n);
+        state.Record(Draw(n * n), Draw(n), Draw(n));
+        state.Record(old, Draw(n), Draw(n));
+        var plain = new double[AlcorDnnLocalState.Width];
+        state.Features(now, noise, 1, 2, plain);
+
+        var direct = (double[])plain.Clone();
+        AlcorDnnFeatureProbes.Apply(AlcorDnnFeatureProbe.Direct, state, now, noise, 2, direct);
+        Assert.Equal(plain[2], direct[2]);
+        Assert.Equal(1, direct.Count(v => v != 0));
+        var both = (double[])plain.Clone();
+        AlcorDnnFeatureProbes.Apply(AlcorDnnFeatureProbe.DirectAndInterference, state, now, noise, 2, both);
+        Assert.Equal([plain[2], plain[4]], both.Where(v => v != 0));
+
+        // Current outgoing: the receiver most hurt by user 2 on the current channel heads the block, with its current direct gain.
+        var outgoing = (double[])plain.Clone();
+        AlcorDnnFeatureProbes.Apply(AlcorDnnFeatureProbe.CurrentOutgoing, state, now, noise, 2, outgoing);
+        var strongest = Enumerable.Range(0, n).Where(j => j != 2).MaxBy(j => now[(j * n) + 2]);
+        Assert.Equal(now[(strongest * n) + strongest], outgoing[31]);
+        Assert.Equal(plain[..26], outgoing[..26]);
+        Assert.NotEqual(plain[31], outgoing[31]);
+
+        // Static channel: the G_ii^{t-1} measurement becomes the current G_ii^t.
+        AlcorDnnFeatureProbes.BeforeSlot(AlcorDnnFeatureProbe.StaticChannel, state, now);
+        var frozen = new double[AlcorDnnLocalState.Width];
+        state.Features(now, noise, 1, 2, frozen);
+        Assert.Equal(old[(2 * n) + 2], plain[3]);
+        Assert.Equal(now[(2 * n) + 2], frozen[3]);
+        Assert.Equal(plain[4], frozen[4]);
     }
 }

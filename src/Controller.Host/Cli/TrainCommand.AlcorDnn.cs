@@ -33,9 +33,10 @@ internal static partial class TrainCommand
         var trainSeed = new Option<long>("--train-seed") { Description = "scenario seed of the training samples", DefaultValueFactory = _ => (long)d.TrainSeed };
         var valSeed = new Option<long>("--val-seed") { Description = "scenario seed of the validation samples (the best epoch is chosen on these)", DefaultValueFactory = _ => (long)d.ValidationSeed };
         var testSeed = new Option<long>("--test-seed") { Description = "scenario seed of the test samples (reported only)", DefaultValueFactory = _ => (long)d.TestSeed };
+        var probe = new Option<string>("--probe") { Description = "distributed kind, diagnostic only: none, direct (only G_ii^t), direct+interference (G_ii^t and the current interference), current-outgoing (oracle: interfered neighbours from the current channel) or static-channel (oracle: past channels = current)", DefaultValueFactory = _ => "none" };
         var command = new Command("alcor-dnn", "Paper 001: unsupervised training of ALCOR's neural allocators (centralized, distributed) and the fixed and dynamic DNN benchmarks on gaussian-ic.")
         {
-            kind, output, overwrite, name, seed, users, hidden, snr, diverse, demands, demandMax, demandGroups, penalty, epochs, steps, batch, lr, evalSamples, threads, trainSeed, valSeed, testSeed,
+            kind, output, overwrite, name, seed, users, hidden, snr, diverse, demands, demandMax, demandGroups, penalty, epochs, steps, batch, lr, evalSamples, threads, trainSeed, valSeed, testSeed, probe,
         };
         command.SetAction(parsed =>
         {
@@ -58,6 +59,7 @@ internal static partial class TrainCommand
                 LearningRate = parsed.GetValue(lr),
                 EvaluationSamples = parsed.GetValue(evalSamples),
                 Threads = parsed.GetValue(threads),
+                Probe = AlcorDnnFeatureProbes.Parse(parsed.GetValue(probe)) ?? throw new CliUsageException($"--probe must be none, direct, direct+interference, current-outgoing or static-channel (got '{parsed.GetValue(probe)}')"),
                 TrainSeed = Seed(parsed.GetValue(trainSeed), "--train-seed"),
                 ValidationSeed = Seed(parsed.GetValue(valSeed), "--val-seed"),
                 TestSeed = Seed(parsed.GetValue(testSeed), "--test-seed"),

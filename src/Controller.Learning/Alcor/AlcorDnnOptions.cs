@@ -46,6 +46,9 @@ public sealed record AlcorDnnOptions
     /// <summary>L of eq. (10).</summary>
     public double Penalty { get; init; } = DefaultPenalty;
 
+    /// <summary>Diagnostic change of the distributed network's measurements (none by default); see <see cref="AlcorDnnFeatureProbe"/>.</summary>
+    public AlcorDnnFeatureProbe Probe { get; init; }
+
     /// <summary>Training seed: weights, activity draws, demand draws.</summary>
     public long Seed { get; init; } = 1;
 
@@ -133,6 +136,7 @@ public sealed record AlcorDnnOptions
         Require(DemandMax > 0 && DemandMax <= 100, $"--demand-max must be in (0, 100] (got {DemandMax})");
         Require(DemandGroups >= 1 && Batch % DemandGroups == 0 && Batch / DemandGroups >= 2, $"--demand-groups must divide --batch into groups of 2 or more samples (got {DemandGroups} for {Batch})");
         Require(!Diverse || Kind is AlcorDnnKind.Centralized or AlcorDnnKind.Distributed, "--diverse is for --kind centralized or distributed");
+        Require(Probe == AlcorDnnFeatureProbe.None || Kind == AlcorDnnKind.Distributed, "--probe is for --kind distributed");
         Require(Name is null || Controller.Policies.LearnedPolicies.IsArtifactName(Name), $"--name must be an artifact name (letters, digits, '.', '-', '_'; got '{Name}')");
     }
 

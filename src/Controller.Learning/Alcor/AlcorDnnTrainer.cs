@@ -332,11 +332,13 @@ public sealed class AlcorDnnTrainer : IDisposable
         for (var b = 0; b < batch; b++)
         {
             var channel = g.AsSpan(b * _n * _n, _n * _n);
+            AlcorDnnFeatureProbes.BeforeSlot(_options.Probe, local[b], channel);
             for (var i = 0; i < _n; i++)
             {
                 if (active[(b * _n) + i] > 0)
                 {
                     local[b].Features(channel, Noise, MaxPower, i, buffer);
+                    AlcorDnnFeatureProbes.Apply(_options.Probe, local[b], channel, Noise, i, buffer);
                     features.AddRange(buffer.Select(v => (float)v));
                     rows.Add((b * _n) + i);
                 }
@@ -477,6 +479,11 @@ public sealed class AlcorDnnTrainer : IDisposable
         {
             fields["demandMax"] = options.DemandMax;
             fields["demandGroups"] = options.DemandGroups;
+        }
+
+        if (options.Probe != AlcorDnnFeatureProbe.None)
+        {
+            fields["probe"] = AlcorDnnFeatureProbes.Text(options.Probe);
         }
 
         if (options.Command is not null)

@@ -61,6 +61,21 @@ public sealed class AlcorDnnLocalState
         _chosenValue = new double[neighbours];
     }
 
+    /// <summary>The power user <paramref name="user"/> transmitted with in the last recorded slot.</summary>
+    public double LastPower(int user) => _power1[user];
+
+    /// <summary>Makes the remembered channels of the last two slots equal to <paramref name="gains"/> (a diagnostic: the channel as if static).</summary>
+    public void AssumeStaticChannel(ReadOnlySpan<double> gains)
+    {
+        if (gains.Length != _users * _users)
+        {
+            throw new ArgumentException($"{_users} users need {_users * _users} gains (got {gains.Length}).", nameof(gains));
+        }
+
+        gains.CopyTo(_gains1);
+        gains.CopyTo(_gains2);
+    }
+
     /// <summary>Users of the network.</summary>
     public int Users => _users;
 
