@@ -263,6 +263,13 @@ public sealed class LearnedPolicies : IPolicyProvider
             throw new RadioInputException($"Policy '{spec}': {exception.Message}", exception);
         }
 
+        if (dnn is not null && artifact.Manifest.Training?.Other.TryGetValue("probe", out var probe) == true)
+        {
+            // `train alcor-dnn --probe` networks saw altered inputs (a diagnosis of the distributed network), not the
+            // 41 measurements a region computes: serving one would decide on inputs it was never trained on.
+            throw new RadioInputException($"Policy '{spec}': artifact '{name}' was trained with the feature probe {probe.GetRawText()}, a diagnostic measurement rather than an allocator; it cannot be served.");
+        }
+
         var loaded = new LoadedArtifact(
             artifact,
             stamp,

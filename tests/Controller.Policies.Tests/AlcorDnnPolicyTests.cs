@@ -30,6 +30,26 @@ public sealed class AlcorDnnPolicyTests : IDisposable
     }
 
     [Fact]
+    public void An_artifact_trained_with_a_feature_probe_is_not_served()
+    {
+        var probed = Manifest(AlcorDnnKind.Distributed, 20, [100, 50]) with
+        {
+            Training = new PolicyTraining("gaussian-ic", new Dictionary<string, string> { ["links"] = "20" }, new Dictionary<string, System.Text.Json.JsonElement> { ["probe"] = System.Text.Json.JsonDocument.Parse("\"direct\"").RootElement.Clone() }),
+        };
+        var plain = Manifest(AlcorDnnKind.Distributed, 20, [100, 50]);
+        var root = _temp.Combine("probes");
+        Directory.CreateDirectory(root);
+        TestArtifacts.Random(Path.Combine(root, "probed"), probed with { Name = "probed" });
+        TestArtifacts.Random(Path.Combine(root, "plain"), plain with { Name = "plain" });
+        var learned = new LearnedPolicies(root);
+
+        var error = Assert.Throws<RadioInputException>(() => learned.Create("dnn:probed", 1, 0));
+
+        Assert.Equal("Policy 'dnn:probed': artifact 'probed' was trained with the feature probe \"direct\", a diagnostic measurement rather than an allocator; it cannot be served.", error.Message);
+        Assert.IsType<AlcorDnnPolicy>(learned.Create("dnn:plain", 1, 0));
+    }
+
+    [Fact]
     public void Manifest_RoundTrips_And_Rejects_Widths_That_Do_Not_Fit_The_Kind()
     {
         var manifest = Manifest(AlcorDnnKind.Distributed, 20, [100, 50]);
