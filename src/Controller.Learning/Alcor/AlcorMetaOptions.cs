@@ -2,7 +2,7 @@ namespace Controller.Learning.Alcor;
 
 /// <summary>
 /// How <see cref="AlcorMetaLearning"/> meta-trains (eq. 11 of paper 001) and adapts the Fig. 1 network. The defaults are
-/// the reduced setting the reproduction runs in about a minute on one thread (the paper's step sizes and batch sizes are
+/// the reduced setting the reproduction runs in about 15 s on one thread (the paper's step sizes and batch sizes are
 /// in its Sec. IV; where these differ the Learning README says why).
 /// </summary>
 public sealed record AlcorMetaOptions
@@ -20,7 +20,7 @@ public sealed record AlcorMetaOptions
     public double SnrDb { get; init; } = 15;
 
     /// <summary>Meta-training steps (outer updates of theta and psi).</summary>
-    public int MetaSteps { get; init; } = 300;
+    public int MetaSteps { get; init; } = 1000;
 
     /// <summary>Demand vectors (tasks) per meta-step.</summary>
     public int Tasks { get; init; } = 4;
