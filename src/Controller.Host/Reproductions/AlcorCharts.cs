@@ -5,8 +5,10 @@ namespace Controller.Host.Reproductions;
 
 /// <summary>
 /// Paper 001's time plots from a reproduction's rows (<c>controller reproduce alcor-fig1 | alcor-table3 --png FILE</c>):
-/// each user's moving-average rate over time with its demand dotted (Figs. 1 and 3), and its lambda over time (Fig. 3).
-/// The series are the Extra fields <c>rate{user}Slot{slot}</c>, <c>lambda{user}Slot{slot}</c> and <c>demand{user}</c>.
+/// each user's moving-average rate over time with its demand dotted (Figs. 1 and 3; for Fig. 1 also the vanilla-learning
+/// and meta-learning panels), and its lambda over time (Fig. 3).
+/// The series are the Extra fields <c>rate{user}Slot{slot}</c> (and <c>vanillaRate</c>, <c>metaRate</c>),
+/// <c>lambda{user}Slot{slot}</c> and <c>demand{user}</c>.
 /// </summary>
 internal static class AlcorCharts
 {
@@ -15,42 +17,52 @@ internal static class AlcorCharts
     {
         var fields = rows.Select(r => r.Extra).FirstOrDefault(e => e?.Keys.Any(k => k.StartsWith("rate", StringComparison.Ordinal)) == true)
             ?? throw new ArgumentException("no row carries the rate series (is this alcor-fig1 or alcor-table3?)");
+        var schemes = new (string Stem, string Title)[] { ("rate", title), ("vanillaRate", "vanilla learning (random start, reward (10), step psi*/(1+k))"), ("metaRate", "meta-learning (eq. 11 start, reward (10), step psi*/(1+k))") }
+            .Where(s => s.Stem == "rate" || fields.Keys.Any(k => k.StartsWith(s.Stem, StringComparison.Ordinal)))
+            .ToArray();
         var multiplot = new Multiplot();
-        multiplot.AddPlots(2);
-        var rates = multiplot.GetPlot(0);
-        var lambdas = multiplot.GetPlot(1);
+        multiplot.AddPlots(schemes.Length + 1);
+        var lambdas = multiplot.GetPlot(schemes.Length);
         var palette = new ScottPlot.Palettes.Category20();
         var users = Users(fields);
-        for (var u = 0; u < users.Length; u++)
+        for (var p = 0; p < schemes.Length; p++)
         {
-            var color = palette.GetColor(u);
-            var (slots, values) = Series(fields, $"rate{users[u]}");
-            var line = rates.Add.Scatter(slots, values);
-            line.MarkerSize = 0;
-            line.Color = color;
-            line.LegendText = $"user {int.Parse(users[u], CultureInfo.InvariantCulture)}";
-            if (fields.TryGetValue($"demand{users[u]}", out var demand))
+            var panel = multiplot.GetPlot(p);
+            for (var u = 0; u < users.Length; u++)
             {
-                var target = rates.Add.HorizontalLine(demand);
-                target.LinePattern = LinePattern.Dotted;
-                target.Color = color;
+                var color = palette.GetColor(u);
+                var (slots, values) = Series(fields, $"{schemes[p].Stem}{users[u]}");
+                var line = panel.Add.Scatter(slots, values);
+                line.MarkerSize = 0;
+                line.Color = color;
+                line.LegendText = $"user {int.Parse(users[u], CultureInfo.InvariantCulture)}";
+                if (fields.TryGetValue($"demand{users[u]}", out var demand))
+                {
+                    var target = panel.Add.HorizontalLine(demand);
+                    target.LinePattern = LinePattern.Dotted;
+                    target.Color = color;
+                }
             }
 
+            panel.Axes.Bottom.Label.Text = "slot";
+            panel.Axes.Left.Label.Text = "moving-average rate (bps/Hz); demands dotted";
+            panel.Axes.Title.Label.Text = schemes[p].Title;
+            panel.ShowLegend(Alignment.UpperRight);
+        }
+
+        for (var u = 0; u < users.Length; u++)
+        {
             var (lambdaSlots, lambdaValues) = Series(fields, $"lambda{users[u]}");
             var lambdaLine = lambdas.Add.Scatter(lambdaSlots, lambdaValues);
             lambdaLine.MarkerSize = 0;
-            lambdaLine.Color = color;
+            lambdaLine.Color = palette.GetColor(u);
         }
 
-        rates.Axes.Bottom.Label.Text = "slot";
-        rates.Axes.Left.Label.Text = "moving-average rate (bps/Hz); demands dotted";
-        rates.Axes.Title.Label.Text = title;
-        rates.ShowLegend(Alignment.UpperRight);
         lambdas.Axes.Bottom.Label.Text = "slot";
         lambdas.Axes.Left.Label.Text = "lambda";
         lambdas.Axes.Title.Label.Text = "ALCOR's multipliers";
-        multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        multiplot.SavePng(path, 1240, 480);
+        multiplot.Layout = schemes.Length > 1 ? new ScottPlot.MultiplotLayouts.Grid(2, 2) : new ScottPlot.MultiplotLayouts.Columns();
+        multiplot.SavePng(path, 1240, schemes.Length > 1 ? 900 : 480);
     }
 
     /// <summary>The two-digit user tags that have a rate series, in order.</summary>

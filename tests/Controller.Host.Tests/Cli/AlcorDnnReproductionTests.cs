@@ -1,4 +1,5 @@
 using Controller.Host.Reproductions;
+using Controller.Learning.Alcor;
 
 namespace Controller.Host.Tests.Cli;
 
@@ -63,11 +64,23 @@ public sealed class AlcorDnnReproductionTests : IDisposable
     }
 
     [Fact]
-    public void Fig1_Rows_Are_The_Demands_And_The_Chart_Is_Drawn()
+    public void Fig1_Rows_Carry_The_Three_Schemes_And_The_Chart_Is_Drawn()
     {
-        var rows = new AlcorFig1Reproduction(slots: 300, burnInSlots: 100).Run(1, null, CancellationToken.None);
+        var meta = new AlcorMetaOptions { MetaSteps = 2, Tasks = 2, Batch = 20 };
+        var rows = new AlcorFig1Reproduction(slots: 300, burnInSlots: 100, meta: meta).Run(1, null, CancellationToken.None);
 
-        Assert.Equal([0.49, 0.49, 0.98, 0.98, 1.96, 5], rows.Select(r => Math.Round(r.Expected, 2)));
+        Assert.Equal([0.49, 0.49, 0.98, 0.98, 1.96, 5], rows.Take(6).Select(r => Math.Round(r.Expected, 2)));
+        foreach (var scheme in new[] { "ALCOR", "vanilla learning", "meta-learning" })
+        {
+            var settled = Assert.Single(rows, r => r.Label.StartsWith($"{scheme}: slots until", StringComparison.Ordinal));
+            Assert.InRange(settled.Obtained, 249, 300);
+            var viol = Assert.Single(rows, r => r.Label.StartsWith($"{scheme}: final viol", StringComparison.Ordinal));
+            Assert.InRange(viol.Obtained, 0, 100);
+        }
+
+        Assert.Equal(5, rows.Count(r => r.Label.StartsWith("claim ", StringComparison.Ordinal)));
+        Assert.Contains(rows[0].Extra!.Keys, k => k.StartsWith("vanillaRate05Slot", StringComparison.Ordinal));
+        Assert.Contains(rows[0].Extra!.Keys, k => k.StartsWith("metaRate05Slot", StringComparison.Ordinal));
         var path = Path.Combine(_directory, "fig1.png");
         ReproductionCharts.Draw("alcor-fig1", 1, rows, path);
         Assert.Equal((byte)0x89, File.ReadAllBytes(path)[0]);
