@@ -156,6 +156,46 @@ public sealed class AlcorDnnTests : IDisposable
     }
 
     [Fact]
+    public void Warm_Start_Resumes_The_Artifacts_Network_And_Continues_Its_Steps()
+    {
+        var options = Tiny(AlcorDnnKind.Centralized);
+        var first = ArtifactWriter.Write(Path.Combine(_directory, "first"), AlcorDnnTrainer.Train(options));
+        var firstValidation = first.Manifest.Validation!.Value.GetProperty("sumRate").GetDouble();
+
+        // Before any step the warm-started network is the artifact's best epoch: same validation sum rate, same step count.
+        var resumed = options with { InitialArtifact = first, Name = "second", Seed = 99 };
+        using (var trainer = new AlcorDnnTrainer(resumed))
+        {
+            Assert.Equal(20, trainer.Steps);
+            Assert.Equal(firstValidation, trainer.Evaluate(options.ValidationSeed).SumRate, 6);
+        }
+
+        // A fresh network of another seed starts elsewhere, so the equality above is not an accident.
+        using (var fresh = new AlcorDnnTrainer(options with { Seed = 99 }))
+        {
+            Assert.NotEqual(firstValidation, fresh.Evaluate(options.ValidationSeed).SumRate, 6);
+        }
+
+        var second = AlcorDnnTrainer.Train(resumed);
+        var training = second.Manifest.Training!.Other;
+        Assert.Equal(40, training["steps"].GetInt32());
+        Assert.Equal(options.ArtifactName, training["initFrom"].GetProperty("name").GetString());
+        Assert.Equal(20, training["initFrom"].GetProperty("steps").GetInt32());
+        Assert.Equal("test", training["initFrom"].GetProperty("command").GetString());
+    }
+
+    [Fact]
+    public void Warm_Start_Refuses_An_Artifact_Of_Another_Shape()
+    {
+        var first = ArtifactWriter.Write(Path.Combine(_directory, "first"), AlcorDnnTrainer.Train(Tiny(AlcorDnnKind.Centralized) with { Epochs = 1 }));
+
+        var wider = Assert.Throws<ArgumentException>(() => (Tiny(AlcorDnnKind.Centralized) with { Hidden = [32, 12], InitialArtifact = first }).Validate());
+        Assert.Contains("--init-from: artifact 'alcor-dnn-centralized-n6' is centralized with N = 6 and widths {36, 24, 12, 6}, but this training is centralized with N = 6 and widths {36, 32, 12, 6}", wider.Message, StringComparison.Ordinal);
+        var kind = Assert.Throws<ArgumentException>(() => (Tiny(AlcorDnnKind.Fixed) with { InitialArtifact = first }).Validate());
+        Assert.Contains("but this training is fixed", kind.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_Fixed_Dnn_Reward_Penalizes_Unmet_Demands()
     {
         // The same network scored without demands and with a demand no allocation meets: reward (10) drops by L x shortfall.

@@ -34,9 +34,10 @@ internal static partial class TrainCommand
         var valSeed = new Option<long>("--val-seed") { Description = "scenario seed of the validation samples (the best epoch is chosen on these)", DefaultValueFactory = _ => (long)d.ValidationSeed };
         var testSeed = new Option<long>("--test-seed") { Description = "scenario seed of the test samples (reported only)", DefaultValueFactory = _ => (long)d.TestSeed };
         var probe = new Option<string>("--probe") { Description = "distributed kind, diagnostic only: none, direct (only G_ii^t), direct+interference (G_ii^t and the current interference), current-outgoing (oracle: interfered neighbours from the current channel) or static-channel (oracle: past channels = current)", DefaultValueFactory = _ => "none" };
+        var initFrom = new Option<string?>("--init-from") { Description = "warm start: an alcor-dnn artifact directory of the same kind, N and widths to continue training from (its steps are continued, Adam starts afresh)" };
         var command = new Command("alcor-dnn", "Paper 001: unsupervised training of ALCOR's neural allocators (centralized, distributed) and the fixed and dynamic DNN benchmarks on gaussian-ic.")
         {
-            kind, output, overwrite, name, seed, users, hidden, snr, diverse, demands, demandMax, demandGroups, penalty, epochs, steps, batch, lr, evalSamples, threads, trainSeed, valSeed, testSeed, probe,
+            kind, output, overwrite, name, seed, users, hidden, snr, diverse, demands, demandMax, demandGroups, penalty, epochs, steps, batch, lr, evalSamples, threads, trainSeed, valSeed, testSeed, probe, initFrom,
         };
         command.SetAction(parsed =>
         {
@@ -63,6 +64,7 @@ internal static partial class TrainCommand
                 TrainSeed = Seed(parsed.GetValue(trainSeed), "--train-seed"),
                 ValidationSeed = Seed(parsed.GetValue(valSeed), "--val-seed"),
                 TestSeed = Seed(parsed.GetValue(testSeed), "--test-seed"),
+                InitialArtifact = parsed.GetValue(initFrom) is { } from ? LoadInitial(from) : null,
                 Command = CommandLine(parsed),
                 CodeVersion = CodeVersion(),
             };
@@ -72,6 +74,18 @@ internal static partial class TrainCommand
             return Finish(io, directory, outcome);
         });
         return command;
+    }
+
+    private static PolicyArtifact LoadInitial(string directory)
+    {
+        try
+        {
+            return PolicyArtifact.Load(directory);
+        }
+        catch (PolicyArtifactException e)
+        {
+            throw new CliUsageException($"--init-from: {e.Message}");
+        }
     }
 
     private static double[] Numbers(string text, string option)

@@ -49,6 +49,13 @@ public sealed record AlcorDnnOptions
     /// <summary>Diagnostic change of the distributed network's measurements (none by default); see <see cref="AlcorDnnFeatureProbe"/>.</summary>
     public AlcorDnnFeatureProbe Probe { get; init; }
 
+    /// <summary>
+    /// Warm start (<c>--init-from</c>): a loaded artifact of the same kind, N and widths whose weights and statistics
+    /// the training starts from, and whose step count it continues (so no training sample is drawn twice). The Adam
+    /// moments start afresh. Null (the default): weights from <see cref="Seed"/>.
+    /// </summary>
+    public PolicyArtifact? InitialArtifact { get; init; }
+
     /// <summary>Training seed: weights, activity draws, demand draws.</summary>
     public long Seed { get; init; } = 1;
 
@@ -137,8 +144,21 @@ public sealed record AlcorDnnOptions
         Require(DemandGroups >= 1 && Batch % DemandGroups == 0 && Batch / DemandGroups >= 2, $"--demand-groups must divide --batch into groups of 2 or more samples (got {DemandGroups} for {Batch})");
         Require(!Diverse || Kind is AlcorDnnKind.Centralized or AlcorDnnKind.Distributed, "--diverse is for --kind centralized or distributed");
         Require(Probe == AlcorDnnFeatureProbe.None || Kind == AlcorDnnKind.Distributed, "--probe is for --kind distributed");
+        if (InitialArtifact is { } initial)
+        {
+            var expected = Hyperparameters;
+            Require(
+                initial.Manifest.Hyperparameters is AlcorDnnHyperparameters h && h.Kind == expected.Kind && h.Users == expected.Users && h.Widths.SequenceEqual(expected.Widths),
+                string.Create(CultureInfo.InvariantCulture, $"--init-from: artifact '{initial.Manifest.Name}' is {Describe(initial.Manifest.Hyperparameters)}, but this training is {Describe(expected)}"));
+            Require(initial.Manifest.Training?.Other.ContainsKey("probe") != true, $"--init-from: artifact '{initial.Manifest.Name}' was trained with a feature probe (a diagnostic), not a starting point");
+        }
+
         Require(Name is null || Controller.Policies.LearnedPolicies.IsArtifactName(Name), $"--name must be an artifact name (letters, digits, '.', '-', '_'; got '{Name}')");
     }
+
+    private static string Describe(PolicyHyperparameters hyperparameters) => hyperparameters is AlcorDnnHyperparameters h
+        ? string.Create(CultureInfo.InvariantCulture, $"{h.KindName} with N = {h.Users} and widths {{{string.Join(", ", h.Widths)}}}")
+        : $"a {hyperparameters.Architecture} network";
 
     private static void Require(bool condition, string message)
     {

@@ -65,6 +65,12 @@ public sealed class AlcorDnnTrainer : IDisposable
         _n = options.Users;
         random.manual_seed(options.Seed);
         Model = new AlcorDnnNet(options.Hyperparameters);
+        if (options.InitialArtifact is { } initial)
+        {
+            Model.Load(initial.Weights.Tensors);
+            Steps = InitialSteps(initial);
+        }
+
         _optimizer = new ScalarSafeAdam(Model.parameters(), options.LearningRate);
         _generator = new Generator((ulong)options.Seed);
         _scenario = ScenarioCatalog.Get(AlcorDnnOptions.ScenarioName);
@@ -452,6 +458,13 @@ public sealed class AlcorDnnTrainer : IDisposable
         return values;
     }
 
+    /// <summary>The optimizer steps an artifact was trained for (its manifest's <c>training.steps</c>; 0 when it does not say).</summary>
+    public static int InitialSteps(PolicyArtifact artifact)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        return artifact.Manifest.Training?.Other.TryGetValue("steps", out var steps) == true && steps.ValueKind == JsonValueKind.Number && steps.TryGetInt32(out var value) && value >= 0 ? value : 0;
+    }
+
     private static Dictionary<string, JsonElement> Fields(AlcorDnnOptions options, int steps, double wallSeconds)
     {
         var fields = new Dictionary<string, object>(StringComparer.Ordinal)
@@ -479,6 +492,18 @@ public sealed class AlcorDnnTrainer : IDisposable
         {
             fields["demandMax"] = options.DemandMax;
             fields["demandGroups"] = options.DemandGroups;
+        }
+
+        if (options.InitialArtifact is { } initial)
+        {
+            var earlier = initial.Manifest.Training?.Other;
+            fields["initFrom"] = new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["name"] = initial.Manifest.Name,
+                ["steps"] = InitialSteps(initial),
+                ["wallSeconds"] = earlier is not null && earlier.TryGetValue("wallSeconds", out var seconds) && seconds.ValueKind == JsonValueKind.Number ? seconds.GetDouble() : null,
+                ["command"] = earlier is not null && earlier.TryGetValue("command", out var command) && command.ValueKind == JsonValueKind.String ? command.GetString() : null,
+            };
         }
 
         if (options.Probe != AlcorDnnFeatureProbe.None)

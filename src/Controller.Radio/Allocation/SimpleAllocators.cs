@@ -42,3 +42,26 @@ public sealed class RandomFullPowerAllocator(SeededRandom random) : IPowerAlloca
         }
     }
 }
+
+/// <summary>
+/// A distributed on/off rule: each link transmits at full power when its own current SNR (max power x direct gain /
+/// noise) reaches <paramref name="thresholdDb"/>, else stays silent. It sees nothing but its own current direct gain,
+/// so on i.i.d. channels it stands for what any policy with local information can do (paper 001's distributed DNN).
+/// </summary>
+public sealed class LocalThresholdAllocator(double thresholdDb) : IPowerAllocator
+{
+    private readonly double _threshold = Math.Pow(10, thresholdDb / 10);
+
+    /// <summary>The threshold in dB.</summary>
+    public double ThresholdDb => thresholdDb;
+
+    /// <inheritdoc />
+    public void Allocate(LinkSet links, Span<double> power)
+    {
+        ArgumentNullException.ThrowIfNull(links);
+        for (var i = 0; i < links.Count; i++)
+        {
+            power[i] = links.MaxPower * links.Gain(i, i) >= _threshold * links.Noise ? links.MaxPower : 0;
+        }
+    }
+}

@@ -34,6 +34,7 @@ public static class PolicyCatalog
         ("itlinq", "ITLinQ on/off scheduling in PF order (M = 10^2.5, eta = 0.5)"),
         ("equal-power", "total budget split equally over the transmitters (paper 004)"),
         ("random-full-power", "full power with probability budget / (p0 m) (paper 004)"),
+        ("local-threshold:<T>", "distributed on/off rule: a link transmits at full power when its own current SNR is at least T dB, else stays silent (it sees only its own direct gain)"),
         ("greedy-on-off", "centralized on/off reference: switches on at full power, one at a time, the link that raises the sum rate most, while it rises and the total power budget allows"),
     ];
 
@@ -83,6 +84,13 @@ public static class PolicyCatalog
             case "random-full-power":
                 NoArgument(name, argument);
                 return new RandomFullPowerAllocator(SeededRandom.ForStream(seed, RandomStreams.Policy, (ulong)configurationIndex));
+            case "local-threshold":
+                if (argument is null || !double.TryParse(argument, NumberStyles.Float, CultureInfo.InvariantCulture, out var thresholdDb) || !double.IsFinite(thresholdDb) || thresholdDb < -50 || thresholdDb > 100)
+                {
+                    throw new RadioInputException($"Policy 'local-threshold' needs an SNR threshold in dB in [-50, 100] after the colon, e.g. local-threshold:17 (got '{spec}').");
+                }
+
+                return new LocalThresholdAllocator(thresholdDb);
             case "greedy-on-off":
                 NoArgument(name, argument);
                 return new GreedyOnOffAllocator();

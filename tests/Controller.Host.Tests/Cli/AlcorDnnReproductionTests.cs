@@ -20,8 +20,18 @@ public sealed class AlcorDnnReproductionTests : IDisposable
     {
         var rows = new AlcorTable1Reproduction(Small with { Slots = 40 }).Run(1, null, CancellationToken.None);
 
-        Assert.Equal([5.88, 5.63, 5.82, 5.45, 5.88, 6.38, 6.30, 6.31, 6.09, 6.8, 6.56, 6.56, 6.52, 6.35, 7.29, 6.71, 6.72, 6.66, 6.62, 7.72], rows.Select(r => r.Expected));
+        // Per kappa: the five columns, then the own-gain ceiling held against the paper's distributed (non-diverse) number.
+        Assert.Equal([5.88, 5.63, 5.82, 5.45, 5.88, 5.45, 6.38, 6.30, 6.31, 6.09, 6.8, 6.09, 6.56, 6.56, 6.52, 6.35, 7.29, 6.35, 6.71, 6.72, 6.66, 6.62, 7.72, 6.62], rows.Select(r => r.Expected));
         Assert.All(rows, r => Assert.InRange(r.Obtained, 1, 12));
+        var ceilings = rows.Where(r => r.Label.Contains("own-gain ceiling", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(4, ceilings.Length);
+        Assert.All(ceilings, r =>
+        {
+            Assert.Equal(RowCheck.AtMost, r.Check);
+            Assert.InRange(r.Extra!["thresholdDb"], 10, 25);
+            Assert.Contains($"local-threshold:{r.Extra["thresholdDb"].ToString(System.Globalization.CultureInfo.InvariantCulture)} ", r.Label, StringComparison.Ordinal);
+            Assert.InRange(r.Extra["greedyOnOffSumRate"], 1, 12);
+        });
     }
 
     [Fact]
