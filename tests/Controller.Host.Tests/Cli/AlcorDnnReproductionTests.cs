@@ -129,6 +129,7 @@ public sealed class AlcorDnnReproductionTests : IDisposable
     [InlineData("--kind", "fixed", "--demands")]
     [InlineData("--kind", "sideways", "--kind")]
     [InlineData("--users", "1", "--users")]
+    [InlineData("--init-from", "no-such-artifact-dir", "--init-from: ")]
     public void Bad_Train_Options_Are_One_Line_Usage_Errors_And_Write_Nothing(string option, string value, string named)
     {
         var output = Path.Combine(_directory, "bad");
