@@ -37,9 +37,10 @@ public sealed class AlcorDnnReproductionTests : IDisposable
     [Fact]
     public void Table2_Rows_Carry_The_Papers_Numbers_And_Gp_Meets_Demands_Where_Feasible()
     {
-        var rows = new AlcorTable2Reproduction(Small, [10]).Run(1, null, CancellationToken.None);
+        var rows = new AlcorTable2Reproduction(Small with { Slots = 100 }, [10, 50]).Run(1, null, CancellationToken.None);
 
-        Assert.Equal([5.41, 0, 4.37, 0, 6.82, 0, 3.86, 1e-6], rows.Select(r => r.Expected));
+        Assert.Equal([5.41, 0, 4.37, 0, 6.82, 0, 3.86, 1e-6, 6.67, 0, 5.95, 0, 6.16, 0, 4.73, 1e-6], rows.Select(r => r.Expected));
+        Assert.All(rows.Where(r => r.Label.Contains("sum rate", StringComparison.Ordinal) && !r.Label.Contains("GP", StringComparison.Ordinal)), r => Assert.InRange(r.Obtained, 1, 12));
         Assert.All(rows, r => Assert.True(double.IsFinite(r.Obtained), r.Label)); // NaN would break --json
         Assert.True(rows[^1].WithinTolerance, $"GP shortfall {rows[^1].Obtained}");
         Assert.InRange(rows[^2].Extra!["feasibleFraction"], 0, 1);
