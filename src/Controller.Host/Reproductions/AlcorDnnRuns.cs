@@ -114,9 +114,13 @@ internal static class AlcorDnnRuns
     /// each slot (the series of paper 001's Figs. 1 and 3).
     /// </summary>
     public static (double[][] Rates, double[][] Lambdas) Trace(string inner, int users, IReadOnlyList<double> demands, int slots, ulong seed, CancellationToken cancellationToken)
+        => Trace(inner, "gaussian-ic", Settings(users, demands, 1), users, slots, seed, cancellationToken);
+
+    /// <summary>As <see cref="Trace(string, int, IReadOnlyList{double}, int, ulong, CancellationToken)"/> on any scenario with one link per user (its settings carry the demands).</summary>
+    public static (double[][] Rates, double[][] Lambdas) Trace(string inner, string scenarioName, IReadOnlyList<KeyValuePair<string, string>> scenarioSettings, int users, int slots, ulong seed, CancellationToken cancellationToken)
     {
-        var scenario = ScenarioCatalog.Get("gaussian-ic");
-        var settings = scenario.Resolve(Settings(users, demands, 1));
+        var scenario = ScenarioCatalog.Get(scenarioName);
+        var settings = scenario.Resolve(scenarioSettings);
         var configuration = scenario.CreateConfiguration(settings, seed, 0);
         var policy = (AlcorPolicy)HostPolicies.Provider.Create($"alcor({inner})", seed, 0);
         var fairness = new ProportionalFairSelector(configuration.Receivers, configuration.Transmitters);

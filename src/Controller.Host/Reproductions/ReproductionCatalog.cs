@@ -14,6 +14,7 @@ internal static class ReproductionCatalog
         new AlcorTable3Reproduction(),
         new AlcorTable4DnnReproduction(),
         new AlcorFig1Reproduction(),
+        new AlcorFig4Reproduction(),
         new DbinumSingleLinkReproduction(),
         new DbinumFiveUsersReproduction(),
         new DbinumAbileneReproduction(),

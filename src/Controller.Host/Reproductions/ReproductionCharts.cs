@@ -13,12 +13,12 @@ namespace Controller.Host.Reproductions;
 /// DBiNUM and standard NUM and the four rates against rounds for both parameter sets (Figs. 5-6);
 /// <c>isac-pareto</c> and <c>isac-power</c>: paper 002's fronts, worst-case WSR against log10 CRLB, one line per eps or power budget;
 /// <c>isac-convergence</c>: hypervolume of BOBLRBF's and BOBLRBF-DNN's fronts against iterations (layers) and against wall time (Fig. 5).
-/// <c>alcor-fig1</c> and <c>alcor-table3</c>: paper 001's rates and lambdas over time (<see cref="AlcorCharts"/>).
+/// <c>alcor-fig1</c>, <c>alcor-table3</c> and <c>alcor-fig4</c>: paper 001's rates and lambdas over time (<see cref="AlcorCharts"/>).
 /// </summary>
 internal static class ReproductionCharts
 {
     /// <summary>The reproductions that have a chart.</summary>
-    public static IReadOnlyList<string> Charted { get; } = ["agg-gnn", "agg-gnn-hops", "agg-gnn-async", "agg-gnn-transfer", "dbinum-five-users", "dbinum-abilene", "isac-pareto", "isac-power", "isac-convergence", "alcor-fig1", "alcor-table3"];
+    public static IReadOnlyList<string> Charted { get; } = ["agg-gnn", "agg-gnn-hops", "agg-gnn-async", "agg-gnn-transfer", "dbinum-five-users", "dbinum-abilene", "isac-pareto", "isac-power", "isac-convergence", "alcor-fig1", "alcor-table3", "alcor-fig4"];
 
     // Bars of agg-gnn-async's asynchronous row: its field, the bar's label.
     private static readonly (string Field, string Label)[] AsyncBars =
@@ -36,8 +36,16 @@ internal static class ReproductionCharts
         ArgumentNullException.ThrowIfNull(rows);
         switch (name)
         {
-            case "alcor-fig1" or "alcor-table3":
-                AlcorCharts.Draw(name == "alcor-fig1" ? $"alcor-fig1: N = 5, ALCOR (centralized DNN), seed {seed}" : $"alcor-table3 (fig. 3): N = 20, ALCOR (centralized DNN), seed {seed}", rows, path);
+            case "alcor-fig1" or "alcor-table3" or "alcor-fig4":
+                AlcorCharts.Draw(
+                    name switch
+                    {
+                        "alcor-fig1" => $"alcor-fig1: N = 5, ALCOR (centralized DNN), seed {seed}",
+                        "alcor-table3" => $"alcor-table3 (fig. 3): N = 20, ALCOR (centralized DNN), seed {seed}",
+                        _ => $"alcor-fig4: alcor-cellular, N = 50, ALCOR (WMMSE), seed {seed}",
+                    },
+                    rows,
+                    path);
                 break;
 
             case "agg-gnn":

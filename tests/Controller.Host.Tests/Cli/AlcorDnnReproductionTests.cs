@@ -64,6 +64,23 @@ public sealed class AlcorDnnReproductionTests : IDisposable
     }
 
     [Fact]
+    public void Fig4_Rows_Carry_The_Captions_Demands_And_The_Chart_Is_Drawn()
+    {
+        var rows = new AlcorFig4Reproduction(slots: 200).Run(1, null, CancellationToken.None);
+
+        // Three demand groups against their demands, the sum rate against the demands' sum (5 x 2 + 6 x 3 + 5 = 33), viol.
+        Assert.Equal([2, 3, 5, 33, 0], rows.Select(r => r.Expected));
+        Assert.All(rows.Take(3), r => Assert.InRange(r.Obtained, 0, 12));
+        Assert.InRange(rows[^1].Obtained, 0, 100);
+        var series = rows[^1].Extra!;
+        Assert.Equal(12, AlcorCharts.Users(series).Length);
+        Assert.Equal(5, series["demand31"]);
+        var path = Path.Combine(_directory, "fig4.png");
+        ReproductionCharts.Draw("alcor-fig4", 1, rows, path);
+        Assert.Equal((byte)0x89, File.ReadAllBytes(path)[0]);
+    }
+
+    [Fact]
     public void Table4Dnn_Rows_Carry_The_Papers_Numbers()
     {
         var rows = new AlcorTable4DnnReproduction(Small).Run(1, null, CancellationToken.None);
@@ -108,7 +125,7 @@ public sealed class AlcorDnnReproductionTests : IDisposable
     [Fact]
     public void Catalog_Knows_Them_All()
     {
-        foreach (var name in new[] { "alcor-table1", "alcor-table2", "alcor-table3", "alcor-table4-dnn", "alcor-fig1" })
+        foreach (var name in new[] { "alcor-table1", "alcor-table2", "alcor-table3", "alcor-table4-dnn", "alcor-fig1", "alcor-fig4" })
         {
             Assert.Contains("001", ReproductionCatalog.Get(name).Paper, StringComparison.Ordinal);
         }
