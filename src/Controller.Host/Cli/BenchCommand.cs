@@ -8,8 +8,8 @@ using Controller.Optimization.Policies;
 
 namespace Controller.Host.Cli;
 
-/// <summary><c>controller bench runtime|loop|inference|api|failover|isac</c>: measurements a user can repeat on their own machine.</summary>
-internal static class BenchCommand
+/// <summary><c>controller bench runtime|loop|inference|api|failover|isac|alcor-dnn</c>: measurements a user can repeat on their own machine.</summary>
+internal static partial class BenchCommand
 {
     public static Command Create(CliStreams io) => new("bench", "Measure the controller's parts on this machine.")
     {
@@ -19,6 +19,7 @@ internal static class BenchCommand
         CreateApi(io),
         CreateFailover(io),
         CreateIsac(io),
+        CreateAlcorDnn(io),
     };
 
     private static Command CreateIsac(CliStreams io)

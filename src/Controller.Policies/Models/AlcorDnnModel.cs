@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Controller.Policies.ArtifactFormat;
 
 namespace Controller.Policies.Models;
@@ -145,12 +146,7 @@ public sealed class AlcorDnnModel
                 var y = _b.AsSpan(r * outWidth, outWidth);
                 for (var o = 0; o < outWidth; o++)
                 {
-                    var row = weight.Slice(o * inWidth, inWidth);
-                    var sum = bias[o];
-                    for (var i = 0; i < inWidth; i++)
-                    {
-                        sum += row[i] * x[i];
-                    }
+                    var sum = bias[o] + TensorPrimitives.Dot(weight.Slice(o * inWidth, inWidth), x);
 
                     if (last)
                     {
