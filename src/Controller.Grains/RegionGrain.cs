@@ -348,7 +348,10 @@ internal sealed partial class RegionGrain(
             last?.Beamformed ?? false,
             isac?.WarmStarts ?? 0,
             isac?.Last?.Iterations ?? 0,
-            last is null ? [] : [.. last.Targets.SelectMany(p => new[] { p.X, p.Y })]);
+            last is null ? [] : [.. last.Targets.SelectMany(p => new[] { p.X, p.Y })],
+            isac?.LastIterationBudget ?? 0,
+            isac?.Adaptive ?? false,
+            isac is null || double.IsNaN(isac.LastSolveMs) ? null : isac.LastSolveMs);
     }
 
     /// <summary>JSON and the dashboard have no infinity: an unobservable CRLB shows as none.</summary>
@@ -550,13 +553,20 @@ internal sealed partial class RegionGrain(
             }
         }
 
-        using (ControlTelemetry.Source.StartActivity("decide"))
+        using (var decide = ControlTelemetry.Source.StartActivity("decide"))
         {
             _configuration.Load(telemetry, _overrides);
             _decision.Beams = null;
-            if (_policy is IsacPolicy isac && state.State.CommunicationWeight is { } weight)
+            var isac = _policy as IsacPolicy;
+            if (isac is not null)
             {
-                isac.CommunicationWeight = weight;
+                if (state.State.CommunicationWeight is { } weight)
+                {
+                    isac.CommunicationWeight = weight;
+                }
+
+                // The adaptive iteration budget fits the solve into a share of this region's period (a fixed I ignores it).
+                isac.LoopPeriodMs = PeriodMs;
             }
 
             if (_policy is IAsyncAllocationPolicy silo)
@@ -576,6 +586,13 @@ internal sealed partial class RegionGrain(
             else
             {
                 _policy!.Decide(_configuration, _fairness, _decision);
+            }
+
+            if (isac is not null)
+            {
+                instruments.IsacIterations(isac.LastIterationBudget, isac.Adaptive);
+                decide?.SetTag("isac.iterations", isac.LastIterationBudget);
+                decide?.SetTag("isac.solve-ms", isac.LastSolveMs);
             }
         }
 
