@@ -15,8 +15,13 @@ internal static class LoopReport
         var settings = result.Settings;
         writer.WriteStartObject();
         writer.WriteString("scenario", settings.Scenario);
-        writer.WriteNumber("cells", settings.Cells);
-        writer.WriteNumber("users", settings.Users);
+        if (!settings.IsIsac)
+        {
+            // The isac scenario's regions have their own cells and users; --cells and --users do not size them.
+            writer.WriteNumber("cells", settings.Cells);
+            writer.WriteNumber("users", settings.Users);
+        }
+
         writer.WriteNumber("regions", settings.Regions);
         writer.WriteNumber("periodMs", settings.PeriodMs);
         writer.WriteString("policy", settings.Policy);
@@ -27,7 +32,11 @@ internal static class LoopReport
         writer.WriteNumber("durationSeconds", settings.DurationSeconds);
         writer.WriteNumber("runs", runs.Count);
         WriteMeasured(writer, result);
-        writer.WriteNumber("targetUserUpdatesPerSecond", Math.Round(settings.Users * 1000.0 / settings.PeriodMs));
+        if (!settings.IsIsac)
+        {
+            writer.WriteNumber("targetUserUpdatesPerSecond", Math.Round(settings.Users * 1000.0 / settings.PeriodMs));
+        }
+
         if (baseline is not null)
         {
             writer.WriteStartObject("baseline");

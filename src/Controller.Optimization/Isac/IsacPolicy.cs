@@ -22,10 +22,11 @@ namespace Controller.Optimization.Isac;
 /// design of <see cref="IsacNetwork.InitialBeams"/>, as the first slot does.
 /// <para>
 /// Iterations: a name with I (<c>isac-robust:10</c>) runs exactly I per slot. A name without (<c>isac-robust</c>,
-/// <c>isac-robust:auto</c>) adapts them to the loop period a region gives (<see cref="LoopPeriodMs"/>): the solve is
-/// timed and <see cref="IsacIterationBudget"/> picks the next slot's iterations so that it takes at most
-/// <see cref="BudgetFraction"/> of the period. With no period (<c>controller eval</c>, a policy inside a wrapper) it
-/// runs <see cref="DefaultIterations"/> per slot, so those results stay reproducible.
+/// <c>isac-robust:auto</c>) adapts them to the region's loop: after every loop the region reports how long after its
+/// tick's boundary the loop ended (<see cref="EndLoop"/>) and <see cref="IsacIterationBudget"/> picks the next slot's
+/// iterations so that this stays within <see cref="BudgetFraction"/> of the period. Where nothing reports
+/// (<c>controller eval</c>, a policy inside a wrapper) it runs <see cref="DefaultIterations"/> per slot, so those
+/// results stay reproducible.
 /// </para>
 /// </remarks>
 public sealed class IsacPolicy : IAllocationPolicy
@@ -46,9 +47,9 @@ public sealed class IsacPolicy : IAllocationPolicy
     public const string AutoIterations = "auto";
 
     /// <summary>
-    /// Share of the loop period the adaptive budget lets the solve take. The rest is for the loop's other stages (pull,
-    /// push, the users' learning) and for the scatter of the solve's wall time on a shared machine (its p99 was 10-20
-    /// times its p50 on this project's 2-core machine), so that one slow loop does not run into the next tick.
+    /// Share of the loop period the adaptive budget aims the loop's response time at (from the tick's boundary to the
+    /// loop's end: the wait for a scheduler thread, pull, decide, push, learn). The other half is the margin for the
+    /// scatter of that time on a shared machine, so that a slow loop does not run past the next boundary (an overrun).
     /// </summary>
     public const double BudgetFraction = 0.5;
 
@@ -58,7 +59,7 @@ public sealed class IsacPolicy : IAllocationPolicy
     private readonly BoblrbfOptions _options;
     private readonly IsacIterationBudget? _budget;
     private double _weight = DefaultCommunicationWeight;
-    private double? _periodMs;
+    private bool _decidedSinceLoopEnd;
 
     /// <summary>Creates the policy with a fixed budget of <paramref name="iterations"/> per slot; <paramref name="robust"/> false is the eps = 0 baseline.</summary>
     public IsacPolicy(bool robust, int iterations)
@@ -77,7 +78,7 @@ public sealed class IsacPolicy : IAllocationPolicy
 
     /// <summary>
     /// The policy with the adaptive budget: <see cref="DefaultIterations"/> on the first slot (and on every slot while no
-    /// period is given), then what <see cref="IsacIterationBudget"/> picks, at most <paramref name="cap"/>.
+    /// region reports its loops, <see cref="EndLoop"/>), then what <see cref="IsacIterationBudget"/> picks, at most <paramref name="cap"/>.
     /// </summary>
     public static IsacPolicy CreateAdaptive(bool robust, int cap = IsacIterationBudget.DefaultCap) =>
         new(robust, DefaultIterations, new IsacIterationBudget(Math.Min(DefaultIterations, cap), cap));
@@ -88,29 +89,20 @@ public sealed class IsacPolicy : IAllocationPolicy
     /// <summary>True when the iterations adapt to the loop period (the name gave no I), false for a fixed I.</summary>
     public bool Adaptive => _budget is not null;
 
-    /// <summary>Iterations per subproblem the next slot gets: the fixed I, or the adaptive budget's pick when a period is set.</summary>
-    public int Iterations => _budget is not null && _periodMs is not null ? _budget.Iterations : _options.MaxIterations;
+    /// <summary>Iterations per subproblem the next slot gets: the fixed I, or the adaptive budget's pick.</summary>
+    public int Iterations => _budget?.Iterations ?? _options.MaxIterations;
 
     /// <summary>The most iterations a slot gets: I for a fixed budget, the adaptive budget's cap otherwise.</summary>
     public int IterationCap => _budget?.Cap ?? _options.MaxIterations;
 
-    /// <summary>
-    /// The loop period, ms, of the region that runs this policy (set before every loop); null: none (a fixed
-    /// <see cref="DefaultIterations"/> per slot for the adaptive policy). Ignored by a fixed I.
-    /// </summary>
-    public double? LoopPeriodMs
-    {
-        get => _periodMs;
-        set => _periodMs = value is null or (> 0 and < double.PositiveInfinity)
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(value), value, "The loop period must be a finite number of milliseconds > 0.");
-    }
-
     /// <summary>Iterations per subproblem the last slot was given, 0 before the first.</summary>
     public int LastIterationBudget { get; private set; }
 
-    /// <summary>Wall time of the last slot's solve, ms (what the adaptive budget reacts to), NaN before the first.</summary>
+    /// <summary>Wall time of the last slot's solve, ms, NaN before the first.</summary>
     public double LastSolveMs { get; private set; } = double.NaN;
+
+    /// <summary>Response time of the last loop a region reported (<see cref="EndLoop"/>), ms, NaN before the first.</summary>
+    public double LastResponseMs { get; private set; } = double.NaN;
 
     /// <summary>The operator's trade-off: 0 = sensing only, 1 = communication only (BOBLRBF's preference direction).</summary>
     public double CommunicationWeight
@@ -144,17 +136,12 @@ public sealed class IsacPolicy : IAllocationPolicy
         var warm = Last is { } last && last.Beams.Length == network.BeamLength;
         var start = warm ? Last!.Beams : network.InitialBeams();
         LastStart = start;
-        var adaptive = _budget is not null && _periodMs is not null;
-        var options = adaptive && _budget!.Iterations != _options.MaxIterations ? _options with { MaxIterations = _budget.Iterations } : _options;
+        var options = _budget is not null && _budget.Iterations != _options.MaxIterations ? _options with { MaxIterations = _budget.Iterations } : _options;
         var started = Stopwatch.GetTimestamp();
         var solution = BoblrbfSolver.Solve(network, Robust ? isac!.RelativeError : 0, _weight, options, start);
         LastSolveMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         LastIterationBudget = options.MaxIterations;
-        if (adaptive)
-        {
-            _budget!.Observe(LastSolveMs, BudgetFraction * _periodMs!.Value);
-        }
-
+        _decidedSinceLoopEnd = true;
         Last = solution;
         if (warm)
         {
@@ -179,6 +166,35 @@ public sealed class IsacPolicy : IAllocationPolicy
             decision.ServedReceiver[l] = served;
             decision.Power[l] = served < 0 ? 0 : Math.Min(network.Power(solution.Beams, l), configuration.Constants.MaxPower);
         }
+    }
+
+    /// <summary>
+    /// A region's loop that ran this policy ended <paramref name="responseMs"/> after its tick's boundary, in a loop of
+    /// <paramref name="periodMs"/>: the adaptive budget picks the next slot's iterations from it (see
+    /// <see cref="IsacIterationBudget"/>; target <see cref="BudgetFraction"/> of the period). Ignored by a fixed I, and
+    /// when no slot was decided since the last call (a loop that failed before deciding). Nothing calls it in
+    /// <c>controller eval</c>, where the adaptive policy therefore runs <see cref="DefaultIterations"/> per slot.
+    /// </summary>
+    public void EndLoop(double responseMs, double periodMs)
+    {
+        if (!double.IsFinite(responseMs) || responseMs < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(responseMs), responseMs, "A loop's response time must be a finite number of milliseconds >= 0.");
+        }
+
+        if (!double.IsFinite(periodMs) || periodMs <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(periodMs), periodMs, "The loop period must be a finite number of milliseconds > 0.");
+        }
+
+        if (_budget is null || !_decidedSinceLoopEnd)
+        {
+            return;
+        }
+
+        _decidedSinceLoopEnd = false;
+        LastResponseMs = responseMs;
+        _budget.Observe(responseMs, BudgetFraction * periodMs);
     }
 
     /// <summary>
