@@ -134,10 +134,9 @@ public sealed class IsacPolicyTests
     public void Decide_ExplicitIterations_GiveTheSolversBeamsWhateverThePeriod(string spec, bool robust)
     {
         // An explicit I is what it was before the adaptive budget: BoblrbfSolver.Solve with I iterations, 10 worst-case
-        // steps, two threads, warm-started from the last design, here over three slots with a (short) period set as a
-        // region sets it, which must not change anything.
+        // steps, two threads, warm-started from the last design, here over three slots whose loops a region reports as
+        // far over their period, which must not change anything.
         var policy = (IsacPolicy)ControlPolicies.Provider.Create(spec, 1, 0);
-        policy.LoopPeriodMs = 1;
         var configuration = Configuration();
         var options = new BoblrbfOptions { MaxIterations = policy.Iterations, WorstCaseIterations = 10, MaxDegreeOfParallelism = 2 };
         var eps = robust ? configuration.RelativeError : 0;
@@ -155,14 +154,15 @@ public sealed class IsacPolicyTests
             Assert.Equal(expected.Crlb, solution.Crlb);
             Assert.False(policy.Adaptive);
             Assert.Equal(options.MaxIterations, policy.LastIterationBudget);
+            policy.EndLoop(responseMs: 1000, periodMs: 10);
             beams = expected.Beams;
         }
     }
 
     [Fact]
-    public void Decide_AdaptiveWithoutAPeriod_RunsTheDefaultIterationsAsAFixedBudgetDoes()
+    public void Decide_AdaptiveWithoutLoopReports_RunsTheDefaultIterationsAsAFixedBudgetDoes()
     {
-        // controller eval gives no period: the adaptive policy then decides as isac-robust:10, so eval stays reproducible.
+        // controller eval reports no loops: the adaptive policy then decides as isac-robust:10, so eval stays reproducible.
         var adaptive = (IsacPolicy)ControlPolicies.Provider.Create("isac-robust", 1, 0);
         var fixedTen = (IsacPolicy)ControlPolicies.Provider.Create($"isac-robust:{IsacPolicy.DefaultIterations}", 1, 0);
         var configuration = Configuration();
@@ -184,13 +184,11 @@ public sealed class IsacPolicyTests
     [Theory]
     [InlineData(20.0, -1)]
     [InlineData(1000.0, 1)]
-    public void Decide_AdaptiveWithAPeriod_FeedsTheTimedSolveToTheBudget(double periodMs, int direction)
+    public void EndLoop_FeedsTheLoopsResponseTimeToTheBudget(double periodMs, int direction)
     {
-        // Every solve "takes" 30 ms on a stepping clock: over half of a 20 ms period the budget goes down, under half of
-        // a 1 s period it goes up, and it stays within [1, cap].
+        // Every loop ends 30 ms after its boundary: over half of a 20 ms period the budget goes down, under half of a
+        // 1 s period it goes up, and it stays within [1, cap].
         var policy = IsacPolicy.TryCreate("isac-nonrobust:auto:0.3")!;
-        policy.Clock = new SteppingClock(TimeSpan.FromMilliseconds(30));
-        policy.LoopPeriodMs = periodMs;
         var configuration = Configuration();
         var budgets = new List<int>();
         for (var slot = 0; slot < 4; slot++)
@@ -202,7 +200,8 @@ public sealed class IsacPolicyTests
 
             Decide(policy, configuration);
             budgets.Add(policy.LastIterationBudget);
-            Assert.Equal(30, policy.LastSolveMs, 9);
+            policy.EndLoop(responseMs: 30, periodMs);
+            Assert.Equal(30, policy.LastResponseMs);
         }
 
         Assert.Equal(0.3, policy.CommunicationWeight);
@@ -215,26 +214,34 @@ public sealed class IsacPolicyTests
         Assert.All(budgets, b => Assert.InRange(b, IsacIterationBudget.Minimum, IsacIterationBudget.DefaultCap));
     }
 
-    /// <summary>A clock whose every reading is <paramref name="step"/> after the one before.</summary>
-    private sealed class SteppingClock(TimeSpan step) : TimeProvider
+    [Fact]
+    public void EndLoop_WithoutADecisionSince_ChangesNothing()
     {
-        private long _ticks;
+        // A loop that failed before deciding reports too; only a decided slot may move the budget, and only once.
+        var policy = IsacPolicy.TryCreate("isac-robust")!;
+        policy.EndLoop(responseMs: 500, periodMs: 100);
+        Assert.Equal(IsacPolicy.DefaultIterations, policy.Iterations);
 
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        Decide(policy, Configuration());
+        policy.EndLoop(responseMs: 500, periodMs: 100);
+        var after = policy.Iterations;
+        policy.EndLoop(responseMs: 500, periodMs: 100);
 
-        public override long GetTimestamp() => _ticks += step.Ticks;
+        Assert.True(after < IsacPolicy.DefaultIterations, $"{after}");
+        Assert.Equal(after, policy.Iterations);
     }
 
     [Theory]
-    [InlineData(0.0)]
-    [InlineData(-5.0)]
-    [InlineData(double.NaN)]
-    [InlineData(double.PositiveInfinity)]
-    public void LoopPeriod_NotPositive_Refused(double period)
+    [InlineData(10.0, 0.0)]
+    [InlineData(10.0, double.NaN)]
+    [InlineData(-1.0, 100.0)]
+    [InlineData(double.PositiveInfinity, 100.0)]
+    public void EndLoop_BadTimes_Refused(double responseMs, double periodMs)
     {
         var policy = IsacPolicy.TryCreate("isac-robust")!;
-        Assert.Throws<ArgumentOutOfRangeException>(() => policy.LoopPeriodMs = period);
-        Assert.Null(policy.LoopPeriodMs);
+        Decide(policy, Configuration());
+        Assert.Throws<ArgumentOutOfRangeException>(() => policy.EndLoop(responseMs, periodMs));
+        Assert.Equal(IsacPolicy.DefaultIterations, policy.Iterations);
     }
 
     [Fact]
