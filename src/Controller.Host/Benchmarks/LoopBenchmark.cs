@@ -123,7 +123,7 @@ internal static class LoopBenchmark
         var topology = silo.Services.GetRequiredService<ControlTopology>();
         var monitor = silo.Services.GetRequiredService<ControlPlaneMonitor>();
         // Activate every grain before the clock starts (activation reads state and is not part of a loop).
-        await Task.WhenAll(simulator.Topology.Regions.Select(r => runtime.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(cancellationToken))).ConfigureAwait(false);
+        await StatusesAsync(runtime, simulator, cancellationToken).ConfigureAwait(false);
         setupClock.Stop();
         await runtime.StartAllAsync(topology, settings.Policy, settings.PeriodMs, cancellationToken).ConfigureAwait(false);
         progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench loop: set up in {setupClock.Elapsed.TotalSeconds:F1} s; warming up {settings.WarmupSeconds:F0} s"));
@@ -143,7 +143,7 @@ internal static class LoopBenchmark
             await Task.Delay(TimeSpan.FromSeconds(Math.Min(1, (end - clock.Elapsed).TotalSeconds)), cancellationToken).ConfigureAwait(false);
             if (quality is not null)
             {
-                quality.Add(await Task.WhenAll(simulator.Topology.Regions.Select(r => runtime.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(cancellationToken))).ConfigureAwait(false));
+                quality.Add(await StatusesAsync(runtime, simulator, cancellationToken).ConfigureAwait(false));
             }
 
             var view = monitor.Aggregate();
@@ -190,6 +190,7 @@ internal static class LoopBenchmark
         double M(Func<LoopBenchmarkResult, double> value) => RateStatistics.Percentile([.. runs.Select(value)], 50);
         long L(Func<LoopBenchmarkResult, long> value) => (long)Math.Floor(M(r => value(r)));
         var isac = runs.Select(r => r.Isac).OfType<IsacLoopQuality>().ToArray();
+        double Q(Func<IsacLoopQuality, double> value) => RateStatistics.Percentile([.. isac.Select(value)], 50);
         return new LoopBenchmarkResult(
             runs[0].Settings,
             L(r => r.Loops),
@@ -208,12 +209,12 @@ internal static class LoopBenchmark
             M(r => r.GcPauseMs))
         {
             Isac = isac.Length == 0 ? null : new IsacLoopQuality(
-                (long)RateStatistics.Percentile([.. isac.Select(q => (double)q.Samples)], 50),
-                RateStatistics.Percentile([.. isac.Select(q => q.MeanIterations)], 50),
+                (long)Q(q => q.Samples),
+                Q(q => q.MeanIterations),
                 isac.Min(q => q.MinIterations),
                 isac.Max(q => q.MaxIterations),
-                RateStatistics.Percentile([.. isac.Select(q => q.MeanTrueWsr)], 50),
-                RateStatistics.Percentile([.. isac.Select(q => q.MeanCrlb)], 50)),
+                Q(q => q.MeanTrueWsr),
+                Q(q => q.MeanCrlb)),
         };
     }
 
@@ -255,9 +256,13 @@ internal static class LoopBenchmark
             : new IsacLoopQuality(_samples, _iterations / _samples, _min, _max, _wsr / _samples, _crlbSamples == 0 ? double.NaN : _crlb / _crlbSamples);
     }
 
+    /// <summary>Every region's status (activating the regions not yet active).</summary>
+    private static Task<RegionStatus[]> StatusesAsync(IGrainFactory runtime, RanSimulator simulator, CancellationToken cancellationToken) =>
+        Task.WhenAll(simulator.Topology.Regions.Select(r => runtime.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(cancellationToken)));
+
     private static async Task<(long Iterations, long Overruns, long Failed)> SnapshotAsync(IGrainFactory runtime, RanSimulator simulator, CancellationToken cancellationToken)
     {
-        var statuses = await Task.WhenAll(simulator.Topology.Regions.Select(r => runtime.GetGrain<IRegionGrain>(r.RegionId).GetStatusAsync(cancellationToken))).ConfigureAwait(false);
+        var statuses = await StatusesAsync(runtime, simulator, cancellationToken).ConfigureAwait(false);
         return (
             statuses.Sum(s => s.Iterations),
             statuses.Sum(s => s.Overruns),
