@@ -30,6 +30,9 @@ public sealed class LoopSchedule
     /// <summary>Boundaries skipped so far.</summary>
     public long Overruns { get; private set; }
 
+    /// <summary>The boundary the last tick ran (<see cref="OnTick"/>), or null before the first.</summary>
+    public DateTimeOffset? LastBoundary { get; private set; }
+
     /// <summary>Index of the boundary the next tick belongs to.</summary>
     public long NextTick => _next;
 
@@ -46,6 +49,7 @@ public sealed class LoopSchedule
         var skipped = current - _next;
         Overruns += skipped;
         _next = current + 1;
+        LastBoundary = _start + TimeSpan.FromTicks(current * _periodTicks);
         return skipped;
     }
 

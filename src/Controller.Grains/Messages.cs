@@ -214,6 +214,9 @@ public sealed record RegionStatus(
 /// <param name="WarmStarts">Loops of this activation's ISAC policy that started from the previous loop's design.</param>
 /// <param name="SolverIterations">BOBLRBF iterations of the last loop's subproblem.</param>
 /// <param name="Targets">Where the targets were, (x, y) in m.</param>
+/// <param name="IterationBudget">BOBLRBF iterations per subproblem the last loop was given (0 before the first).</param>
+/// <param name="AdaptiveBudget">True when the policy adapts its iterations to the loop period (its name gave no I).</param>
+/// <param name="SolveMs">Wall time of the last loop's solve, ms (what the adaptive budget reacts to); null before the first.</param>
 [GenerateSerializer]
 [Immutable]
 [Alias("isac-view")]
@@ -226,4 +229,7 @@ public sealed record IsacView(
     bool Beamformed,
     long WarmStarts,
     int SolverIterations,
-    IReadOnlyList<double> Targets);
+    IReadOnlyList<double> Targets,
+    int IterationBudget = 0,
+    bool AdaptiveBudget = false,
+    double? SolveMs = null);

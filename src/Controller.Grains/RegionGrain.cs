@@ -259,7 +259,7 @@ internal sealed partial class RegionGrain(
         return Task.CompletedTask;
     }
 
-    public Task<LoopOutcome> RunLoopAsync(CancellationToken cancellationToken) => RunLoopCoreAsync(timed: false, cancellationToken);
+    public Task<LoopOutcome> RunLoopAsync(CancellationToken cancellationToken) => RunLoopCoreAsync(timed: false, boundary: null, cancellationToken);
 
     public async Task SetPolicyAsync(string policy, CancellationToken cancellationToken)
     {
@@ -348,7 +348,10 @@ internal sealed partial class RegionGrain(
             last?.Beamformed ?? false,
             isac?.WarmStarts ?? 0,
             isac?.Last?.Iterations ?? 0,
-            last is null ? [] : [.. last.Targets.SelectMany(p => new[] { p.X, p.Y })]);
+            last is null ? [] : [.. last.Targets.SelectMany(p => new[] { p.X, p.Y })],
+            isac?.LastIterationBudget ?? 0,
+            isac?.Adaptive ?? false,
+            isac is null || double.IsNaN(isac.LastSolveMs) ? null : isac.LastSolveMs);
     }
 
     /// <summary>JSON and the dashboard have no infinity: an unobservable CRLB shows as none.</summary>
@@ -437,7 +440,7 @@ internal sealed partial class RegionGrain(
         }
 
         CountOverruns(schedule.OnTick(time.GetUtcNow()));
-        await RunLoopCoreAsync(timed: true, cancellationToken);
+        await RunLoopCoreAsync(timed: true, schedule.LastBoundary, cancellationToken);
         if (ReferenceEquals(schedule, _schedule) && _timer is { } timer)
         {
             var (due, skipped) = schedule.NextDue(time.GetUtcNow());
@@ -455,7 +458,10 @@ internal sealed partial class RegionGrain(
         }
     }
 
-    private async Task<LoopOutcome> RunLoopCoreAsync(bool timed, CancellationToken cancellationToken)
+    /// <param name="timed">True for a timer's tick, false for a loop run by hand.</param>
+    /// <param name="boundary">The schedule's boundary a timed loop belongs to (its response time counts from there).</param>
+    /// <param name="cancellationToken">Cancels the loop's calls.</param>
+    private async Task<LoopOutcome> RunLoopCoreAsync(bool timed, DateTimeOffset? boundary, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         // Each loop is its own trace, whatever was ambient when the tick or call arrived.
@@ -500,6 +506,16 @@ internal sealed partial class RegionGrain(
         }
 
         loop?.SetTag("outcome", ControlInstruments.Outcome(outcome));
+        if (_policy is IsacPolicy { Adaptive: true } isac)
+        {
+            // The adaptive iteration budget reacts to the loop's response time: from the tick's boundary (the wait for a
+            // scheduler thread while other regions' loops hold the cores counts too) to now; a loop run by hand has no
+            // boundary, so its own length.
+            var response = boundary is { } due ? Math.Max(elapsed, (time.GetUtcNow() - due).TotalMilliseconds) : elapsed;
+            isac.EndLoop(response, PeriodMs);
+            loop?.SetTag("isac.response-ms", response);
+        }
+
         instruments.LoopEnded(elapsed, outcome);
         Publish(outcome, elapsed);
         if (time.GetElapsedTime(_lastCheckpoint) >= _options.CheckpointInterval)
@@ -550,13 +566,18 @@ internal sealed partial class RegionGrain(
             }
         }
 
-        using (ControlTelemetry.Source.StartActivity("decide"))
+        using (var decide = ControlTelemetry.Source.StartActivity("decide"))
         {
             _configuration.Load(telemetry, _overrides);
             _decision.Beams = null;
-            if (_policy is IsacPolicy isac && state.State.CommunicationWeight is { } weight)
+            var isac = _policy as IsacPolicy;
+            if (isac is not null)
             {
-                isac.CommunicationWeight = weight;
+                if (state.State.CommunicationWeight is { } weight)
+                {
+                    isac.CommunicationWeight = weight;
+                }
+
             }
 
             if (_policy is IAsyncAllocationPolicy silo)
@@ -576,6 +597,13 @@ internal sealed partial class RegionGrain(
             else
             {
                 _policy!.Decide(_configuration, _fairness, _decision);
+            }
+
+            if (isac is not null)
+            {
+                instruments.IsacIterations(isac.LastIterationBudget, isac.Adaptive);
+                decide?.SetTag("isac.iterations", isac.LastIterationBudget);
+                decide?.SetTag("isac.solve-ms", isac.LastSolveMs);
             }
         }
 

@@ -27,6 +27,45 @@ public sealed class IsacRegionTests
         Assert.Equal(2, isac.WarmStarts);
         Assert.Equal(0.5, isac.CommunicationWeight);
         Assert.Equal(4, isac.Targets.Count);
+        Assert.Equal(3, isac.IterationBudget);
+        Assert.False(isac.AdaptiveBudget);
+        Assert.NotNull(isac.SolveMs);
+    }
+
+    [Fact]
+    public async Task Loops_of_the_default_isac_robust_adapt_their_iterations_and_record_them_in_the_meter()
+    {
+        var recorded = new System.Collections.Concurrent.ConcurrentBag<(int Iterations, string? Budget)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Diagnostics.ControlTelemetry.Name && instrument.Name == "controller.isac.iterations")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "budget")
+                {
+                    recorded.Add((value, tag.Value as string));
+                }
+            }
+        });
+        listener.Start();
+        await using var harness = await ControlHarness.StartAsync(Isac(), new ControlPlaneOptions { Policy = "isac-robust", Seed = 5, PeriodMs = 200 });
+
+        await harness.RunLoopsAsync(3);
+
+        var isac = (await harness.Region(0).GetStatusAsync(CancellationToken.None)).Isac!;
+        Assert.True(isac.AdaptiveBudget);
+        Assert.InRange(isac.IterationBudget, 1, Controller.Optimization.Isac.IsacIterationBudget.DefaultCap);
+        Assert.True(isac.SolveMs >= 0, $"solve {isac.SolveMs} ms");
+        // Other tests' regions may record too (the listener is process-wide); this one's three loops are adaptive ones.
+        Assert.True(recorded.Count(r => r.Budget == "adaptive") >= 3, string.Join(", ", recorded));
+        Assert.All(recorded.Where(r => r.Budget == "adaptive"), r => Assert.InRange(r.Iterations, 1, Controller.Optimization.Isac.IsacIterationBudget.DefaultCap));
     }
 
     [Fact]

@@ -22,7 +22,9 @@ public sealed class LoopScheduleTests
         var schedule = new LoopSchedule(T0, TimeSpan.FromMilliseconds(25), Period);
 
         // Boundary 0 is at 25 ms; the timer fires 30 ms late and the loop takes 10 ms.
+        Assert.Null(schedule.LastBoundary);
         Assert.Equal(0, schedule.OnTick(At(55)));
+        Assert.Equal(At(25), schedule.LastBoundary);
         var (due, skipped) = schedule.NextDue(At(65));
 
         // Boundary 1 stays at 125 ms, not 55 + 100.
@@ -56,6 +58,8 @@ public sealed class LoopScheduleTests
         // Due at 100; fired at 320 (a long pause): boundaries 100 and 200 are lost, this tick is boundary 300's.
         Assert.Equal(2, schedule.OnTick(At(320)));
         Assert.Equal(4, schedule.NextTick);
+        // The loop's response time counts from that boundary (the adaptive ISAC budget reads it), not from the first.
+        Assert.Equal(At(300), schedule.LastBoundary);
         Assert.Equal(TimeSpan.FromMilliseconds(70), schedule.NextDue(At(330)).Due);
     }
 

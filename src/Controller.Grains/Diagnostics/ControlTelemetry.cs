@@ -35,6 +35,7 @@ internal sealed class ControlInstruments : IDisposable
     private readonly Counter<long> _unavailable;
     private readonly Counter<long> _rejectedDecisions;
     private readonly Counter<long> _userUpdates;
+    private readonly Histogram<int> _isacIterations;
 
     public ControlInstruments(ControlPlaneMonitor monitor, IMeterFactory meterFactory)
     {
@@ -47,6 +48,7 @@ internal sealed class ControlInstruments : IDisposable
         _unavailable = _meter.CreateCounter<long>("controller.ran.unavailable", "{loop}", "Loops that could not reach the RAN");
         _rejectedDecisions = _meter.CreateCounter<long>("controller.decisions.rejected", "{decision}", "Decisions the RAN refused");
         _userUpdates = _meter.CreateCounter<long>("controller.user.updates", "{update}", "User state updates from RAN feedback");
+        _isacIterations = _meter.CreateHistogram<int>("controller.isac.iterations", "{iteration}", "BOBLRBF iterations per subproblem an ISAC region's loop was given (fixed, or picked by the adaptive budget)");
         _meter.CreateObservableGauge("controller.rate.mean", () => monitor.Aggregate().MeanRate, "bps/Hz", "Mean of users' rate averages");
         _meter.CreateObservableGauge("controller.rate.p5", () => monitor.Aggregate().FifthPercentileRate, "bps/Hz", "5th percentile of users' rate averages");
         _meter.CreateObservableGauge("controller.constraint.violations", () => (long)monitor.Aggregate().Violations, "{user}", "Users whose rate average is below their demand");
@@ -71,6 +73,8 @@ internal sealed class ControlInstruments : IDisposable
     public void DecisionRejected() => _rejectedDecisions.Add(1);
 
     public void UserUpdates(int count) => _userUpdates.Add(count);
+
+    public void IsacIterations(int iterations, bool adaptive) => _isacIterations.Record(iterations, new KeyValuePair<string, object?>("budget", adaptive ? "adaptive" : "fixed"));
 
     public void Dispose() => _meter.Dispose();
 

@@ -4,7 +4,9 @@ using Controller.Grains;
 using Controller.Grains.Inference;
 using Controller.Host.Benchmarks;
 using Controller.Host.Hosting;
+using Controller.Optimization.Isac;
 using Controller.Optimization.Policies;
+using Controller.Ran.Simulation;
 
 namespace Controller.Host.Cli;
 
@@ -490,11 +492,16 @@ internal static partial class BenchCommand
 
     private static Command CreateLoop(CliStreams io)
     {
-        var cells = CommonOptions.PositiveInt("--cells", "cells in all regions", 1_000, 1_000_000);
-        var users = CommonOptions.PositiveInt("--users", "users in all regions", 20_000, 10_000_000);
-        var perRegion = CommonOptions.PositiveInt("--cells-per-region", "cells per region (interfering group, the scenario's aps)", 4, 1024);
+        var cells = CommonOptions.PositiveInt("--cells", "cells in all regions (resilient-rrm)", 1_000, 1_000_000);
+        var users = CommonOptions.PositiveInt("--users", "users in all regions (resilient-rrm)", 20_000, 10_000_000);
+        var perRegion = CommonOptions.PositiveInt("--cells-per-region", "cells per region (interfering group, the scenario's aps; resilient-rrm)", 4, 1024);
+        var scenario = new Option<string>("--scenario") { Description = $"scenario of the regions: {RanSimulatorOptions.DefaultScenario} (sized by --cells, --users) or {LoopBenchmarkSettings.IsacScenario} (paper 002's network per region, sized by --regions)", DefaultValueFactory = _ => RanSimulatorOptions.DefaultScenario };
+        scenario.AcceptOnlyFromAmong(RanSimulatorOptions.DefaultScenario, LoopBenchmarkSettings.IsacScenario);
+        var regions = new Option<int?>("--regions") { Description = $"regions ({LoopBenchmarkSettings.IsacScenario} only; default 8, as the demo)", CustomParser = result => CommonOptions.ParseInt(result, 1, RanSimulatorOptions.MaxRegions) };
         var period = CommonOptions.PositiveInt("--period", "loop period of every region, ms", 100, ControlPlaneOptions.MaxPeriodMs);
-        var policy = new Option<string>("--policy") { Description = "policy of every region", DefaultValueFactory = _ => ControlPlaneOptions.DefaultPolicy };
+        var policy = new Option<string?>("--policy") { Description = $"policy of every region (default {ControlPlaneOptions.DefaultPolicy}; {IsacPolicy.RobustName} on {LoopBenchmarkSettings.IsacScenario})" };
+        var baseline = new Option<string?>("--baseline") { Description = $"policy measured in the same session, run for run, for the ratio (default: none; {IsacBaseline} on {LoopBenchmarkSettings.IsacScenario}, the fixed budget the adaptive one replaced); 'none': no baseline" };
+        var runs = new Option<int?>("--runs") { Description = $"runs of each policy, each on a fresh silo, interleaved with the baseline's; medians reported (default 1; 3 on {LoopBenchmarkSettings.IsacScenario})", CustomParser = result => CommonOptions.ParseInt(result, 1, 101) };
         // 20 s: with a 3 s warm-up the JIT was still compiling the silo's hot paths through the measured window (perf:
         // libclrjit 10 % of the process's samples, methods still at their instrumented tier), which is start-up cost,
         // not loop cost (README of Controller.Grains).
@@ -502,69 +509,93 @@ internal static partial class BenchCommand
         var duration = CommonOptions.PositiveInt("--duration", "seconds measured", 10, 86_400);
         var common = new CommonOptions();
         var inference = new InferenceOptions("region");
-        var command = new Command("loop", "Region control loops at scale: loop latency, overruns, user updates per second, CPU.")
+        var command = new Command("loop", "Region control loops at scale: loop latency, overruns, user updates per second, CPU; on the isac scenario also the designs' CRLB, true WSR and iterations per loop.")
         {
-            cells, users, perRegion, period, policy, warmup, duration, inference.Place, inference.Backend, inference.TorchThreads, common.Seed, common.Json,
+            scenario, cells, users, perRegion, regions, period, policy, baseline, runs, warmup, duration, inference.Place, inference.Backend, inference.TorchThreads, common.Seed, common.Json,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
+            var isac = parsed.GetRequiredValue(scenario) == LoopBenchmarkSettings.IsacScenario;
+            if (isac && new[] { cells, users, perRegion }.FirstOrDefault(o => parsed.GetResult(o) is { Implicit: false }) is { } sized)
+            {
+                throw new CliUsageException($"{sized.Name} sizes the {RanSimulatorOptions.DefaultScenario} network; with --scenario {LoopBenchmarkSettings.IsacScenario} give --regions (each region has the scenario's own base stations and users).");
+            }
+
+            if (!isac && parsed.GetValue(regions) is not null)
+            {
+                throw new CliUsageException($"--regions applies to --scenario {LoopBenchmarkSettings.IsacScenario}; {RanSimulatorOptions.DefaultScenario}'s regions are --cells / --cells-per-region.");
+            }
+
             var settings = new LoopBenchmarkSettings(
-                parsed.GetValue(cells), parsed.GetValue(users), parsed.GetValue(perRegion), parsed.GetValue(period), parsed.GetRequiredValue(policy),
+                parsed.GetValue(cells), parsed.GetValue(users), parsed.GetValue(perRegion), parsed.GetValue(period),
+                parsed.GetValue(policy) ?? (isac ? IsacPolicy.RobustName : ControlPlaneOptions.DefaultPolicy),
                 parsed.GetValue(warmup), parsed.GetValue(duration), parsed.GetValue(common.Seed));
-            settings = settings with { ThroughInferenceGrains = inference.Read(parsed), InferenceBackend = parsed.GetRequiredValue(inference.Backend), TorchThreads = parsed.GetValue(inference.TorchThreads) };
+            settings = settings with
+            {
+                Scenario = parsed.GetRequiredValue(scenario),
+                IsacRegions = parsed.GetValue(regions) ?? 8,
+                ThroughInferenceGrains = inference.Read(parsed),
+                InferenceBackend = parsed.GetRequiredValue(inference.Backend),
+                TorchThreads = parsed.GetValue(inference.TorchThreads),
+            };
             if (settings.Problem() is { } problem)
             {
                 throw new CliUsageException(problem);
             }
 
+            var givenBaseline = parsed.GetValue(baseline);
+            if (givenBaseline is not null && string.IsNullOrWhiteSpace(givenBaseline))
+            {
+                throw new CliUsageException("--baseline needs a policy name, or 'none' for no baseline.");
+            }
+
+            var baselineSpec = givenBaseline == "none" ? null : givenBaseline ?? (isac ? IsacBaseline : null);
+
             HostPolicies.Provider.Validate(settings.Policy);
-            var result = await LoopBenchmark.RunAsync(settings, io.Error, cancellationToken).ConfigureAwait(false);
+            if (baselineSpec is not null)
+            {
+                HostPolicies.Provider.Validate(baselineSpec);
+            }
+
+            var runCount = parsed.GetValue(runs) ?? (isac ? 3 : 1);
+            var measured = new List<LoopBenchmarkResult>();
+            var baselines = new List<LoopBenchmarkResult>();
+            for (var run = 0; run < runCount; run++)
+            {
+                if (runCount > 1)
+                {
+                    io.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench loop: run {run + 1} of {runCount}"));
+                }
+
+                // Interleaved, so that the policy and its baseline see the same changes of the machine's load.
+                measured.Add(await LoopBenchmark.RunAsync(settings, io.Error, cancellationToken).ConfigureAwait(false));
+                if (baselineSpec is not null)
+                {
+                    baselines.Add(await LoopBenchmark.RunAsync(settings with { Policy = baselineSpec }, io.Error, cancellationToken).ConfigureAwait(false));
+                }
+            }
+
+            var result = LoopBenchmark.Median(measured);
+            var reference = baselines.Count == 0 ? null : LoopBenchmark.Median(baselines);
             if (parsed.GetValue(common.Json))
             {
-                Json.Write(io.Output, writer =>
-                {
-                    writer.WriteStartObject();
-                    writer.WriteNumber("cells", settings.Cells);
-                    writer.WriteNumber("users", settings.Users);
-                    writer.WriteNumber("regions", settings.Regions);
-                    writer.WriteNumber("periodMs", settings.PeriodMs);
-                    writer.WriteString("policy", settings.Policy);
-                    writer.WriteString("inference", settings.ThroughInferenceGrains ? "silo" : "region");
-                    writer.WriteString("inferenceBackend", settings.InferenceBackend);
-                    writer.WriteNumber("processors", Environment.ProcessorCount);
-                    writer.WriteNumber("durationSeconds", settings.DurationSeconds);
-                    writer.WriteNumber("loops", result.Loops);
-                    writer.WriteNumber("p50Ms", Math.Round(result.P50Ms, 3));
-                    writer.WriteNumber("p99Ms", Math.Round(result.P99Ms, 3));
-                    writer.WriteNumber("maxMs", Math.Round(result.MaxMs, 3));
-                    writer.WriteNumber("overruns", result.Overruns);
-                    writer.WriteNumber("failedLoops", result.FailedLoops);
-                    writer.WriteNumber("loopsPerSecond", Math.Round(result.LoopsPerSecond, 1));
-                    writer.WriteNumber("userUpdatesPerSecond", Math.Round(result.UserUpdatesPerSecond));
-                    writer.WriteNumber("targetUserUpdatesPerSecond", Math.Round(settings.Users * 1000.0 / settings.PeriodMs));
-                    writer.WriteNumber("cpuPercent", Math.Round(result.CpuPercent, 1));
-                    writer.WriteNumber("gen0Collections", result.Gen0Collections);
-                    writer.WriteNumber("gen1Collections", result.Gen1Collections);
-                    writer.WriteNumber("gen2Collections", result.Gen2Collections);
-                    writer.WriteNumber("gcPauseMs", Math.Round(result.GcPauseMs, 1));
-                    writer.WriteEndObject();
-                });
+                Json.Write(io.Output, writer => LoopReport.Write(writer, result, reference, measured, baselines));
             }
             else
             {
-                var c = CultureInfo.InvariantCulture;
-                io.Output.WriteLine(string.Create(c, $"{settings.Cells} cells, {settings.Users} users in {settings.Regions} regions, {settings.Policy} every {settings.PeriodMs} ms, {Environment.ProcessorCount} processors, {settings.DurationSeconds:F0} s measured"));
-                io.Output.WriteLine(string.Create(c, $"loop latency  p50 {result.P50Ms:F3} ms  p99 {result.P99Ms:F3} ms  max {result.MaxMs:F3} ms"));
-                io.Output.WriteLine(string.Create(c, $"loops         {result.Loops} ({result.LoopsPerSecond:F0}/s), overruns {result.Overruns}, failed {result.FailedLoops}"));
-                io.Output.WriteLine(string.Create(c, $"user updates  {result.UserUpdatesPerSecond:N0}/s (target {settings.Users * 1000.0 / settings.PeriodMs:N0}/s)"));
-                io.Output.WriteLine(string.Create(c, $"cpu           {result.CpuPercent:F1} % of {Environment.ProcessorCount} cores"));
-                io.Output.WriteLine(string.Create(c, $"gc            {result.Gen0Collections} gen0, {result.Gen1Collections} gen1, {result.Gen2Collections} gen2 collections, {result.GcPauseMs:F0} ms paused"));
+                foreach (var line in LoopReport.Lines(result, reference))
+                {
+                    io.Output.WriteLine(line);
+                }
             }
 
             return 0;
         });
         return command;
     }
+
+    /// <summary>The baseline of <c>bench loop --scenario isac</c>: the fixed budget that was <c>isac-robust</c>'s default before the adaptive one.</summary>
+    internal const string IsacBaseline = "isac-robust:10";
 
     private static Command CreateRuntime(CliStreams io)
     {

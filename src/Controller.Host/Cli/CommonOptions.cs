@@ -55,7 +55,8 @@ internal sealed class CommonOptions
         CustomParser = result => ParseInt(result, 0, maximum) ?? defaultValue,
     };
 
-    private static int? ParseInt(System.CommandLine.Parsing.ArgumentResult result, int minimum, int maximum)
+    /// <summary>A whole number in [<paramref name="minimum"/>, <paramref name="maximum"/>], or null with the parse error added.</summary>
+    public static int? ParseInt(System.CommandLine.Parsing.ArgumentResult result, int minimum, int maximum)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < minimum || value > maximum)

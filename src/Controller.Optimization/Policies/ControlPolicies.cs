@@ -47,7 +47,7 @@ public sealed class ControlPolicies : IPolicyProvider
 
     private static readonly (string Name, string Description)[] Isac =
     [
-        (IsacPolicy.RobustName, $"robust ISAC beamforming (paper 002): one BOBLRBF design per slot for the region's communication weight, against CSI errors within the scenario's eps, warm-started from the last slot's; isac-robust:I for I iterations per slot (default {IsacPolicy.DefaultIterations}), isac-robust:I:W to start at communication weight W in [0, 1] (default 0.5); isac scenario only"),
+        (IsacPolicy.RobustName, $"robust ISAC beamforming (paper 002): one BOBLRBF design per slot for the region's communication weight, against CSI errors within the scenario's eps, warm-started from the last slot's; isac-robust:I for exactly I iterations per slot; without I (or isac-robust:auto) a region adapts them so that its loop ends within a quarter of its period (1 to {IsacIterationBudget.DefaultCap}; {IsacPolicy.DefaultIterations} per slot where there is no period, as in eval); isac-robust:I:W or isac-robust:auto:W to start at communication weight W in [0, 1] (default 0.5); isac scenario only"),
         (IsacPolicy.NonRobustName, $"the same with eps = 0 (trusts the channel estimates), the baseline of isac-robust; isac-nonrobust:I[:W] as isac-robust"),
     ];
 

@@ -25,6 +25,7 @@ public sealed class IsacNetwork
     private readonly int[] _cell;
     private readonly int[] _column;
     private readonly int[] _beamOffset;
+    private (Complex[][] Derivatives, int[] Parameters)[]? _paths;
 
     /// <summary>Creates an instance; <paramref name="channelEstimates"/> is indexed [(l * users + u) * N + n].</summary>
     public IsacNetwork(
@@ -85,6 +86,32 @@ public sealed class IsacNetwork
 
             _beamOffset[l + 1] = _beamOffset[l] + (2 * antennas * Columns(l));
         }
+    }
+
+    /// <summary>
+    /// <see cref="IsacSensing.PathDerivatives"/> of (transmitter, target, receiver), computed once per instance: they depend
+    /// on the geometry only (positions, arrays, reflections), which an instance never changes, while the Fisher
+    /// information and its gradient need them at every evaluation of a design (hundreds per solve). Read-only to callers.
+    /// </summary>
+    internal (Complex[][] Derivatives, int[] Parameters) Path(int transmitter, int target, int receiver)
+    {
+        var paths = LazyInitializer.EnsureInitialized(ref _paths, () =>
+        {
+            var all = new (Complex[][] Derivatives, int[] Parameters)[BaseStations * Targets * BaseStations];
+            for (var l = 0; l < BaseStations; l++)
+            {
+                for (var j = 0; j < Targets; j++)
+                {
+                    for (var m = 0; m < BaseStations; m++)
+                    {
+                        all[(((l * Targets) + j) * BaseStations) + m] = IsacSensing.PathDerivatives(this, l, j, m);
+                    }
+                }
+            }
+
+            return all;
+        });
+        return paths[(((transmitter * Targets) + target) * BaseStations) + receiver];
     }
 
     /// <summary>N, antennas per base station.</summary>

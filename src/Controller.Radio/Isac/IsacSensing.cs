@@ -83,7 +83,7 @@ public static class IsacSensing
             {
                 for (var m = 0; m < network.BaseStations; m++)
                 {
-                    var path = PathDerivatives(network, l, j, m);
+                    var path = network.Path(l, j, m);
                     for (var b = 0; b < 4; b++)
                     {
                         Multiply(path.Derivatives[b], covariance, product, n);
@@ -174,7 +174,7 @@ public static class IsacSensing
             {
                 for (var m = 0; m < network.BaseStations; m++)
                 {
-                    var path = PathDerivatives(network, l, j, m);
+                    var path = network.Path(l, j, m);
                     for (var b = 0; b < 4; b++)
                     {
                         // sum_a M_ab dG_a^H dG_b = (sum_a M_ab dG_a)^H dG_b, M being real.

@@ -37,6 +37,9 @@ public sealed class IsacApiTests : IAsyncLifetime
         Assert.True(isac.GetProperty("crlb").GetDouble() > 0);
         Assert.True(isac.GetProperty("trueWsr").GetDouble() > 0);
         Assert.True(isac.GetProperty("beamformed").GetBoolean());
+        // isac-robust:2 fixes the iterations: the region says so.
+        Assert.Equal(2, isac.GetProperty("iterationBudget").GetInt32());
+        Assert.False(isac.GetProperty("adaptiveBudget").GetBoolean());
         Assert.Contains(_api.Logs.Lines, l => l.Message.Contains("set-communication-weight r000", StringComparison.Ordinal) && l.Message.Contains("0.5 -> 0.8", StringComparison.Ordinal));
     }
 

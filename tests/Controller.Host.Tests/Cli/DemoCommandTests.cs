@@ -248,6 +248,52 @@ public sealed partial class DemoCommandTests
     }
 
     [Fact]
+    public void Bench_loop_on_isac_regions_reports_iterations_quality_and_its_baseline()
+    {
+        var run = CliRun.Of(
+            "bench", "loop", "--scenario", "isac", "--regions", "1", "--period", "200", "--warmup", "1", "--duration", "1", "--runs", "1",
+            "--policy", "isac-robust", "--baseline", "isac-nonrobust:1", "--json");
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        var root = json.RootElement;
+        Assert.Equal("isac", root.GetProperty("scenario").GetString());
+        Assert.Equal(1, root.GetProperty("regions").GetInt32());
+        Assert.Equal(1, root.GetProperty("runs").GetInt32());
+        Assert.False(root.TryGetProperty("cells", out _));
+        Assert.True(root.GetProperty("loops").GetInt64() > 0);
+        var isac = root.GetProperty("isac");
+        Assert.True(isac.GetProperty("samples").GetInt64() > 0, run.Output);
+        Assert.InRange(isac.GetProperty("minIterations").GetInt32(), 1, 30);
+        Assert.InRange(isac.GetProperty("maxIterations").GetInt32(), isac.GetProperty("minIterations").GetInt32(), 30);
+        Assert.True(isac.GetProperty("meanTrueWsr").GetDouble() > 0);
+        var baseline = root.GetProperty("baseline");
+        Assert.Equal("isac-nonrobust:1", baseline.GetProperty("policy").GetString());
+        Assert.Equal(1, baseline.GetProperty("isac").GetProperty("maxIterations").GetInt32());
+        Assert.Equal(root.GetProperty("p50Ms").GetDouble() / baseline.GetProperty("p50Ms").GetDouble(), root.GetProperty("p50Ratio").GetDouble(), 2);
+        Assert.Equal(1, root.GetProperty("perRun").GetArrayLength());
+        Assert.Equal(1, root.GetProperty("baselinePerRun").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("--scenario|isac|--regions|0", "--regions must be a whole number in [1, 100000] (got '0').")]
+    [InlineData("--scenario|isac|--runs|0", "--runs must be a whole number in [1, 101] (got '0').")]
+    [InlineData("--scenario|isac|--baseline| ", "--baseline needs a policy name, or 'none' for no baseline.")]
+    [InlineData("--scenario|isac|--baseline|isac-robust:x", "Policy 'isac-robust:x' needs a BOBLRBF iteration budget")]
+    [InlineData("--scenario|isac|--policy|isac-robust:auto:2", "Policy 'isac-robust:auto:2' needs a communication weight in [0, 1]")]
+    [InlineData("--scenario|isac|--cells|8", "--cells sizes the resilient-rrm network; with --scenario isac give --regions")]
+    [InlineData("--regions|2", "--regions applies to --scenario isac")]
+    [InlineData("--scenario|lte", "'lte'")]
+    public void Bench_loop_refuses_bad_isac_settings_in_one_line(string arguments, string message)
+    {
+        var run = CliRun.Of(["bench", "loop", .. arguments.Split('|')]);
+        Assert.Equal(2, run.ExitCode);
+        var error = run.Error.Trim();
+        Assert.DoesNotContain('\n', error);
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bench_loop_refuses_uneven_splits()
     {
         var run = CliRun.Of("bench", "loop", "--cells", "10", "--users", "80");

@@ -21,6 +21,8 @@ public sealed class IsacDashboardBrowserTests(IsacDashboardFixture demo) : IClas
         await Assertions.Expect(page.Locator("[data-stat=isac-crlb]")).ToHaveTextAsync(new Regex(@"^\d"), new() { Timeout = 60_000 });
         await Assertions.Expect(page.Locator("[data-stat=isac-true-wsr]")).ToHaveTextAsync(new Regex(@"^\d+\.\d{3}$"));
         await Assertions.Expect(page.Locator("[data-stat=isac-weight]")).ToHaveTextAsync("0.50");
+        // The fixed budget of isac-robust:2, with the last solve's time.
+        await Assertions.Expect(page.Locator("[data-stat=isac-iterations]")).ToHaveTextAsync(new Regex(@"^2, \d+\.\d ms$"));
         await Assertions.Expect(page.Locator("#map svg [data-target]")).ToHaveCountAsync(2, new() { Timeout = 60_000 });
         var warm = await page.Locator("[data-stat=isac-warm-starts]").InnerTextAsync();
         await Assertions.Expect(page.Locator("[data-stat=isac-warm-starts]")).Not.ToHaveTextAsync(warm, new() { Timeout = 60_000 });

@@ -35,6 +35,7 @@ export function region(view, regionId) {
     wsr: stat("isac-wsr", "WSR at the estimates (bps/Hz)"),
     trueWsr: stat("isac-true-wsr", "WSR, true channel (bps/Hz)"),
     warm: stat("isac-warm-starts", "warm starts"),
+    iterations: stat("isac-iterations", "solver iterations per loop (budget)"),
   };
   const weightInput = el("input", { id: "isac-weight-input", type: "number", min: 0, max: 1, step: 0.05, placeholder: "0 … 1", title: "0 = sensing only, 1 = communication only", size: 8 });
   const weightButton = el("button", { id: "isac-weight-set", type: "button" }, "Set trade-off");
@@ -128,6 +129,10 @@ export function region(view, regionId) {
         isacStats.wsr.value.textContent = num(isac.nominalWsr);
         isacStats.trueWsr.value.textContent = num(isac.trueWsr);
         isacStats.warm.value.textContent = int(isac.warmStarts);
+        // The budget of the last loop: fixed by the policy's name, or picked to fit the period ("adaptive").
+        isacStats.iterations.value.textContent = isac.iterationBudget > 0
+          ? `${int(isac.iterationBudget)}${isac.adaptiveBudget ? " adaptive" : ""}${isac.solveMs == null ? "" : `, ${num(isac.solveMs, 1)} ms`}`
+          : "–";
         map?.targets(isac.targets);
       }
     },
