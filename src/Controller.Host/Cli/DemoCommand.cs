@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Controller.Grains;
+using Controller.Optimization.Isac;
 using Controller.Optimization.Policies;
 using Controller.Policies;
 using Controller.Radio.Scenarios;
@@ -33,7 +34,7 @@ internal static class DemoCommand
             DefaultValueFactory = _ => 0,
             CustomParser = result => ParseRange(result, 0, 30 * 86_400),
         };
-        var policy = new Option<string?>("--policy") { Description = $"policy of every region (default: each region's stored policy, else {ControlPlaneOptions.DefaultPolicy})" };
+        var policy = new Option<string?>("--policy") { Description = $"policy of every region (default: each region's stored policy, else {ControlPlaneOptions.DefaultPolicy}; {IsacPolicy.RobustName} on the isac scenario)" };
         var scenario = new Option<string>("--scenario") { Description = "scenario the simulated regions are drawn from", DefaultValueFactory = _ => RanSimulatorOptions.DefaultScenario };
         var regions = CommonOptions.PositiveInt("--regions", "simulated regions (resilient-rrm: 4 cells and 40 users each)", 8, RanSimulatorOptions.MaxRegions);
         var period = CommonOptions.PositiveInt("--period", "loop period of every region, ms", 100, ControlPlaneOptions.MaxPeriodMs);
@@ -94,7 +95,7 @@ internal static class DemoCommand
             ControlPlaneSetup setup;
             try
             {
-                setup = await ControlPlaneSetup.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed), InferenceSilo = throughInferenceGrains, InferenceBackend = parsed.GetRequiredValue(inference.Backend) }, HostPolicies.Provider, cancellationToken).ConfigureAwait(false);
+                setup = await ControlPlaneSetup.ConnectAsync(adapter, new ControlPlaneOptions { Policy = DefaultPolicy(parsed.GetRequiredValue(scenario)), PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed), InferenceSilo = throughInferenceGrains, InferenceBackend = parsed.GetRequiredValue(inference.Backend) }, HostPolicies.Provider, cancellationToken).ConfigureAwait(false);
             }
             catch (RanUnavailableException exception)
             {
@@ -147,6 +148,9 @@ internal static class DemoCommand
                 }
 
                 await host.Grains.StartAllAsync(topology, spec, parsed.GetValue(period), cancellationToken).ConfigureAwait(false);
+                io.Error.WriteLine(spec is null
+                    ? $"demo: policy: each region's stored one, else {DefaultPolicy(parsed.GetRequiredValue(scenario))}"
+                    : $"demo: policy: {spec}");
                 io.Error.WriteLine(parsed.GetValue(duration) > 0 ? $"demo: running for {parsed.GetValue(duration)} s" : "demo: running; Ctrl+C to stop");
                 var live = parsed.GetRequiredValue(view) switch
                 {
@@ -327,6 +331,14 @@ internal static class DemoCommand
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             ? uri
             : throw new CliUsageException($"--ran must be an http(s) URL such as http://127.0.0.1:5081 (got '{text}').");
+
+    /// <summary>
+    /// The policy of regions that have none stored and get no <c>--policy</c>: robust ISAC beamforming on the simulated
+    /// <c>isac</c> scenario (its adaptive iteration budget keeps the loops within their period), else the control plane's
+    /// default. A remote RAN (<c>--ran</c>) keeps the control plane's default: pass <c>--policy</c> there.
+    /// </summary>
+    internal static string DefaultPolicy(string scenario)
+        => string.Equals(scenario, "isac", StringComparison.Ordinal) ? IsacPolicy.RobustName : ControlPlaneOptions.DefaultPolicy;
 
     private static int ParseRange(System.CommandLine.Parsing.ArgumentResult result, int minimum, int maximum)
     {

@@ -41,6 +41,26 @@ public sealed partial class DemoCommandTests
     }
 
     [Fact]
+    public void Demo_on_the_isac_scenario_runs_robust_isac_beamforming_unless_told_otherwise()
+    {
+        var directory = Directory.CreateTempSubdirectory("demo-isac-");
+        try
+        {
+            var run = CliRun.Of("demo", "--silo-port", "0", "--gateway-port", "0", "--duration", "1", "--regions", "1", "--scenario", "isac", "--listen", "none", "--view", "lines", "--state-dir", directory.FullName);
+
+            Assert.True(run.ExitCode == 0, run.Error);
+            Assert.Contains("demo: policy: each region's stored one, else isac-robust", run.Error, StringComparison.Ordinal);
+            Assert.Contains("t=1s loops=", run.Output, StringComparison.Ordinal);
+            Assert.Equal(Controller.Grains.ControlPlaneOptions.DefaultPolicy, Controller.Host.Cli.DemoCommand.DefaultPolicy("resilient-rrm"));
+            Assert.Equal(Controller.Grains.ControlPlaneOptions.DefaultPolicy, Controller.Host.Cli.DemoCommand.DefaultPolicy("agg-gnn"));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Demo_refuses_state_saved_for_another_network_and_leaves_it_alone()
     {
         var directory = Directory.CreateTempSubdirectory("demo-");
