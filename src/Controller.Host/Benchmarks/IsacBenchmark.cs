@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Controller.Learning.Isac;
 using Controller.Optimization.Isac;
 using Controller.Radio.Isac;
@@ -34,8 +35,8 @@ internal sealed record IsacBenchmarkRow(
     double DnnOneAtATimePerSecond,
     double DnnBatchedNetworkOnlyPerSecond,
     double DnnOneAtATimeNetworkOnlyPerSecond,
-    double BoblrbfHypervolume,
-    double DnnHypervolume)
+    [property: JsonPropertyName("boblrbfMeanHypervolume")] double BoblrbfHypervolume,
+    [property: JsonPropertyName("dnnMeanHypervolume")] double DnnHypervolume)
 {
     /// <summary>The DNN's batched solutions per second over BOBLRBF's, measured in the same run.</summary>
     public double BatchedRatio => DnnBatchedPerSecond / BoblrbfPerSecond;

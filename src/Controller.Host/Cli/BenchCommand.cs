@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using Controller.Grains;
 using Controller.Grains.Inference;
 using Controller.Host.Benchmarks;
@@ -50,37 +51,20 @@ internal static partial class BenchCommand
             var rows = IsacBenchmark.Run(settings, io.Error, cancellationToken);
             if (parsed.GetValue(json))
             {
-                Json.Write(io.Output, writer =>
-                {
-                    writer.WriteStartObject();
-                    writer.WriteNumber("instances", settings.Instances);
-                    writer.WriteNumber("runs", settings.Runs);
-                    writer.WriteNumber("preferences", settings.Preferences);
-                    writer.WriteNumber("iterations", settings.Iterations);
-                    writer.WriteNumber("seed", settings.Seed);
-                    writer.WriteString("artifact", Path.GetFileName(Path.GetFullPath(settings.Artifact)));
-                    writer.WriteNumber("paperSpeedUp", IsacBenchmarkSettings.PaperSpeedUp);
-                    writer.WriteStartArray("rows");
-                    foreach (var row in rows)
+                Json.Write(io.Output, writer => JsonSerializer.Serialize(
+                    writer,
+                    new
                     {
-                        writer.WriteStartObject();
-                        writer.WriteNumber("usersPerBaseStation", row.UsersPerBaseStation);
-                        writer.WriteNumber("solutions", row.Solutions);
-                        writer.WriteNumber("boblrbfPerSecond", row.BoblrbfPerSecond);
-                        writer.WriteNumber("dnnBatchedPerSecond", row.DnnBatchedPerSecond);
-                        writer.WriteNumber("dnnOneAtATimePerSecond", row.DnnOneAtATimePerSecond);
-                        writer.WriteNumber("dnnBatchedNetworkOnlyPerSecond", row.DnnBatchedNetworkOnlyPerSecond);
-                        writer.WriteNumber("dnnOneAtATimeNetworkOnlyPerSecond", row.DnnOneAtATimeNetworkOnlyPerSecond);
-                        writer.WriteNumber("batchedRatio", row.BatchedRatio);
-                        writer.WriteNumber("oneAtATimeRatio", row.OneAtATimeRatio);
-                        writer.WriteNumber("boblrbfMeanHypervolume", row.BoblrbfHypervolume);
-                        writer.WriteNumber("dnnMeanHypervolume", row.DnnHypervolume);
-                        writer.WriteEndObject();
-                    }
-
-                    writer.WriteEndArray();
-                    writer.WriteEndObject();
-                });
+                        settings.Instances,
+                        settings.Runs,
+                        settings.Preferences,
+                        settings.Iterations,
+                        settings.Seed,
+                        Artifact = Path.GetFileName(Path.GetFullPath(settings.Artifact)),
+                        IsacBenchmarkSettings.PaperSpeedUp,
+                        Rows = rows,
+                    },
+                    JsonSerializerOptions.Web));
             }
             else
             {
