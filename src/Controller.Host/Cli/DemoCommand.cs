@@ -108,6 +108,7 @@ internal static class DemoCommand
             var blobConnection = PolicyCommand.BlobFromEnvironment(parsed.GetValue(blob));
             var blobContainer = parsed.GetRequiredValue(container);
             var registry = PolicyCommand.Open(directory, blobConnection, blobContainer);
+            await PolicyCommand.EnsureBlobReachableAsync(blobConnection, blobContainer, cancellationToken).ConfigureAwait(false);
             var resuming = blobConnection is null && Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*" + FileGrainStorage.StateFileExtension, SearchOption.AllDirectories).Any();
             Directory.CreateDirectory(directory);
             using var stateLock = LockStateDirectory(directory);

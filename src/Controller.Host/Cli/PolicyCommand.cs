@@ -211,6 +211,19 @@ internal static class PolicyCommand
         return new Command("policy", "The policy registry: list, show, import trained policies.") { list, show, import };
     }
 
+    /// <summary>
+    /// Before a silo starts on Azure Blob state: the service must answer and accept the credentials, or the verb stops
+    /// with one line naming the endpoint (Orleans would otherwise retry for half a minute and fail with a stack trace).
+    /// </summary>
+    public static async Task EnsureBlobReachableAsync(string? blobConnectionString, string container, CancellationToken cancellationToken)
+    {
+        if (blobConnectionString is not null
+            && await Controller.Persistence.BlobArtifactStore.CheckReachableAsync(blobConnectionString, container, cancellationToken).ConfigureAwait(false) is { } problem)
+        {
+            throw new CliUsageException(problem);
+        }
+    }
+
     /// <summary>The registry in the silo's storage: files under <paramref name="stateDir"/>, or Azure Blob when a connection string is given.</summary>
     public static ArtifactRegistry Open(string stateDir, string? blobConnectionString, string container)
     {

@@ -142,6 +142,7 @@ internal static class SiloCommand
         var controllerId = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}:{Environment.ProcessId}:{siloPort}");
         var adapter = new RanHttpClient(http, DemoCommand.ParseRanUrl(ranUrl), controllerId);
         var registry = PolicyCommand.Open(directory, blob, container);
+        await PolicyCommand.EnsureBlobReachableAsync(blob, container, cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(directory);
         using var stateLock = blob is null ? DemoCommand.LockStateDirectory(directory) : null;
         PolicyCommand.UseRegistry(registry, Path.Combine(directory, ".policies"));

@@ -23,10 +23,14 @@ internal sealed class ClusterChild : IDisposable
     // the children in order; its stdin is /dev/null. The watchdog ignores INT, TERM and HUP from then on (set after the
     // child started, so the child keeps the default dispositions), and its subshell waits for end-of-file on the
     // parent's pipe (fd 3), which comes when the parent exits, however it exits; it holds none of the output pipes, so
-    // that they reach end-of-file when the child exits.
+    // that they reach end-of-file when the child exits. Once the child has exited and been reaped, the watchdog SIGKILLs
+    // that subshell before exiting itself: its `kill -9 $child` would otherwise fire later, when the parent closes the
+    // pipe, at a pid the kernel may by then have given to an unrelated process (pid_max is often 32768, and every
+    // thread takes a number). The subshell reads with the `read` builtin, not cat, so killing it leaves no process.
     private const string Watchdog =
         "exec 3<&0; setsid \"$0\" \"$@\" </dev/null & child=$!; trap '' INT TERM HUP; echo \"" + PidMarker + "$child\" >&2; "
-        + "(cat <&3; kill -9 $child) >/dev/null 2>&1 & wait $child";
+        + "(while read -r _; do :; done <&3; kill -9 $child) >/dev/null 2>&1 & guard=$!; "
+        + "wait $child; status=$?; kill -9 $guard 2>/dev/null; exit $status";
 
     private readonly Process _process;
     // The first lines say where things listen and are kept; of the rest, the last ones.

@@ -58,6 +58,56 @@ public sealed partial class BlobArtifactStore : IArtifactStore
         }
     }
 
+    /// <summary>
+    /// Null when the blob service behind <paramref name="connectionString"/> answers and accepts the account's
+    /// credentials; otherwise one line saying which endpoint failed and how (unreachable, credentials refused, an
+    /// unexpected status). Two tries at most, so a wrong endpoint costs seconds rather than the SDK's default of six
+    /// tries with back-off. The line names the endpoint without any query (a SAS token) and never the key.
+    /// </summary>
+    public static async Task<string?> CheckReachableAsync(string connectionString, string container, CancellationToken cancellationToken)
+    {
+        var options = new BlobClientOptions();
+        options.Retry.MaxRetries = 1;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(500);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(15);
+        // Checked (and rejected) the same way the stores are made.
+        _ = CreateContainerClient(connectionString, container);
+        var client = new BlobServiceClient(connectionString, options).GetBlobContainerClient(container);
+        var endpoint = WithoutQuery(client.Uri);
+        try
+        {
+            await client.ExistsAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (RequestFailedException exception) when (exception.Status is 401 or 403)
+        {
+            return $"Azure Blob Storage at {endpoint} refused the account's credentials ({exception.Status} {exception.ErrorCode}).";
+        }
+        catch (RequestFailedException exception) when (exception.Status != 0)
+        {
+            return $"Azure Blob Storage at {endpoint} answered {exception.Status} {exception.ErrorCode}.";
+        }
+        catch (Exception exception) when (exception is RequestFailedException or AggregateException or HttpRequestException)
+        {
+            return $"cannot reach Azure Blob Storage at {endpoint}: {Innermost(exception)}";
+        }
+    }
+
+    private static string Innermost(Exception exception)
+    {
+        var inner = exception;
+        while (true)
+        {
+            var next = inner is AggregateException aggregate ? aggregate.InnerExceptions.FirstOrDefault() : inner.InnerException;
+            if (next is null)
+            {
+                return inner.Message.ReplaceLineEndings(" ");
+            }
+
+            inner = next;
+        }
+    }
+
     /// <inheritdoc />
     public async Task<ArtifactObject?> ReadAsync(string key, long maxBytes, CancellationToken cancellationToken)
     {

@@ -22,6 +22,7 @@ public sealed partial class DemoBlobStorageTests(AzuriteFixture azurite)
             Assert.True(first.ExitCode == 0, first.Error);
             Assert.DoesNotContain(AzuriteFixture.AccountKey, first.Error + first.Output, StringComparison.Ordinal);
 
+            azurite.EnsureRunning();
             var blobs = new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, container);
             var names = new List<string>();
             await foreach (var item in blobs.GetBlobsAsync())
@@ -64,6 +65,62 @@ public sealed partial class DemoBlobStorageTests(AzuriteFixture azurite)
         {
             Environment.SetEnvironmentVariable(variable, null);
         }
+    }
+
+    [Fact]
+    public void Demo_on_an_unreachable_blob_endpoint_stops_at_once_with_one_line_naming_it()
+    {
+        var port = ClosedLoopbackPort();
+        var variable = "CONTROLLER_TEST_BLOB_" + Guid.NewGuid().ToString("N")[..8];
+        Environment.SetEnvironmentVariable(variable, $"DefaultEndpointsProtocol=http;AccountName={AzuriteFixture.AccountName};AccountKey={AzuriteFixture.AccountKey};BlobEndpoint=http://127.0.0.1:{port}/{AzuriteFixture.AccountName};");
+        var directory = Directory.CreateTempSubdirectory("demo-blob-down-");
+        try
+        {
+            var run = CliRun.Of("demo", "--silo-port", "0", "--gateway-port", "0", "--duration", "1", "--listen", "none", "--blob-from-env", variable, "--container", "down", "--state-dir", directory.FullName);
+
+            Assert.Equal(2, run.ExitCode);
+            var line = Assert.Single(run.Error.Trim().Split('\n'));
+            Assert.StartsWith($"error: cannot reach Azure Blob Storage at http://127.0.0.1:{port}/{AzuriteFixture.AccountName}/down", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("silo port", line, StringComparison.Ordinal);
+            Assert.DoesNotContain(AzuriteFixture.AccountKey, run.Error + run.Output, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(directory.FullName));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Demo_with_a_wrong_account_key_says_the_credentials_were_refused()
+    {
+        var variable = "CONTROLLER_TEST_BLOB_" + Guid.NewGuid().ToString("N")[..8];
+        var wrongKey = Convert.ToBase64String(Enumerable.Range(0, 64).Select(i => (byte)i).ToArray());
+        Environment.SetEnvironmentVariable(variable, azurite.ConnectionString.Replace(AzuriteFixture.AccountKey, wrongKey, StringComparison.Ordinal));
+        var directory = Directory.CreateTempSubdirectory("demo-blob-key-");
+        try
+        {
+            var run = CliRun.Of("demo", "--silo-port", "0", "--gateway-port", "0", "--duration", "1", "--listen", "none", "--blob-from-env", variable, "--container", AzuriteFixture.NewContainerName(), "--state-dir", directory.FullName);
+
+            Assert.Equal(2, run.ExitCode);
+            var line = Assert.Single(run.Error.Trim().Split('\n'));
+            Assert.Contains("refused the account's credentials (403", line, StringComparison.Ordinal);
+            Assert.DoesNotContain(wrongKey, run.Error + run.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+            directory.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>A loopback port nothing listens on (bound, then released).</summary>
+    private static int ClosedLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static long Loops(string output)

@@ -47,7 +47,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
         _dataDirectory = Directory.CreateTempSubdirectory("azurite-").FullName;
 
         // A small sh watchdog: if the test host dies before DisposeAsync (crash, hang-dump kill), our end of
-        // its stdin closes and it kills Azurite. sh exits with Azurite's exit code, so early failures show.
+        // its stdin closes and it kills Azurite. sh exits with Azurite's exit code, so early failures show; when Azurite
+        // exits first, sh kills that guard, so it never signals a pid the kernel has since given to another process.
         var start = new ProcessStartInfo("/bin/sh")
         {
             RedirectStandardInput = true,
@@ -57,7 +58,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
         };
         string[] arguments =
         [
-            "-c", "exec 3<&0; \"$0\" \"$@\" </dev/null & azurite=$!; (cat <&3 >/dev/null; kill $azurite 2>/dev/null) & wait $azurite",
+            "-c", "exec 3<&0; \"$0\" \"$@\" </dev/null & azurite=$!; (while read -r _; do :; done <&3; kill $azurite) >/dev/null 2>&1 & guard=$!; "
+                + "wait $azurite; status=$?; kill -9 $guard 2>/dev/null; exit $status",
             executable,
             "--blobHost", "127.0.0.1", "--blobPort", port.ToString(CultureInfo.InvariantCulture),
             "--location", _dataDirectory, "--silent", "--skipApiVersionCheck", "--disableTelemetry",
@@ -82,9 +84,14 @@ public sealed class AzuriteFixture : IAsyncLifetime
     /// <inheritdoc/>
     public async Task DisposeAsync()
     {
+        string? exitedEarly = null;
         if (_process is not null)
         {
-            if (!_process.HasExited)
+            if (_process.HasExited)
+            {
+                exitedEarly = $"Azurite exited with code {_process.ExitCode} while its tests were using it. Output:\n{Output()}";
+            }
+            else
             {
                 _process.Kill(entireProcessTree: true);
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -97,6 +104,20 @@ public sealed class AzuriteFixture : IAsyncLifetime
         if (_dataDirectory is not null && Directory.Exists(_dataDirectory))
         {
             Directory.Delete(_dataDirectory, recursive: true);
+        }
+
+        if (exitedEarly is not null)
+        {
+            throw new InvalidOperationException(exitedEarly);
+        }
+    }
+
+    /// <summary>Throws with Azurite's exit code and output when it is no longer running: for a test's failure message.</summary>
+    public void EnsureRunning()
+    {
+        if (_process is { HasExited: true })
+        {
+            throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode}. Output:\n{Output()}");
         }
     }
 
@@ -143,15 +164,27 @@ public sealed class AzuriteFixture : IAsyncLifetime
                 throw new InvalidOperationException($"Azurite ({executable}) exited with code {_process.ExitCode} before listening on 127.0.0.1:{port}. Output:\n{Output()}\n{InstallHint}");
             }
 
-            using var client = new TcpClient();
+            // Azurite names itself in the Server header. A bare TCP connect could also reach another process that took
+            // the port between FreeLoopbackPort and Azurite's bind, or a socket connected to itself.
             try
             {
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
+                using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+                using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/{AccountName}?comp=list"));
+                var server = string.Join(' ', response.Headers.Server.Select(s => s.ToString()));
+                if (server.Contains("Azurite", StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                throw new InvalidOperationException($"127.0.0.1:{port} answers, but not as Azurite (Server: '{server}'). Output:\n{Output()}");
             }
-            catch (SocketException)
+            catch (HttpRequestException)
             {
                 // Not listening yet: node takes a second or two to load Azurite.
+                await Task.Delay(TimeSpan.FromMilliseconds(100));
+            }
+            catch (TaskCanceledException)
+            {
                 await Task.Delay(TimeSpan.FromMilliseconds(100));
             }
         }
