@@ -113,7 +113,7 @@ internal static class DemoCommand
             Directory.CreateDirectory(directory);
             using var stateLock = LockStateDirectory(directory);
             // Policies imported into this silo's registry ('controller policy import') are selectable by name.
-            PolicyCommand.UseRegistry(registry, Path.Combine(directory, ".policies"));
+            using var registryScope = PolicyCommand.UseRegistry(registry, Path.Combine(directory, ".policies"));
             if (spec is not null)
             {
                 HostPolicies.Provider.Validate(spec);

@@ -258,9 +258,14 @@ internal static class PolicyCommand
         HostPolicies.Provider.Policies.Where(p => !LearnedPolicies.Recognizes(p.Name));
 
     /// <summary>Lets <see cref="HostPolicies.Learned"/> find registry policies by name, materialized under <paramref name="cache"/> on first use.</summary>
-    public static void UseRegistry(ArtifactRegistry registry, string cache)
+    /// <remarks>
+    /// The hook is process-wide, so a registry is consulted only while its scope lasts: verbs run in-process (tests, an
+    /// embedding host) must not leave later verbs asking a registry that is gone, and two at once each find their own
+    /// (the newest scope is asked first).
+    /// </remarks>
+    public static IDisposable UseRegistry(ArtifactRegistry registry, string cache)
     {
-        HostPolicies.Learned.FindElsewhere = name =>
+        Func<string, string?> lookup = name =>
         {
             var entry = registry.FindAsync(name, CancellationToken.None).GetAwaiter().GetResult();
             if (entry is null)
@@ -280,5 +285,48 @@ internal static class PolicyCommand
             File.WriteAllText(stamp, entry.Version);
             return directory;
         };
+        lock (_registryLookups)
+        {
+            _registryLookups.Add(lookup);
+            HostPolicies.Learned.FindElsewhere = FindInRegistries;
+        }
+
+        return new RegistryScope(lookup);
+    }
+
+    private static readonly List<Func<string, string?>> _registryLookups = [];
+
+    private static string? FindInRegistries(string name)
+    {
+        Func<string, string?>[] lookups;
+        lock (_registryLookups)
+        {
+            lookups = [.. _registryLookups];
+        }
+
+        for (var i = lookups.Length - 1; i >= 0; i--)
+        {
+            if (lookups[i](name) is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    private sealed class RegistryScope(Func<string, string?> lookup) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (_registryLookups)
+            {
+                _registryLookups.Remove(lookup);
+                if (_registryLookups.Count == 0)
+                {
+                    HostPolicies.Learned.FindElsewhere = null;
+                }
+            }
+        }
     }
 }

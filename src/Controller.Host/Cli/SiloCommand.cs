@@ -57,7 +57,7 @@ internal static class SiloCommand
             var registry = PolicyCommand.Open(stateDirectory, PolicyCommand.BlobFromEnvironment(parsed.GetValue(blobVariable)), parsed.GetRequiredValue(container));
             // A cache of its own: a control silo on the same state directory materializes into its own.
             var cache = Path.Combine(Path.GetTempPath(), $"controller-silo-{Environment.ProcessId}");
-            PolicyCommand.UseRegistry(registry, cache);
+            using var registryScope = PolicyCommand.UseRegistry(registry, cache);
             var settings = new SiloSettings
             {
                 Role = "inference",
@@ -145,7 +145,7 @@ internal static class SiloCommand
         await PolicyCommand.EnsureBlobReachableAsync(blob, container, cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(directory);
         using var stateLock = blob is null ? DemoCommand.LockStateDirectory(directory) : null;
-        PolicyCommand.UseRegistry(registry, Path.Combine(directory, ".policies"));
+        using var registryScope = PolicyCommand.UseRegistry(registry, Path.Combine(directory, ".policies"));
         Controller.Grains.Hosting.ControlPlaneSetup setup;
         try
         {

@@ -11,6 +11,7 @@ using Controller.Policies.ArtifactFormat;
 using Controller.Ran.Simulation;
 using Controller.Grains.Hosting;
 using Controller.Host.Hosting;
+using Controller.Host.Cli;
 
 namespace Controller.Host.Tests.Cli;
 
@@ -121,6 +122,24 @@ public sealed partial class PolicyCommandTests : IDisposable
         using var unknown = await http.PutAsJsonAsync("api/regions/r000/policy", new { policy = "gnn:missing" });
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         Assert.Contains("Unknown policy artifact 'missing'", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_registry_is_consulted_only_while_its_scope_lasts()
+    {
+        // A verb run in-process (a demo, a silo) lends its registry to the policy lookup; a later verb in the same
+        // process must not ask it (once it was an Azurite that had gone, and an unrelated verb failed on it).
+        var name = "scoped-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal(0, CliRun.Of("policy", "import", WriteRandomResilient(name), "--state-dir", StateDir).ExitCode);
+        var registry = PolicyCommand.Open(StateDir, null, "controller");
+
+        using (PolicyCommand.UseRegistry(registry, Path.Combine(_root.FullName, "cache")))
+        {
+            HostPolicies.Learned.Validate("gnn:" + name);
+        }
+
+        var after = Assert.Throws<Controller.Radio.RadioInputException>(() => HostPolicies.Learned.Validate("gnn:" + name));
+        Assert.Contains($"Unknown policy artifact '{name}'", after.Message, StringComparison.Ordinal);
     }
 
     private string WriteRandomResilient(string name, string? root = null)
