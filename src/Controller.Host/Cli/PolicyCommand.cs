@@ -156,7 +156,8 @@ internal static class PolicyCommand
         var directory = new Argument<string>("directory") { Description = "artifact directory (manifest.json + model.safetensors)" };
         var name = new Option<string?>("--name") { Description = "registry name (default: the manifest's name)" };
         var replace = new Option<bool>("--replace") { Description = "replace a policy of the same name" };
-        var import = new Command("import", "Validate an artifact and add it to the registry.") { directory, name, replace, stateDir, blob, container };
+        var noCheck = new Option<bool>("--no-check") { Description = $"skip the served-users check (the policy on {ServedUsersCheck.Configurations} validation configurations of its training scenario; a warning names users it never serves)" };
+        var import = new Command("import", "Validate an artifact, check that it serves every user of its training scenario, and add it to the registry.") { directory, name, replace, noCheck, stateDir, blob, container };
         import.SetAction(async (parsed, cancellationToken) =>
         {
             var path = Path.GetFullPath(parsed.GetRequiredValue(directory));
@@ -176,6 +177,13 @@ internal static class PolicyCommand
             }
 
             var registry = Open(parsed.GetRequiredValue(stateDir), BlobFromEnvironment(parsed.GetValue(blob)), parsed.GetRequiredValue(container));
+            // Not for an import the registry will refuse anyway (the name is taken and --replace not given).
+            if (!parsed.GetValue(noCheck)
+                && (parsed.GetValue(replace) || await registry.FindAsync(parsed.GetValue(name) ?? artifact.Manifest.Name, cancellationToken).ConfigureAwait(false) is null))
+            {
+                io.Error.WriteLine(ServedUsersCheck.Run(artifact, path, cancellationToken).Line);
+            }
+
             var files = new List<KeyValuePair<string, byte[]>>();
             foreach (var file in new[] { PolicyManifest.FileName, PolicyArtifact.WeightsFileName })
             {

@@ -125,6 +125,33 @@ public sealed partial class PolicyCommandTests : IDisposable
     }
 
     [Fact]
+    public void Import_checks_that_the_policy_serves_every_user_of_its_training_scenario()
+    {
+        var bundled = Path.Combine(AppContext.BaseDirectory, "artifacts");
+
+        // The N = 50 centralized network of paper 001 keeps some outputs at zero whatever the channel.
+        var dead = CliRun.Of("policy", "import", Path.Combine(bundled, "alcor-dnn-centralized-n50"), "--state-dir", StateDir);
+        Assert.True(dead.ExitCode == 0, dead.Error);
+        var warning = WarningRegex().Match(dead.Error);
+        Assert.True(warning.Success, dead.Error);
+        var unserved = int.Parse(warning.Groups["count"].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(unserved, 1, 49);
+        Assert.Equal(unserved, warning.Groups["users"].Value.Split(", ").Length);
+        Assert.Contains("validation configurations of gaussian-ic (links=50, snrDb=15)", dead.Error, StringComparison.Ordinal);
+
+        // The N = 10 one serves everyone; --no-check runs nothing.
+        var fine = CliRun.Of("policy", "import", Path.Combine(bundled, "alcor-dnn-centralized-n10"), "--state-dir", StateDir);
+        Assert.True(fine.ExitCode == 0, fine.Error);
+        Assert.Contains("policy: check: every one of the 10 users gets at least 0.01 bps/Hz", fine.Error, StringComparison.Ordinal);
+        var unchecked_ = CliRun.Of("policy", "import", Path.Combine(bundled, "alcor-dnn-distributed-n10"), "--state-dir", StateDir, "--no-check");
+        Assert.True(unchecked_.ExitCode == 0, unchecked_.Error);
+        Assert.DoesNotContain("check", unchecked_.Error, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"policy: warning: (?<count>\d+) of 50 users get under 0\.01 bps/Hz .*\(users (?<users>[0-9, ]+)\)")]
+    private static partial Regex WarningRegex();
+
+    [Fact]
     public void A_registry_is_consulted_only_while_its_scope_lasts()
     {
         // A verb run in-process (a demo, a silo) lends its registry to the policy lookup; a later verb in the same
