@@ -26,7 +26,7 @@ internal static class ServedUsersCheck
     public const double RateFloor = 0.01;
 
     /// <summary>Fresh configurations evaluated.</summary>
-    public const int Configurations = 4;
+    public const int Configurations = 8;
 
     /// <summary>Scored slots per configuration, after the scenario's warm-up.</summary>
     public const int ScoredSlots = 200;
