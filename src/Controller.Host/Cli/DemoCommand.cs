@@ -1,9 +1,12 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using Controller.Grains;
 using Controller.Optimization.Isac;
 using Controller.Optimization.Policies;
 using Controller.Policies;
+using Controller.Radio;
+using Controller.Radio.Evaluation;
 using Controller.Radio.Scenarios;
 using Controller.Ran.Contract;
 using Controller.Ran.Http;
@@ -132,6 +135,11 @@ internal static class DemoCommand
                     : SiloHosting.AzureBlobStorage(blobConnection, blobContainer),
                 StorageProbe = blobConnection is null ? SiloHosting.FileStorageProbe(directory) : SiloHosting.BlobStorageProbe(blobConnection, blobContainer),
             };
+            if (ranUrl is null)
+            {
+                WarmUp(io.Error, parsed.GetRequiredValue(scenario), ScenarioSettings.ParseAssignments(parsed.GetValue(common.Set) ?? []), spec ?? DefaultPolicy(parsed.GetRequiredValue(scenario)), parsed.GetValue(common.Seed), cancellationToken);
+            }
+
             var api = ApiFor(listenUrl, parsed.GetValue(apiKeyFile), directory, registry, io);
             var host = await ControllerHost.StartAsync(settings, listenUrl, controllerLogs: true, cancellationToken, api).ConfigureAwait(false);
             await using (host.ConfigureAwait(false))
@@ -338,6 +346,33 @@ internal static class DemoCommand
     /// <c>isac</c> scenario (its adaptive iteration budget keeps the loops within their period), else the control plane's
     /// default. A remote RAN (<c>--ran</c>) keeps the control plane's default: pass <c>--policy</c> there.
     /// </summary>
+    /// <summary>Slots of the warm-up run, after the scenario's warm-up slots.</summary>
+    internal const int WarmUpSlots = 40;
+
+    /// <summary>
+    /// Runs <paramref name="policy"/> for <see cref="WarmUpSlots"/> slots of a scenario configuration like the regions'
+    /// before any loop starts, so that the JIT has optimized its inner loops by the first tick. Without it every
+    /// region's first ISAC solves ran in tier-0 code at once and overran the period (most of a run's overruns came in
+    /// its first second; see README "Start-up overruns"). A policy the evaluator cannot run alone (one that needs the
+    /// silo's registry or inference grains) is skipped: the regions will report its problems themselves.
+    /// </summary>
+    private static void WarmUp(TextWriter error, string scenarioName, IReadOnlyList<KeyValuePair<string, string>> assignments, string policy, ulong seed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var scenario = ScenarioCatalog.Get(scenarioName);
+            var settings = scenario.Resolve(assignments);
+            var warmup = scenario.CreateConfiguration(settings, seed, 0).WarmupSlots;
+            var clock = Stopwatch.StartNew();
+            _ = Evaluator.Run(new EvaluationRequest(scenario, settings, policy, seed, 1, warmup + WarmUpSlots, HostPolicies.Provider), null, cancellationToken);
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"demo: warmed up {policy} on {WarmUpSlots} slots in {clock.Elapsed.TotalSeconds:0.0} s"));
+        }
+        catch (RadioInputException)
+        {
+            // Not runnable outside the silo (e.g. a registry policy); nothing to warm.
+        }
+    }
+
     internal static string DefaultPolicy(string scenario)
         => string.Equals(scenario, "isac", StringComparison.Ordinal) ? IsacPolicy.RobustName : ControlPlaneOptions.DefaultPolicy;
 
