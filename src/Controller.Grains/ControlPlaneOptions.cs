@@ -3,7 +3,7 @@ using Controller.Optimization.Resilient;
 namespace Controller.Grains;
 
 /// <summary>How the control plane runs its loops; checked by <see cref="Validate"/>.</summary>
-public sealed class ControlPlaneOptions
+public sealed record ControlPlaneOptions
 {
     /// <summary>Policy of a region that has none stored and none given.</summary>
     public const string DefaultPolicy = "alcor(itlinq)";

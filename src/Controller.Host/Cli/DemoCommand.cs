@@ -98,12 +98,16 @@ internal static class DemoCommand
             ControlPlaneSetup setup;
             try
             {
-                setup = await ControlPlaneSetup.ConnectAsync(adapter, new ControlPlaneOptions { Policy = DefaultPolicy(parsed.GetRequiredValue(scenario)), PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed), InferenceSilo = throughInferenceGrains, InferenceBackend = parsed.GetRequiredValue(inference.Backend) }, HostPolicies.Provider, cancellationToken).ConfigureAwait(false);
+                setup = await ControlPlaneSetup.ConnectAsync(adapter, new ControlPlaneOptions { PeriodMs = parsed.GetValue(period), Seed = parsed.GetValue(common.Seed), InferenceSilo = throughInferenceGrains, InferenceBackend = parsed.GetRequiredValue(inference.Backend) }, HostPolicies.Provider, cancellationToken).ConfigureAwait(false);
             }
             catch (RanUnavailableException exception)
             {
                 throw new CliUsageException($"Cannot reach the RAN at {ranUrl}: {exception.Message}");
             }
+
+            // A region with no stored policy runs isac-robust on an ISAC RAN (built-in or --ran), else alcor(itlinq).
+            var defaultPolicy = DefaultPolicy(setup.Topology);
+            setup = setup with { Options = setup.Options with { Policy = defaultPolicy } };
 
 
             // Only once the inputs are known good does the demo touch the disk; the directory is this process's
@@ -137,7 +141,7 @@ internal static class DemoCommand
             };
             if (ranUrl is null)
             {
-                WarmUp(io.Error, parsed.GetRequiredValue(scenario), ScenarioSettings.ParseAssignments(parsed.GetValue(common.Set) ?? []), spec ?? DefaultPolicy(parsed.GetRequiredValue(scenario)), parsed.GetValue(common.Seed), cancellationToken);
+                WarmUp(io.Error, parsed.GetRequiredValue(scenario), ScenarioSettings.ParseAssignments(parsed.GetValue(common.Set) ?? []), spec ?? defaultPolicy, parsed.GetValue(common.Seed), cancellationToken);
             }
 
             var api = ApiFor(listenUrl, parsed.GetValue(apiKeyFile), directory, registry, io);
@@ -158,7 +162,7 @@ internal static class DemoCommand
 
                 await host.Grains.StartAllAsync(topology, spec, parsed.GetValue(period), cancellationToken).ConfigureAwait(false);
                 io.Error.WriteLine(spec is null
-                    ? $"demo: policy: each region's stored one, else {DefaultPolicy(parsed.GetRequiredValue(scenario))}"
+                    ? $"demo: policy: each region's stored one, else {defaultPolicy}"
                     : $"demo: policy: {spec}");
                 io.Error.WriteLine(parsed.GetValue(duration) > 0 ? $"demo: running for {parsed.GetValue(duration)} s" : "demo: running; Ctrl+C to stop");
                 var live = parsed.GetRequiredValue(view) switch
@@ -372,6 +376,12 @@ internal static class DemoCommand
             // Not runnable outside the silo (e.g. a registry policy); nothing to warm.
         }
     }
+
+    /// <summary>The default policy of a RAN's regions: <see cref="IsacPolicy.RobustName"/> when every region runs the isac scenario.</summary>
+    internal static string DefaultPolicy(RanTopology topology) =>
+        topology.Regions.Count > 0 && topology.Regions.All(r => string.Equals(r.Scenario, "isac", StringComparison.Ordinal))
+            ? IsacPolicy.RobustName
+            : ControlPlaneOptions.DefaultPolicy;
 
     internal static string DefaultPolicy(string scenario)
         => string.Equals(scenario, "isac", StringComparison.Ordinal) ? IsacPolicy.RobustName : ControlPlaneOptions.DefaultPolicy;

@@ -167,6 +167,8 @@ internal static class SiloCommand
             throw new CliUsageException($"Cannot reach the RAN at {ranUrl}: {exception.Message}");
         }
 
+        // As in the demo: regions of an ISAC RAN steer beams (isac-robust) unless they have a policy stored.
+        setup = setup with { Options = setup.Options with { Policy = DemoCommand.DefaultPolicy(setup.Topology) } };
         var settings = new SiloSettings
         {
             Role = Controller.Grains.Hosting.ControlPlaneHosting.ControlRole,
@@ -195,7 +197,7 @@ internal static class SiloCommand
 
             var where = clustered ? $", joined the cluster through {membership}" : joining ? $", joined the cluster at {primary}" : ", the cluster's first silo";
             io.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"silo: control role on {membership.Advertised}:{settings.SiloPort}{where}; {topology.Regions.Count} regions of {ranUrl}; state in {(blob is null ? directory : registry.Location)}{(host.Address is { } api ? $"; dashboard and API on {api}" : "")}; Ctrl+C to stop"));
+                $"silo: control role on {membership.Advertised}:{settings.SiloPort}{where}; {topology.Regions.Count} regions of {ranUrl} (policy: each region's stored one, else {setup.Options.Policy}); state in {(blob is null ? directory : registry.Location)}{(host.Address is { } api ? $"; dashboard and API on {api}" : "")}; Ctrl+C to stop"));
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);

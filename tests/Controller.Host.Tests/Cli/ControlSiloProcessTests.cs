@@ -46,6 +46,33 @@ public sealed partial class ControlSiloProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_control_silo_on_an_ISAC_RAN_steers_beams_by_default()
+    {
+        var simulator = new RanSimulator(new RanSimulatorOptions { Scenario = "isac", Regions = 1 });
+        await using var ran = await RanHttpServer.StartAsync(simulator, new RanHttpServerOptions(), CancellationToken.None);
+        using var silo = ControllerProcess.Start(
+            "silo", "--role", "control", "--membership", "localhost", "--ran", ran.Address.ToString(), "--state-dir", _state.FullName, "--listen", "http://127.0.0.1:0",
+            "--silo-port", "0", "--gateway-port", "0", "--period", "100");
+        var line = await silo.WaitForLineAsync(l => l.StartsWith("silo: control role", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        using var http = new HttpClient { BaseAddress = new Uri(ApiRegex().Match(line).Groups["url"].Value) };
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JsonElement regions;
+        do
+        {
+            await Task.Delay(200);
+            regions = await http.GetFromJsonAsync<JsonElement>("api/regions");
+        }
+        while (regions.EnumerateArray().Any(r => r.GetProperty("iterations").GetInt64() < 2) && DateTime.UtcNow < deadline);
+        silo.Kill();
+
+        Assert.Contains("(policy: each region's stored one, else isac-robust)", line, StringComparison.Ordinal);
+        var region = Assert.Single(regions.EnumerateArray());
+        Assert.Equal("isac-robust", region.GetProperty("policy").GetString());
+        Assert.True(region.GetProperty("iterations").GetInt64() >= 2, region.GetRawText());
+    }
+
+    [Fact]
     public async Task A_joining_control_silo_without_shared_state_or_a_RAN_is_a_one_line_error()
     {
         var noRan = await ControllerProcess.RunAsync(null, "silo", "--role", "control", "--state-dir", _state.FullName);

@@ -56,6 +56,12 @@ public sealed partial class DemoCommandTests
             Assert.Contains("t=1s loops=", run.Output, StringComparison.Ordinal);
             Assert.Equal(Controller.Grains.ControlPlaneOptions.DefaultPolicy, Controller.Host.Cli.DemoCommand.DefaultPolicy("resilient-rrm"));
             Assert.Equal(Controller.Grains.ControlPlaneOptions.DefaultPolicy, Controller.Host.Cli.DemoCommand.DefaultPolicy("agg-gnn"));
+
+            // The demo on --ran and the control silo pick it from the RAN's topology: isac-robust only when every region is ISAC.
+            static Controller.Ran.Contract.RegionTopology Region(string id, string scenario) => new(id, scenario, ["c0"], ["u0"], [0], 1, 1, "");
+            Assert.Equal("isac-robust", Controller.Host.Cli.DemoCommand.DefaultPolicy(new Controller.Ran.Contract.RanTopology([Region("r0", "isac"), Region("r1", "isac")])));
+            Assert.Equal(Controller.Grains.ControlPlaneOptions.DefaultPolicy, Controller.Host.Cli.DemoCommand.DefaultPolicy(new Controller.Ran.Contract.RanTopology([Region("r0", "isac"), Region("r1", "resilient-rrm")])));
+            Assert.Equal(Controller.Grains.ControlPlaneOptions.DefaultPolicy, Controller.Host.Cli.DemoCommand.DefaultPolicy(new Controller.Ran.Contract.RanTopology([])));
         }
         finally
         {
