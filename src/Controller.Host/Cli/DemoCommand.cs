@@ -141,7 +141,8 @@ internal static class DemoCommand
             };
             if (ranUrl is null)
             {
-                WarmUp(io.Error, parsed.GetRequiredValue(scenario), ScenarioSettings.ParseAssignments(parsed.GetValue(common.Set) ?? []), spec ?? defaultPolicy, parsed.GetValue(common.Seed), cancellationToken);
+                // With --ran the scenario's settings are the RAN's; the silo verb warms up on the scenario's defaults.
+                WarmUp(io.Error, "demo", parsed.GetRequiredValue(scenario), ScenarioSettings.ParseAssignments(parsed.GetValue(common.Set) ?? []), spec ?? defaultPolicy, parsed.GetValue(common.Seed), cancellationToken);
             }
 
             var api = ApiFor(listenUrl, parsed.GetValue(apiKeyFile), directory, registry, io);
@@ -360,7 +361,7 @@ internal static class DemoCommand
     /// its first second; see README "Start-up overruns"). A policy the evaluator cannot run alone (one that needs the
     /// silo's registry or inference grains) is skipped: the regions will report its problems themselves.
     /// </summary>
-    private static void WarmUp(TextWriter error, string scenarioName, IReadOnlyList<KeyValuePair<string, string>> assignments, string policy, ulong seed, CancellationToken cancellationToken)
+    internal static void WarmUp(TextWriter error, string verb, string scenarioName, IReadOnlyList<KeyValuePair<string, string>> assignments, string policy, ulong seed, CancellationToken cancellationToken)
     {
         try
         {
@@ -369,7 +370,7 @@ internal static class DemoCommand
             var warmup = scenario.CreateConfiguration(settings, seed, 0).WarmupSlots;
             var clock = Stopwatch.StartNew();
             _ = Evaluator.Run(new EvaluationRequest(scenario, settings, policy, seed, 1, warmup + WarmUpSlots, HostPolicies.Provider), null, cancellationToken);
-            error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"demo: warmed up {policy} on {WarmUpSlots} slots in {clock.Elapsed.TotalSeconds:0.0} s"));
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{verb}: warmed up {policy} on {WarmUpSlots} slots of {scenario.Name} in {clock.Elapsed.TotalSeconds:0.0} s"));
         }
         catch (RadioInputException)
         {

@@ -169,6 +169,12 @@ internal static class SiloCommand
 
         // As in the demo: regions of an ISAC RAN steer beams (isac-robust) unless they have a policy stored.
         setup = setup with { Options = setup.Options with { Policy = DemoCommand.DefaultPolicy(setup.Topology) } };
+        if (setup.Topology.Regions.Select(r => r.Scenario).Distinct(StringComparer.Ordinal).ToList() is [var scenarioName])
+        {
+            // The JIT warm-up of the demo, on the scenario's default sizes (the RAN does not send its settings).
+            DemoCommand.WarmUp(io.Error, "silo", scenarioName, [], setup.Options.Policy, setup.Options.Seed, cancellationToken);
+        }
+
         var settings = new SiloSettings
         {
             Role = Controller.Grains.Hosting.ControlPlaneHosting.ControlRole,

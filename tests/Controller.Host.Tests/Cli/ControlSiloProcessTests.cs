@@ -67,6 +67,7 @@ public sealed partial class ControlSiloProcessTests : IDisposable
         silo.Kill();
 
         Assert.Contains("(policy: each region's stored one, else isac-robust)", line, StringComparison.Ordinal);
+        Assert.Contains("silo: warmed up isac-robust on 40 slots of isac in ", silo.Error, StringComparison.Ordinal);
         var region = Assert.Single(regions.EnumerateArray());
         Assert.Equal("isac-robust", region.GetProperty("policy").GetString());
         Assert.True(region.GetProperty("iterations").GetInt64() >= 2, region.GetRawText());

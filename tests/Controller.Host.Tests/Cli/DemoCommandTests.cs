@@ -51,7 +51,7 @@ public sealed partial class DemoCommandTests
             Assert.True(run.ExitCode == 0, run.Error);
             Assert.Contains("demo: policy: each region's stored one, else isac-robust", run.Error, StringComparison.Ordinal);
             // The policy ran on a configuration like the regions' before the loops started (JIT warm-up).
-            Assert.Contains($"demo: warmed up isac-robust on {Controller.Host.Cli.DemoCommand.WarmUpSlots} slots in ", run.Error, StringComparison.Ordinal);
+            Assert.Contains($"demo: warmed up isac-robust on {Controller.Host.Cli.DemoCommand.WarmUpSlots} slots of isac in ", run.Error, StringComparison.Ordinal);
             Assert.True(run.Error.IndexOf("demo: warmed up", StringComparison.Ordinal) < run.Error.IndexOf("demo: policy:", StringComparison.Ordinal), run.Error);
             Assert.Contains("t=1s loops=", run.Output, StringComparison.Ordinal);
             Assert.Equal(Controller.Grains.ControlPlaneOptions.DefaultPolicy, Controller.Host.Cli.DemoCommand.DefaultPolicy("resilient-rrm"));
