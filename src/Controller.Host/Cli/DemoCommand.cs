@@ -109,7 +109,6 @@ internal static class DemoCommand
             var defaultPolicy = DefaultPolicy(setup.Topology);
             setup = setup with { Options = setup.Options with { Policy = defaultPolicy } };
 
-
             // Only once the inputs are known good does the demo touch the disk; the directory is this process's
             // until it exits (a second demo on it stops here, naming the holder).
             var blobConnection = PolicyCommand.BlobFromEnvironment(parsed.GetValue(blob));
@@ -346,11 +345,6 @@ internal static class DemoCommand
             ? uri
             : throw new CliUsageException($"--ran must be an http(s) URL such as http://127.0.0.1:5081 (got '{text}').");
 
-    /// <summary>
-    /// The policy of regions that have none stored and get no <c>--policy</c>: robust ISAC beamforming on the simulated
-    /// <c>isac</c> scenario (its adaptive iteration budget keeps the loops within their period), else the control plane's
-    /// default. A remote RAN (<c>--ran</c>) keeps the control plane's default: pass <c>--policy</c> there.
-    /// </summary>
     /// <summary>Slots of the warm-up run, after the scenario's warm-up slots.</summary>
     internal const int WarmUpSlots = 40;
 
@@ -358,8 +352,8 @@ internal static class DemoCommand
     /// Runs <paramref name="policy"/> for <see cref="WarmUpSlots"/> slots of a scenario configuration like the regions'
     /// before any loop starts, so that the JIT has optimized its inner loops by the first tick. Without it every
     /// region's first ISAC solves ran in tier-0 code at once and overran the period (most of a run's overruns came in
-    /// its first second; see README "Start-up overruns"). A policy the evaluator cannot run alone (one that needs the
-    /// silo's registry or inference grains) is skipped: the regions will report its problems themselves.
+    /// its first second; see README "Start-up overruns"). A policy or scenario the evaluator refuses is skipped: the
+    /// regions report their own problems.
     /// </summary>
     internal static void WarmUp(TextWriter error, string verb, string scenarioName, IReadOnlyList<KeyValuePair<string, string>> assignments, string policy, ulong seed, CancellationToken cancellationToken)
     {
@@ -374,16 +368,20 @@ internal static class DemoCommand
         }
         catch (RadioInputException)
         {
-            // Not runnable outside the silo (e.g. a registry policy); nothing to warm.
+            // An unknown scenario, settings or policy: nothing to warm; the regions say what is wrong.
         }
     }
 
-    /// <summary>The default policy of a RAN's regions: <see cref="IsacPolicy.RobustName"/> when every region runs the isac scenario.</summary>
+    /// <summary>The default policy of a RAN's regions: the one of their scenario when they all share it, else the control plane's.</summary>
     internal static string DefaultPolicy(RanTopology topology) =>
-        topology.Regions.Count > 0 && topology.Regions.All(r => string.Equals(r.Scenario, "isac", StringComparison.Ordinal))
-            ? IsacPolicy.RobustName
+        topology.Regions.Select(r => DefaultPolicy(r.Scenario)).Distinct(StringComparer.Ordinal).ToList() is [var shared]
+            ? shared
             : ControlPlaneOptions.DefaultPolicy;
 
+    /// <summary>
+    /// The default policy for a built-in scenario: <see cref="IsacPolicy.RobustName"/> on the <c>isac</c> scenario (its
+    /// adaptive iteration budget keeps the loops within their period), else the control plane's default.
+    /// </summary>
     internal static string DefaultPolicy(string scenario)
         => string.Equals(scenario, "isac", StringComparison.Ordinal) ? IsacPolicy.RobustName : ControlPlaneOptions.DefaultPolicy;
 
