@@ -181,7 +181,7 @@ internal static class PolicyCommand
             if (!parsed.GetValue(noCheck)
                 && (parsed.GetValue(replace) || await registry.FindAsync(parsed.GetValue(name) ?? artifact.Manifest.Name, cancellationToken).ConfigureAwait(false) is null))
             {
-                io.Error.WriteLine(ServedUsersCheck.Run(artifact, path, cancellationToken).Line);
+                io.Error.WriteLine("policy: " + ServedUsersCheck.Run(artifact, path, cancellationToken).Text);
             }
 
             var files = new List<KeyValuePair<string, byte[]>>();

@@ -34,8 +34,8 @@ internal static class ServedUsersCheck
     /// <summary>Seed of the validation configurations.</summary>
     public const ulong Seed = 0x5e7_7ed;
 
-    /// <summary>The outcome: a line to print and whether it is a warning.</summary>
-    public sealed record Outcome(string Line, bool Warning, IReadOnlyList<int> Unserved);
+    /// <summary>The outcome: a line to print after the verb's name ("check: ...", "warning: ..." or "check skipped: ..."), whether it is a warning, and the unserved users.</summary>
+    public sealed record Outcome(string Text, bool Warning, IReadOnlyList<int> Unserved);
 
     /// <summary>Evaluates the artifact in <paramref name="directory"/> (already loaded as <paramref name="artifact"/>).</summary>
     public static Outcome Run(PolicyArtifact artifact, string directory, CancellationToken cancellationToken)
@@ -43,7 +43,7 @@ internal static class ServedUsersCheck
         ArgumentNullException.ThrowIfNull(artifact);
         if (artifact.Manifest.Training?.Scenario is not { } scenarioName)
         {
-            return new Outcome("policy: check skipped: the manifest names no training scenario to validate on", false, []);
+            return new Outcome("check skipped: the manifest names no training scenario to validate on", false, []);
         }
 
         Scenario scenario;
@@ -55,7 +55,7 @@ internal static class ServedUsersCheck
         }
         catch (RadioInputException exception)
         {
-            return new Outcome($"policy: check skipped: training scenario '{scenarioName}': {exception.Message}", false, []);
+            return new Outcome($"check skipped: training scenario '{scenarioName}': {exception.Message}", false, []);
         }
 
         // The policy is created from a private copy under a name the provider accepts, whatever the folder is called.
@@ -77,19 +77,19 @@ internal static class ServedUsersCheck
             var where = $"{Configurations} validation configurations of {scenario.Name} ({Describe(artifact.Manifest.Training.Settings)}), {ScoredSlots} slots each";
             if (unserved.Count == 0)
             {
-                return new Outcome($"policy: check: every one of the {users} users gets at least {Text(RateFloor)} bps/Hz on {where}", false, unserved);
+                return new Outcome($"check: every one of the {users} users gets at least {Text(RateFloor)} bps/Hz on {where}", false, unserved);
             }
 
             var listed = string.Join(", ", unserved.Take(20).Select(u => u.ToString(CultureInfo.InvariantCulture))) + (unserved.Count > 20 ? ", ..." : "");
             return new Outcome(
-                $"policy: warning: {unserved.Count} of {users} users get under {Text(RateFloor)} bps/Hz in every one of {where} (users {listed}); "
+                $"warning: {unserved.Count} of {users} users get under {Text(RateFloor)} bps/Hz in every one of {where} (users {listed}); "
                 + "the policy never serves them, so no demand of theirs can be met (ALCOR around it only chooses who transmits)",
                 true,
                 unserved);
         }
         catch (RadioInputException exception)
         {
-            return new Outcome($"policy: check skipped: {exception.Message}", false, []);
+            return new Outcome($"check skipped: {exception.Message}", false, []);
         }
         finally
         {

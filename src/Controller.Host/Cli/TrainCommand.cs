@@ -262,6 +262,8 @@ internal static partial class TrainCommand
             io.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wall time: {wall.GetDouble():F1} s"));
         }
 
+        // The check 'policy import' runs: does the trained policy serve every user of its scenario?
+        io.Output.WriteLine(ServedUsersCheck.Run(artifact, artifact.Directory, CancellationToken.None).Text);
         return 0;
     }
 
