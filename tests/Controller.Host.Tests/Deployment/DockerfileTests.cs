@@ -159,8 +159,21 @@ public sealed partial class DockerfileTests
         {
             using var client = await listener.AcceptTcpClientAsync(cancellation.Token);
             using var stream = client.GetStream();
+            // Read the whole request head before answering: closing with unread bytes sends a reset, and the check's
+            // read would then fail whatever the status (bash may write the request in more than one segment).
             var buffer = new byte[4096];
-            var read = await stream.ReadAsync(buffer, cancellation.Token);
+            var read = 0;
+            while (read < buffer.Length && !Encoding.ASCII.GetString(buffer, 0, read).Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                var got = await stream.ReadAsync(buffer.AsMemory(read), cancellation.Token);
+                if (got == 0)
+                {
+                    break;
+                }
+
+                read += got;
+            }
+
             var response = Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             await stream.WriteAsync(response, cancellation.Token);
             return Encoding.ASCII.GetString(buffer, 0, read);
