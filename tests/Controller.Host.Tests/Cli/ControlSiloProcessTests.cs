@@ -17,23 +17,7 @@ public sealed partial class ControlSiloProcessTests : IDisposable
     [Fact]
     public async Task A_control_silo_runs_every_region_of_an_external_RAN_and_serves_the_API()
     {
-        var simulator = new RanSimulator(new RanSimulatorOptions { Regions = 2, Settings = [new("users", "8"), new("aps", "2")] });
-        await using var ran = await RanHttpServer.StartAsync(simulator, new RanHttpServerOptions(), CancellationToken.None);
-        using var silo = ControllerProcess.Start(
-            "silo", "--role", "control", "--membership", "localhost", "--ran", ran.Address.ToString(), "--state-dir", _state.FullName, "--listen", "http://127.0.0.1:0",
-            "--silo-port", "0", "--gateway-port", "0", "--period", "50");
-        var line = await silo.WaitForLineAsync(l => l.StartsWith("silo: control role", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
-        using var http = new HttpClient { BaseAddress = new Uri(ApiRegex().Match(line).Groups["url"].Value) };
-
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        JsonElement regions;
-        do
-        {
-            await Task.Delay(200);
-            regions = await http.GetFromJsonAsync<JsonElement>("api/regions");
-        }
-        while (regions.EnumerateArray().Any(r => r.GetProperty("iterations").GetInt64() < 3) && DateTime.UtcNow < deadline);
-        silo.Kill();
+        var (line, _, regions) = await RunSiloUntilAsync(new RanSimulatorOptions { Regions = 2, Settings = [new("users", "8"), new("aps", "2")] }, periodMs: 50, iterations: 3);
 
         Assert.Contains("the cluster's first silo", line, StringComparison.Ordinal);
         Assert.Equal(2, regions.GetArrayLength());
@@ -48,11 +32,26 @@ public sealed partial class ControlSiloProcessTests : IDisposable
     [Fact]
     public async Task A_control_silo_on_an_ISAC_RAN_steers_beams_by_default()
     {
-        var simulator = new RanSimulator(new RanSimulatorOptions { Scenario = "isac", Regions = 1 });
+        var (line, error, regions) = await RunSiloUntilAsync(new RanSimulatorOptions { Scenario = "isac", Regions = 1 }, periodMs: 100, iterations: 2);
+
+        Assert.Contains("(policy: each region's stored one, else isac-robust)", line, StringComparison.Ordinal);
+        Assert.Contains("silo: warmed up isac-robust on 40 slots of isac in ", error, StringComparison.Ordinal);
+        var region = Assert.Single(regions.EnumerateArray());
+        Assert.Equal("isac-robust", region.GetProperty("policy").GetString());
+        Assert.True(region.GetProperty("iterations").GetInt64() >= 2, region.GetRawText());
+    }
+
+    /// <summary>
+    /// A control silo process on a simulated RAN served over HTTP, until every region has run <paramref name="iterations"/>
+    /// loops (at most 60 s); returns its start line, its stderr and the regions the API last listed.
+    /// </summary>
+    private async Task<(string Line, string Error, JsonElement Regions)> RunSiloUntilAsync(RanSimulatorOptions options, int periodMs, int iterations)
+    {
+        var simulator = new RanSimulator(options);
         await using var ran = await RanHttpServer.StartAsync(simulator, new RanHttpServerOptions(), CancellationToken.None);
         using var silo = ControllerProcess.Start(
             "silo", "--role", "control", "--membership", "localhost", "--ran", ran.Address.ToString(), "--state-dir", _state.FullName, "--listen", "http://127.0.0.1:0",
-            "--silo-port", "0", "--gateway-port", "0", "--period", "100");
+            "--silo-port", "0", "--gateway-port", "0", "--period", periodMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var line = await silo.WaitForLineAsync(l => l.StartsWith("silo: control role", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         using var http = new HttpClient { BaseAddress = new Uri(ApiRegex().Match(line).Groups["url"].Value) };
 
@@ -63,14 +62,9 @@ public sealed partial class ControlSiloProcessTests : IDisposable
             await Task.Delay(200);
             regions = await http.GetFromJsonAsync<JsonElement>("api/regions");
         }
-        while (regions.EnumerateArray().Any(r => r.GetProperty("iterations").GetInt64() < 2) && DateTime.UtcNow < deadline);
+        while (regions.EnumerateArray().Any(r => r.GetProperty("iterations").GetInt64() < iterations) && DateTime.UtcNow < deadline);
         silo.Kill();
-
-        Assert.Contains("(policy: each region's stored one, else isac-robust)", line, StringComparison.Ordinal);
-        Assert.Contains("silo: warmed up isac-robust on 40 slots of isac in ", silo.Error, StringComparison.Ordinal);
-        var region = Assert.Single(regions.EnumerateArray());
-        Assert.Equal("isac-robust", region.GetProperty("policy").GetString());
-        Assert.True(region.GetProperty("iterations").GetInt64() >= 2, region.GetRawText());
+        return (line, silo.Error, regions);
     }
 
     [Fact]
